@@ -1,0 +1,88 @@
+/**
+ * How long a blocked caller busy-polls for a reply before it goes to sleep in `Atomics.wait`.
+ *
+ * Waking a sleeping thread costs tens of µs on small VMs (two wake-ups per round trip), so a short
+ * spin that catches a fast reply is the difference between ≈20 µs and ≈100 µs per call
+ * (reference/sync-bridge-and-codec.md §2.2, §4.1.3). Spinning only pays when the reply comes back
+ * within the budget, and it burns a core the worker needs on one CPU, so the budget adapts to recent
+ * round trips and is off when it cannot help.
+ */
+import { availableParallelism } from 'node:os';
+import { otherError } from '../errors.js';
+
+/** `'auto'`: adaptive budget; `0`: never spin; a positive number: always spin up to that many µs. */
+export type SpinSetting = 'auto' | number;
+
+/** The adaptive budget never exceeds this, and spinning is skipped while round trips are slower. */
+export const SPIN_CAP_US = 250;
+/** Payloads above this are dominated by copies, not wake-ups; spinning would only starve the worker. */
+export const SPIN_MAX_PAYLOAD = 16 * 1024;
+/** The budget is this multiple of the recent round-trip time, so a typical reply lands inside it. */
+const BUDGET_FACTOR = 1.5;
+/** Weight of the newest round trip in the moving average (1/8: smooths out single slow calls). */
+const EWMA_WEIGHT = 1 / 8;
+/** Starting estimate, so the first calls spin a moderate 150 µs until real figures arrive. */
+const INITIAL_ROUND_TRIP_US = 100;
+
+export class SpinPolicy {
+  private readonly fixedUs: number;
+  private readonly adaptive: boolean;
+  private averageUs = INITIAL_ROUND_TRIP_US;
+
+  /** `cpus` is only a parameter so tests can pose as a one-CPU machine. */
+  constructor(setting: SpinSetting = 'auto', cpus: number = availableParallelism()) {
+    if (setting === 'auto') {
+      this.adaptive = cpus > 1;
+      this.fixedUs = 0;
+    } else if (typeof setting === 'number' && Number.isFinite(setting) && setting >= 0) {
+      this.adaptive = false;
+      this.fixedUs = setting;
+    } else {
+      throw otherError(
+        `Invalid option 'spin': expected 'auto' or a number of µs >= 0, got ${String(setting)}`,
+      );
+    }
+  }
+
+  /** The moving average of recent round trips, µs. */
+  get averageRoundTripUs(): number {
+    return this.averageUs;
+  }
+
+  /** µs to spin for a request of `payloadBytes`; 0 means go straight to `Atomics.wait`. */
+  budgetUs(payloadBytes: number): number {
+    if (!this.adaptive) return this.fixedUs;
+    if (payloadBytes > SPIN_MAX_PAYLOAD || this.averageUs > SPIN_CAP_US) return 0;
+    return Math.min(this.averageUs * BUDGET_FACTOR, SPIN_CAP_US);
+  }
+
+  /**
+   * Feeds one completed round trip (µs), spun or slept, into the average. Round trips that moved a large
+   * request or reply say nothing about small calls and are left out.
+   */
+  record(roundTripUs: number, payloadBytes: number): void {
+    if (payloadBytes > SPIN_MAX_PAYLOAD) return;
+    this.averageUs += (roundTripUs - this.averageUs) * EWMA_WEIGHT;
+  }
+}
+
+/** Clock reads are ~30 ns; loads are ~1 ns: look at the clock only every this many polls. */
+const POLLS_PER_CLOCK_CHECK = 64;
+
+/**
+ * Busy-polls `words[index]` until it equals `expected` or `budgetUs` pass. Returns whether it does.
+ * Bounded by the clock, never by the other thread.
+ */
+export function spinUntilEqual(
+  words: Int32Array,
+  index: number,
+  expected: number,
+  budgetUs: number,
+): boolean {
+  if (budgetUs <= 0) return Atomics.load(words, index) === expected;
+  const end = performance.now() + budgetUs / 1000;
+  for (let polls = 1; ; polls++) {
+    if (Atomics.load(words, index) === expected) return true;
+    if (polls % POLLS_PER_CLOCK_CHECK === 0 && performance.now() >= end) return false;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Node addresses: 'host:port' as hiredis-cluster writes them (split at the LAST ':' so that
+ * '::1:7000' is host '::1'), plus the bracketed form '[::1]:7000' for option strings.
+ */
+
+import { otherError } from '../errors.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+const PORT_DIGITS = /^[0-9]{1,5}$/;
+
+/** A TCP port given as decimal digits, or -1 when it is not an integer 1..65535. */
+export function parsePort(text: string): number {
+  if (!PORT_DIGITS.test(text)) return -1;
+  const port = Number(text);
+  return port >= 1 && port <= 65535 ? port : -1;
+}
+
+/**
+ * 'host:port', '::1:7000' or '[::1]:7000' -> { host, port }. Throws otherError naming the address and
+ * the problem: "Invalid address '127.0.0.1': missing port", "Invalid address 'h:0': port must be 1-65535".
+ */
+export function parseHostPort(addr: string): HostPort {
+  let host: string;
+  let portText: string;
+  if (addr.startsWith('[')) {
+    const close = addr.indexOf(']');
+    if (close < 0) throw invalid(addr, "missing ']'");
+    host = addr.slice(1, close);
+    const rest = addr.slice(close + 1);
+    if (rest === '') throw invalid(addr, 'missing port');
+    if (rest[0] !== ':') throw invalid(addr, "expected ':' after ']'");
+    portText = rest.slice(1);
+  } else {
+    const colon = addr.lastIndexOf(':');
+    if (colon < 0) throw invalid(addr, 'missing port');
+    host = addr.slice(0, colon);
+    portText = addr.slice(colon + 1);
+  }
+  if (host === '') throw invalid(addr, 'missing host');
+  if (portText === '') throw invalid(addr, 'missing port');
+  const port = parsePort(portText);
+  if (port < 0) throw invalid(addr, 'port must be 1-65535');
+  return { host, port };
+}
+
+/** 'host:port' without brackets, as hiredis-cluster names nodes (so '::1:7000' for IPv6). */
+export function formatHostPort(host: string, port: number): string {
+  return `${host}:${port}`;
+}
+
+function invalid(addr: string, problem: string): Error {
+  return otherError(`Invalid address '${addr}': ${problem}`);
+}

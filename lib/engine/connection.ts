@@ -1,0 +1,360 @@
+/**
+ * One link to one node: handshake, coalesced writes, the FIFO of pending replies and the
+ * per-command deadline. It knows frames, not replies: each complete frame goes to the pending
+ * entry at the head of the FIFO, push frames go to the owner instead.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import type { EventLoopAdapter, TimerHandle, Transport, TransportError } from '../../adapters/adapter.js';
+import { ClusterError, REDIS_ERR_EOF, REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT } from '../errors.js';
+import { type CommandArg, CommandWriter } from '../resp/encode.js';
+import { FrameScanner, type RespLimits } from '../resp/scan.js';
+
+/** An entry waiting for one reply frame on a link. */
+export interface Pending {
+  /** The reply frame `buf[start..end)`; the bytes are valid only during the call. */
+  onFrame(link: Connection, buf: Uint8Array, start: number, end: number): void;
+  /** The link failed before the reply came; `err` null means the node left the cluster. */
+  onFail(link: Connection, err: ClusterError | null): void;
+}
+
+/** What the owner of a link hears from it. */
+export interface ConnectionEvents {
+  /** The transport connected (handshake replies may still be on the way). */
+  onConnect(link: Connection): void;
+  /** The link closed; every pending entry has already been failed. `err` null: closed on request. */
+  onClose(link: Connection, err: ClusterError | null, connected: boolean): void;
+  /** A RESP3 push frame (never a command's reply). */
+  onPush(link: Connection, buf: Uint8Array, start: number, end: number): void;
+}
+
+export interface ConnectionSettings {
+  host: string;
+  port: number;
+  tls: ConnectionOptions | undefined;
+  connectTimeout: number;
+  commandTimeout: number;
+  username: string;
+  password: string;
+  resp: 2 | 3;
+  selectDb: number;
+  limits: RespLimits;
+}
+
+enum State {
+  Connecting,
+  Open,
+  Ending,
+  Closed,
+}
+
+const PUSH = 0x3e; // '>'
+const MINUS = 0x2d; // '-'
+const BANG = 0x21; // '!'
+const READ_BUFFER = 16 * 1024;
+
+/** Checks one handshake reply; a refused step fails the link with the server's words. */
+class HandshakeStep implements Pending {
+  constructor(private readonly what: string) {}
+
+  onFrame(link: Connection, buf: Uint8Array, start: number, end: number): void {
+    if (buf[start] !== MINUS && buf[start] !== BANG) return;
+    const text = errorText(buf, start, end);
+    link.destroy(
+      new ClusterError(REDIS_ERR_OTHER, this.what === 'AUTH' ? text : `${this.what} failed: ${text}`),
+    );
+  }
+
+  onFail(): void {}
+}
+
+const AUTH_STEP = new HandshakeStep('AUTH');
+const HELLO_STEP = new HandshakeStep('HELLO 3');
+const SELECT_STEP = new HandshakeStep('SELECT');
+
+/** The text of an error frame (`-text` or `!len text`). */
+export function errorText(buf: Uint8Array, start: number, end: number): string {
+  let from = start + 1;
+  if (buf[start] === BANG) {
+    while (buf[from] !== 0x0a) from++;
+    from++;
+  }
+  return Buffer.from(buf.buffer, buf.byteOffset + from, end - 2 - from).toString('utf8');
+}
+
+export class Connection {
+  readonly host: string;
+  readonly port: number;
+  readonly addr: string;
+  private state = State.Connecting;
+  private connected = false;
+  private readonly transport: Transport;
+  private readonly writer = new CommandWriter();
+  private flushScheduled = false;
+  private readonly flushNow = () => this.flush();
+  // FIFO of pending entries with their deadlines (ms, adapter clock); head index avoids shifting.
+  private fifo: Pending[] = [];
+  private deadlines: number[] = [];
+  private head = 0;
+  private commandTimeout: number;
+  private timer: TimerHandle | null = null;
+  private readonly onTimer = () => this.checkDeadline();
+  private readonly scanner: FrameScanner;
+  private rbuf: Buffer | null = null;
+  private rstart = 0;
+  private rend = 0;
+
+  constructor(
+    private readonly adapter: EventLoopAdapter,
+    settings: ConnectionSettings,
+    private readonly events: ConnectionEvents,
+  ) {
+    this.host = settings.host;
+    this.port = settings.port;
+    this.addr = `${settings.host}:${settings.port}`;
+    this.commandTimeout = settings.commandTimeout;
+    this.scanner = new FrameScanner(settings.limits);
+    if (settings.password !== '') {
+      this.send(
+        settings.username === ''
+          ? ['AUTH', settings.password]
+          : ['AUTH', settings.username, settings.password],
+        AUTH_STEP,
+      );
+    }
+    if (settings.resp === 3) this.send(['HELLO', '3'], HELLO_STEP);
+    if (settings.selectDb !== 0) this.send(['SELECT', settings.selectDb], SELECT_STEP);
+    this.transport = adapter.connect(
+      { host: settings.host, port: settings.port, tls: settings.tls, timeoutMs: settings.connectTimeout },
+      {
+        onConnect: () => this.handleConnect(),
+        onData: (chunk) => this.handleData(chunk),
+        onClose: (error) => this.handleClose(error),
+      },
+    );
+  }
+
+  /** True until the link is closing or closed: it still takes commands. */
+  get usable(): boolean {
+    return this.state === State.Connecting || this.state === State.Open;
+  }
+
+  /** True once the transport has connected. */
+  get isConnected(): boolean {
+    return this.connected && this.state !== State.Closed;
+  }
+
+  /** Entries waiting for a reply. */
+  get pendingCount(): number {
+    return this.fifo.length - this.head;
+  }
+
+  /** Queues one command; it leaves with everything else queued in this tick. */
+  send(argv: readonly CommandArg[], pending: Pending): void {
+    this.writer.writeArgv(argv);
+    this.enqueue(pending);
+  }
+
+  /** Queues one pre-encoded command. */
+  sendRaw(bytes: Uint8Array, pending: Pending): void {
+    this.writer.writeRaw(bytes);
+    this.enqueue(pending);
+  }
+
+  /** Applies a new command timeout to this link (hiredis applies it live). */
+  setCommandTimeout(ms: number): void {
+    this.commandTimeout = ms;
+    if (this.timer !== null) {
+      this.adapter.clearTimer(this.timer);
+      this.timer = null;
+    }
+    const now = this.adapter.now();
+    for (let i = this.head; i < this.fifo.length; i++) this.deadlines[i] = ms > 0 ? now + ms : 0;
+    this.armTimer();
+  }
+
+  /** Graceful close: replies still pending are delivered first, then the link ends. */
+  end(): void {
+    if (!this.usable) return;
+    this.state = State.Ending;
+    if (this.pendingCount === 0) this.finishEnd();
+    else this.flush();
+  }
+
+  /** Immediate close: every pending entry fails with `err` (null: its node left the cluster). */
+  destroy(err: ClusterError | null): void {
+    if (this.state === State.Closed) return;
+    this.transport.destroy();
+    this.close(err);
+  }
+
+  /** A method, not a field test, because callbacks run from deliver() may close the link. */
+  private closed(): boolean {
+    return this.state === State.Closed;
+  }
+
+  private enqueue(pending: Pending): void {
+    this.fifo.push(pending);
+    this.deadlines.push(this.commandTimeout > 0 ? this.adapter.now() + this.commandTimeout : 0);
+    if (this.timer === null) this.armTimer();
+    if (!this.flushScheduled && this.state === State.Open) {
+      this.flushScheduled = true;
+      this.adapter.defer(this.flushNow);
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if ((this.state !== State.Open && this.state !== State.Ending) || this.writer.length === 0) return;
+    this.transport.write(this.writer.take());
+  }
+
+  private finishEnd(): void {
+    this.flush();
+    if (this.connected) this.transport.end();
+    else {
+      this.transport.destroy();
+      this.close(null);
+    }
+  }
+
+  private handleConnect(): void {
+    if (this.state === State.Closed) return;
+    this.connected = true;
+    if (this.state === State.Connecting) this.state = State.Open;
+    this.events.onConnect(this);
+    this.flush();
+  }
+
+  private handleData(chunk: Uint8Array): void {
+    if (this.state === State.Closed) return;
+    if (this.rend === this.rstart) {
+      this.rstart = this.rend = 0;
+      let pos = 0;
+      while (pos < chunk.length) {
+        const end = this.scan(chunk, pos, chunk.length);
+        if (end === -2) return;
+        if (end === -1) {
+          this.keep(chunk, pos);
+          return;
+        }
+        this.deliver(chunk, pos, end);
+        if (this.closed()) return;
+        pos = end;
+      }
+      return;
+    }
+    this.keep(chunk, 0);
+    while (this.rstart < this.rend) {
+      const rbuf = this.rbuf!;
+      const end = this.scan(rbuf, this.rstart, this.rend);
+      if (end < 0) return;
+      const start = this.rstart;
+      this.rstart = end;
+      this.deliver(rbuf, start, end);
+      if (this.closed()) return;
+    }
+  }
+
+  /** Appends `chunk[from..]` to the read buffer, compacting or growing it as needed. */
+  private keep(chunk: Uint8Array, from: number): void {
+    const size = chunk.length - from;
+    let rbuf = this.rbuf;
+    if (rbuf === null) rbuf = this.rbuf = Buffer.allocUnsafe(Math.max(READ_BUFFER, size));
+    if (this.rend + size > rbuf.length) {
+      const live = this.rend - this.rstart;
+      if (live + size <= rbuf.length && this.rstart > 0) rbuf.copy(rbuf, 0, this.rstart, this.rend);
+      else {
+        const grown = Buffer.allocUnsafe(Math.max(rbuf.length * 2, live + size));
+        rbuf.copy(grown, 0, this.rstart, this.rend);
+        rbuf = this.rbuf = grown;
+      }
+      this.rstart = 0;
+      this.rend = live;
+    }
+    rbuf.set(from === 0 ? chunk : chunk.subarray(from), this.rend);
+    this.rend += size;
+  }
+
+  /** The end of the frame at `start`, -1 when incomplete, -2 when the link failed on bad bytes. */
+  private scan(buf: Uint8Array, start: number, end: number): number {
+    let frameEnd: number;
+    try {
+      frameEnd = this.scanner.scan(buf, start, end);
+    } catch (err) {
+      this.destroy(err instanceof ClusterError ? err : new ClusterError(REDIS_ERR_OTHER, String(err)));
+      return -2;
+    }
+    if (frameEnd >= 0) this.scanner.reset();
+    return frameEnd;
+  }
+
+  private deliver(buf: Uint8Array, start: number, end: number): void {
+    if (buf[start] === PUSH) {
+      this.events.onPush(this, buf, start, end);
+      return;
+    }
+    if (this.head === this.fifo.length) {
+      this.destroy(
+        new ClusterError(
+          REDIS_ERR_OTHER,
+          `Protocol error: a reply arrived with no command waiting (${this.addr})`,
+        ),
+      );
+      return;
+    }
+    const pending = this.fifo[this.head]!;
+    this.fifo[this.head] = undefined as unknown as Pending;
+    this.head++;
+    if (this.head === this.fifo.length) {
+      this.fifo.length = this.deadlines.length = this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.fifo.length) {
+      this.fifo = this.fifo.slice(this.head);
+      this.deadlines = this.deadlines.slice(this.head);
+      this.head = 0;
+    }
+    pending.onFrame(this, buf, start, end);
+    if (this.state === State.Ending && this.pendingCount === 0) this.finishEnd();
+  }
+
+  private armTimer(): void {
+    if (this.head === this.fifo.length || this.state === State.Closed) return;
+    const deadline = this.deadlines[this.head]!;
+    if (deadline === 0) return;
+    this.timer = this.adapter.setTimer(Math.max(0, deadline - this.adapter.now()), this.onTimer);
+  }
+
+  private checkDeadline(): void {
+    this.timer = null;
+    if (this.head === this.fifo.length || this.state === State.Closed) return;
+    const deadline = this.deadlines[this.head]!;
+    if (deadline !== 0 && deadline <= this.adapter.now()) {
+      this.destroy(new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout'));
+      return;
+    }
+    this.armTimer();
+  }
+
+  private handleClose(error: TransportError | undefined): void {
+    if (this.state === State.Closed) return;
+    if (error !== undefined) this.close(new ClusterError(error.code, error.message));
+    else if (this.state === State.Ending && this.pendingCount === 0) this.close(null);
+    else this.close(new ClusterError(REDIS_ERR_EOF, 'Server closed the connection'));
+  }
+
+  private close(err: ClusterError | null): void {
+    this.state = State.Closed;
+    if (this.timer !== null) {
+      this.adapter.clearTimer(this.timer);
+      this.timer = null;
+    }
+    const fifo = this.fifo;
+    const head = this.head;
+    this.fifo = [];
+    this.deadlines = [];
+    this.head = 0;
+    this.rbuf = null;
+    this.writer.reset();
+    for (let i = head; i < fifo.length; i++) fifo[i]!.onFail(this, err);
+    this.events.onClose(this, err, this.connected);
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * Which node to ask and what each slot maps to: the node entries (one link each, created on first
+ * use), the routing table, and slot-map updates — throttled, one at a time, applied by address so
+ * that links survive an update and links to nodes that left are closed.
+ */
+import type { EventLoopAdapter } from '../../adapters/adapter.js';
+import type { HostPort } from '../cluster/address.js';
+import { createNode } from '../cluster/cluster-node.js';
+import { SLOT_COUNT } from '../cluster/keyslot.js';
+import { type ClusterNode, parseClusterNodes, parseClusterSlots, type SlotMap } from '../cluster/slotmap.js';
+import { ClusterError, otherError, REDIS_ERR_OTHER } from '../errors.js';
+import type { ResolvedOptions } from '../options.js';
+import { buildReply, plainReplies } from '../resp/build.js';
+import { Connection, type ConnectionEvents, errorText, type Pending } from './connection.js';
+
+/** hiredis-cluster's SLOTMAP_UPDATE_THROTTLE_USEC: at most one throttled update a second. */
+export const UPDATE_THROTTLE_MS = 1000;
+/** A node whose last connect attempt is this recent is not chosen to ask for the slot map. */
+const RECONNECT_PAUSE_MS = 1000;
+/** Failed updates retried at once in a row before falling back to the throttle (bounds #252's spin). */
+const IMMEDIATE_RETRIES = 8;
+
+/** One known node and its link. */
+export interface NodeEntry {
+  readonly addr: string;
+  readonly host: string;
+  readonly port: number;
+  node: ClusterNode;
+  link: Connection | null;
+  lastConnectAttempt: number;
+}
+
+/** What the topology tells its owner. */
+export interface TopologyEvents {
+  slotmapUpdated(version: number): void;
+  ready(): void;
+  updateFailed(err: ClusterError): void;
+  nodeAdded(node: ClusterNode): void;
+  nodeRemoved(node: ClusterNode): void;
+  linkConnected(link: Connection): void;
+  linkClosed(link: Connection, err: ClusterError | null, connected: boolean): void;
+  push(link: Connection, buf: Uint8Array, start: number, end: number): void;
+}
+
+const NO_NODE = () => otherError('no valid server address');
+
+export class Topology implements ConnectionEvents {
+  /** Nodes by 'host:port', in insertion order (hiredis' dict order in every test). */
+  entries = new Map<string, NodeEntry>();
+  map: SlotMap | null = null;
+  version = 0;
+  /** Set by disconnect/free: no updates, no new links. */
+  shutdown = false;
+  private route: (NodeEntry | undefined)[] = new Array(SLOT_COUNT);
+  private updating = false;
+  private lastAttempt = Number.NEGATIVE_INFINITY;
+  private failures = 0;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly adapter: EventLoopAdapter,
+    private readonly events: TopologyEvents,
+  ) {
+    for (const seed of options.seeds) this.entry(seed.host, seed.port, false);
+  }
+
+  /** True while an update is on the way. */
+  get isUpdating(): boolean {
+    return this.updating;
+  }
+
+  /** The entry serving `slot`, or undefined. */
+  ownerOf(slot: number): NodeEntry | undefined {
+    return this.route[slot];
+  }
+
+  /** The entry for an address (mapped through `addressMap` unless `mapped`), created when new. */
+  entry(host: string, port: number, mapped: boolean): NodeEntry {
+    const address = mapped ? { host, port } : this.mapAddress({ host, port });
+    const addr = `${address.host}:${address.port}`;
+    let entry = this.entries.get(addr);
+    if (entry === undefined) {
+      const node = createNode('', address.host, address.port, 'master');
+      entry = {
+        addr,
+        host: address.host,
+        port: address.port,
+        node,
+        link: null,
+        lastConnectAttempt: -Infinity,
+      };
+      this.entries.set(addr, entry);
+    }
+    return entry;
+  }
+
+  /** Points `slot` at `entry` until the next update (after MOVED). */
+  patch(slot: number, entry: NodeEntry): void {
+    this.route[slot] = entry;
+  }
+
+  /** The entry's usable link, connecting a new one when needed. */
+  linkOf(entry: NodeEntry): Connection {
+    const link = entry.link;
+    if (link?.usable) return link;
+    entry.lastConnectAttempt = this.adapter.now();
+    const fresh = this.connect(entry.host, entry.port, this);
+    entry.link = fresh;
+    return fresh;
+  }
+
+  /** Closes every link: gracefully (replies still come) or at once (pending callbacks get `err`). */
+  closeLinks(graceful: boolean, err: ClusterError | null): void {
+    for (const entry of this.entries.values()) {
+      const link = entry.link;
+      if (link === null) continue;
+      if (graceful) link.end();
+      else link.destroy(err);
+    }
+  }
+
+  /** Starts an update unless one runs or the last began less than a second ago (async policy). */
+  throttledUpdate(via?: Connection): void {
+    if (this.updating || this.adapter.now() - this.lastAttempt < UPDATE_THROTTLE_MS) return;
+    this.update(via);
+  }
+
+  /** Starts an update now on `via` (or a chosen node), unless one runs already. */
+  update(via?: Connection): void {
+    if (this.shutdown || this.updating) return;
+    let link = via?.usable ? via : undefined;
+    if (link === undefined) {
+      const entry = this.selectNode();
+      if (entry === undefined) {
+        this.events.updateFailed(NO_NODE());
+        return;
+      }
+      link = this.linkOf(entry);
+    }
+    this.updating = true;
+    this.lastAttempt = this.adapter.now();
+    link.send(this.topologyCommand(), new SlotmapRequest(this));
+  }
+
+  /**
+   * hiredis' blocking update (`redisClusterConnect2` / `redisClusterUpdateSlotmap`): asks each node in
+   * turn on a new temporary link that is closed right after the reply; stops at the first success.
+   */
+  async updateWithTemporaryLinks(): Promise<void> {
+    if (this.entries.size === 0) throw otherError('servers address does not set up');
+    let last: ClusterError = NO_NODE();
+    for (const entry of [...this.entries.values()]) {
+      if (this.shutdown) break;
+      try {
+        this.apply(await this.askOnce(entry));
+        return;
+      } catch (err) {
+        last = err instanceof ClusterError ? err : new ClusterError(REDIS_ERR_OTHER, String(err));
+      }
+    }
+    throw last;
+  }
+
+  /** Installs a new slot map: entries move by address, links to nodes that left are closed. */
+  apply(map: SlotMap): void {
+    const previous = this.entries;
+    const entries = new Map<string, NodeEntry>();
+    const route: (NodeEntry | undefined)[] = new Array(SLOT_COUNT);
+    const added: ClusterNode[] = [];
+    for (const original of map.nodes) {
+      const node = this.mapNode(original);
+      const old = previous.get(node.addr);
+      const entry: NodeEntry = {
+        addr: node.addr,
+        host: node.host,
+        port: node.port,
+        node,
+        link: old?.link ?? null,
+        lastConnectAttempt: old?.lastConnectAttempt ?? -Infinity,
+      };
+      entries.set(node.addr, entry);
+      if (old === undefined || old.node.name === '') added.push(node);
+      for (const [start, end] of node.slots) route.fill(entry, start, end + 1);
+    }
+    this.entries = entries;
+    this.route = route;
+    this.map = map;
+    map.version = ++this.version;
+    this.failures = 0;
+    for (const old of previous.values()) {
+      if (entries.has(old.addr)) continue;
+      old.link?.destroy(null);
+      if (old.node.name !== '') this.events.nodeRemoved(old.node);
+    }
+    for (const node of added) this.events.nodeAdded(node);
+    this.events.slotmapUpdated(this.version);
+    if (this.version === 1) this.events.ready();
+  }
+
+  /** The reply to an update request: apply it, or retry through another node. */
+  finishUpdate(link: Connection, reply: unknown, err: ClusterError | null): void {
+    this.updating = false;
+    let failure = err;
+    if (failure === null) {
+      try {
+        this.apply(this.parse(reply, link.host));
+        return;
+      } catch (parseErr) {
+        failure = parseErr instanceof ClusterError ? parseErr : otherError(String(parseErr));
+      }
+    }
+    if (this.shutdown || failure === null) return;
+    this.events.updateFailed(failure);
+    // hiredis-cluster #252: a failed update is retried at once through another node; bounded here.
+    if (++this.failures <= IMMEDIATE_RETRIES) this.update();
+  }
+
+  /** Parses a CLUSTER SLOTS / NODES reply from `fromHost`. */
+  parse(reply: unknown, fromHost: string): SlotMap {
+    if (reply instanceof Error) throw otherError(reply.message);
+    const opts = { parseReplicas: this.options.parseReplicas, parseOpenSlots: this.options.parseOpenSlots };
+    return this.options.useClusterNodes
+      ? parseClusterNodes(reply, fromHost, opts)
+      : parseClusterSlots(reply, fromHost, opts);
+  }
+
+  /** hiredis' selectNode: from a random index, a connected node, else one not tried for a second. */
+  selectNode(): NodeEntry | undefined {
+    const list = [...this.entries.values()];
+    const count = list.length;
+    if (count === 0) return undefined;
+    const start = Math.floor(this.options.random() * count) % count;
+    for (let i = 0; i < count; i++) {
+      const entry = list[(start + i) % count]!;
+      if (entry.link?.isConnected) return entry;
+    }
+    const now = this.adapter.now();
+    for (let i = 0; i < count; i++) {
+      const entry = list[(start + i) % count]!;
+      if (now - entry.lastConnectAttempt >= RECONNECT_PAUSE_MS) return entry;
+    }
+    return undefined;
+  }
+
+  topologyCommand(): string[] {
+    return this.options.useClusterNodes ? ['CLUSTER', 'NODES'] : ['CLUSTER', 'SLOTS'];
+  }
+
+  /** A new link with the context's settings. */
+  connect(host: string, port: number, events: ConnectionEvents): Connection {
+    const o = this.options;
+    return new Connection(
+      this.adapter,
+      {
+        host,
+        port,
+        tls: o.tls,
+        connectTimeout: o.connectTimeout,
+        commandTimeout: o.commandTimeout,
+        username: o.username,
+        password: o.password,
+        resp: o.resp,
+        selectDb: o.selectDb,
+        limits: o.limits,
+      },
+      events,
+    );
+  }
+
+  onConnect(link: Connection): void {
+    this.events.linkConnected(link);
+  }
+
+  onClose(link: Connection, err: ClusterError | null, connected: boolean): void {
+    const entry = this.entries.get(link.addr);
+    if (entry !== undefined && entry.link === link) entry.link = null;
+    this.events.linkClosed(link, err, connected);
+  }
+
+  onPush(link: Connection, buf: Uint8Array, start: number, end: number): void {
+    this.events.push(link, buf, start, end);
+  }
+
+  private askOnce(entry: NodeEntry): Promise<SlotMap> {
+    return new Promise((resolve, reject) => {
+      const quiet: ConnectionEvents = { onConnect() {}, onClose() {}, onPush() {} };
+      const link = this.connect(entry.host, entry.port, quiet);
+      link.send(this.topologyCommand(), {
+        onFrame: (l, buf, start, end) => {
+          const reply =
+            buf[start] === 0x2d || buf[start] === 0x21
+              ? otherError(errorText(buf, start, end))
+              : buildReply(buf, start, end, plainReplies);
+          l.destroy(null);
+          try {
+            if (reply instanceof ClusterError) throw reply;
+            resolve(this.parse(reply, entry.host));
+          } catch (err) {
+            reject(err);
+          }
+        },
+        onFail: (_l, err) => reject(err ?? otherError('connection closed')),
+      });
+    });
+  }
+
+  private mapAddress(address: HostPort): HostPort {
+    return this.options.addressMap === undefined ? address : this.options.addressMap(address);
+  }
+
+  private mapNode(node: ClusterNode): ClusterNode {
+    if (this.options.addressMap === undefined) return node;
+    const { host, port } = this.mapAddress({ host: node.host, port: node.port });
+    return {
+      ...node,
+      host,
+      port,
+      addr: `${host}:${port}`,
+      replicas: node.replicas.map((r) => this.mapNode(r)),
+    };
+  }
+}
+
+/** The pending entry of an update sent on a command link. */
+class SlotmapRequest implements Pending {
+  constructor(private readonly topology: Topology) {}
+
+  onFrame(link: Connection, buf: Uint8Array, start: number, end: number): void {
+    if (buf[start] === 0x2d || buf[start] === 0x21) {
+      this.topology.finishUpdate(link, null, otherError(errorText(buf, start, end)));
+      return;
+    }
+    this.topology.finishUpdate(link, buildReply(buf, start, end, plainReplies), null);
+  }
+
+  onFail(link: Connection, err: ClusterError | null): void {
+    this.topology.finishUpdate(link, null, err);
+  }
+}

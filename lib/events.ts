@@ -1,0 +1,43 @@
+/**
+ * The moments both contexts report: hiredis-cluster's event numbers for set-once event callbacks,
+ * and the eventemitter3 event map of the same moments plus node and link events.
+ */
+import type { ClusterNode } from './cluster/slotmap.js';
+import type { ClusterError } from './errors.js';
+
+/** hiredis-cluster `HIRCLUSTER_EVENT_SLOTMAP_UPDATED`: after every successful slot-map update. */
+export const HIRCLUSTER_EVENT_SLOTMAP_UPDATED = 1;
+/** hiredis-cluster `HIRCLUSTER_EVENT_READY`: once, when the first slot map is installed. */
+export const HIRCLUSTER_EVENT_READY = 2;
+/** hiredis-cluster `HIRCLUSTER_EVENT_FREE_CONTEXT`: when the context is freed. */
+export const HIRCLUSTER_EVENT_FREE_CONTEXT = 3;
+
+/** The address of one link to a node, as connect/disconnect callbacks see it (hiredis' `c->tcp`). */
+export interface LinkAddress {
+  host: string;
+  port: number;
+}
+
+/** eventemitter3 events of a context. */
+export interface ClusterEvents {
+  /** Every successful slot-map update, with the new map version. */
+  'slotmap-updated': (version: number) => void;
+  /** The first slot map is installed: commands can be routed. */
+  ready: () => void;
+  /** The context is freed. */
+  'free-context': () => void;
+  /** A link to a node connected. */
+  connect: (link: LinkAddress) => void;
+  /** A link to a node failed to connect. */
+  'connect-error': (link: LinkAddress, err: ClusterError) => void;
+  /** A connected link closed: `err` null when it was asked to (disconnect, node left). */
+  disconnect: (link: LinkAddress, err: ClusterError | null) => void;
+  /** A node appeared in the slot map. */
+  'node-added': (node: ClusterNode) => void;
+  /** A node left the slot map. */
+  'node-removed': (node: ClusterNode) => void;
+  /** A slot-map update failed (the context retries or waits for the next trigger). */
+  'update-error': (err: ClusterError) => void;
+  /** A RESP3 push message (pub/sub, client tracking) from a link. */
+  push: (message: unknown, link: LinkAddress) => void;
+}

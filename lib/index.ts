@@ -1,0 +1,20 @@
+/** hircluster: a Redis Cluster client for Node.js after hiredis-cluster. */
+export type { EventLoopAdapter, Transport, TransportEvents } from '../adapters/adapter.js';
+export { NodeAdapter } from '../adapters/node.js';
+export {
+  type AsyncCallback,
+  AsyncClusterContext,
+  type ConnectMode,
+  type EventCallback,
+  type LinkCallback,
+  type NodeRef,
+} from './async-context.js';
+export { type HostPort, parseHostPort } from './cluster/address.js';
+export { keySlot } from './cluster/keyslot.js';
+export type { ClusterNode, OpenSlot } from './cluster/slotmap.js';
+export * from './errors.js';
+export * from './events.js';
+export type { ClusterOptions, RetryBackoff } from './options.js';
+export * from './resp/build.js';
+export { type CommandArg, encodeArgv, formatArgv } from './resp/encode.js';
+export { DEFAULT_LIMITS, type RespLimits } from './resp/scan.js';

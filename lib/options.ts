@@ -1,0 +1,232 @@
+/**
+ * One options object for both contexts, validated once at construction with messages that name
+ * the option. Node lists use hiredis-cluster's "host:port,host:port" form (IPv6 split at the last
+ * colon, or bracketed).
+ */
+import type { ConnectionOptions } from 'node:tls';
+import type { EventLoopAdapter } from '../adapters/adapter.js';
+import { type HostPort, parseHostPort } from './cluster/address.js';
+import { otherError } from './errors.js';
+import { plainReplies, plainRepliesWith, type ReplyBuilder } from './resp/build.js';
+import { DEFAULT_LIMITS, type RespLimits } from './resp/scan.js';
+
+/** Jittered exponential backoff for TRYAGAIN / CLUSTERDOWN retries (hiredis retries at once). */
+export interface RetryBackoff {
+  /** First delay in ms (the n-th retry waits up to `baseMs * 2^(n-1)`, capped). */
+  baseMs: number;
+  /** Upper bound of one delay in ms. */
+  maxMs: number;
+}
+
+/** Options shared by {@link AsyncClusterContext} and the blocking context. */
+export interface ClusterOptions {
+  /** Seed nodes: `"h:p,h:p"` or an array of `"h:p"`; IPv6 as `::1:7000` or `[::1]:7000`. */
+  nodes: string | readonly string[];
+  /** ACL user name sent with AUTH (needs `password`). */
+  username?: string;
+  /** Password: every new link sends `AUTH [username] password` first. Empty disables. */
+  password?: string;
+  /** TCP (and TLS) connect timeout in ms; 0 waits for the OS. Default 10 000. */
+  connectTimeout?: number;
+  /** Per-command timeout in ms; when it passes the link is dropped (hiredis). 0 = none (default). */
+  commandTimeout?: number;
+  /** Cluster redirects and retries allowed per command before err 100. Default 5. */
+  maxRetry?: number;
+  /** Ask `CLUSTER NODES` instead of `CLUSTER SLOTS` for the slot map. */
+  useClusterNodes?: boolean;
+  /** Keep replicas in the slot map (never used for routing, as in hiredis-cluster). */
+  parseReplicas?: boolean;
+  /** Keep migrating/importing slots from `CLUSTER NODES`. */
+  parseOpenSlots?: boolean;
+  /** TLS for every link: `true` or Node TLS options. Certificates and host names are verified by default. */
+  tls?: boolean | ConnectionOptions;
+  /** Protocol: 2 (default, nothing extra sent) or 3 (`HELLO 3` on every link). */
+  resp?: 2 | 3;
+  /** Logical database: `SELECT n` on every new link (Valkey 9 multi-db clusters). */
+  selectDb?: number;
+  /** NAT: maps every address the client learns (seeds, slot maps, redirects) before it dials it. */
+  addressMap?: (address: HostPort) => HostPort;
+  /** Commands waiting for a reply, all links together; past it a command is refused. Default 100 000. */
+  maxPending?: number;
+  /** Source of randomness in [0, 1) for node choice; seed it for reproducible runs. Default Math.random. */
+  random?: () => number;
+  /** Wait between TRYAGAIN / CLUSTERDOWN retries; default none (hiredis retries at once). */
+  retryBackoff?: RetryBackoff;
+  /** Bulk strings as Buffers instead of strings (default reply builder only). */
+  returnBuffers?: boolean;
+  /** Builds reply values (hiredis' reply object functions); default plain JS values. */
+  replyBuilder?: ReplyBuilder;
+  /** Decoder limits (max bulk length, aggregate size, nesting depth). */
+  limits?: Partial<RespLimits>;
+  /** The event loop the async context runs on. Default: Node's own. */
+  adapter?: EventLoopAdapter;
+}
+
+/** Options after validation and defaults. */
+export interface ResolvedOptions {
+  seeds: HostPort[];
+  username: string;
+  password: string;
+  connectTimeout: number;
+  commandTimeout: number;
+  maxRetry: number;
+  useClusterNodes: boolean;
+  parseReplicas: boolean;
+  parseOpenSlots: boolean;
+  tls: ConnectionOptions | undefined;
+  resp: 2 | 3;
+  selectDb: number;
+  addressMap: ((address: HostPort) => HostPort) | undefined;
+  maxPending: number;
+  random: () => number;
+  retryBackoff: RetryBackoff | undefined;
+  replyBuilder: ReplyBuilder;
+  limits: RespLimits;
+}
+
+const KNOWN = new Set([
+  'nodes',
+  'username',
+  'password',
+  'connectTimeout',
+  'commandTimeout',
+  'maxRetry',
+  'useClusterNodes',
+  'parseReplicas',
+  'parseOpenSlots',
+  'tls',
+  'resp',
+  'selectDb',
+  'addressMap',
+  'maxPending',
+  'random',
+  'retryBackoff',
+  'returnBuffers',
+  'replyBuilder',
+  'limits',
+  'adapter',
+]);
+
+function invalid(name: string, why: string, value: unknown): never {
+  throw otherError(`Invalid option '${name}': ${why}, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+function integer(name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `${min}..${max}`;
+    invalid(name, `must be an integer ${range}`, value);
+  }
+  return value;
+}
+
+function flag(name: string, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') invalid(name, 'must be a boolean', value);
+  return value;
+}
+
+function text(name: string, value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') invalid(name, 'must be a string', value);
+  return value;
+}
+
+/** Parses a hiredis-cluster node list: `"h:p,h:p"` or an array of `"h:p"`. Duplicates are dropped. */
+export function parseNodeList(nodes: string | readonly string[]): HostPort[] {
+  const items = typeof nodes === 'string' ? nodes.split(',') : nodes;
+  const seen = new Set<string>();
+  const out: HostPort[] = [];
+  for (const item of items) {
+    if (typeof item !== 'string') invalid('nodes', 'must hold "host:port" strings', item);
+    const trimmed = item.trim();
+    if (trimmed === '') continue;
+    const address = parseHostPort(trimmed);
+    const key = `${address.host}:${address.port}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(address);
+  }
+  return out;
+}
+
+/** Validates `options` and fills in the defaults; throws a ClusterError naming the bad option. */
+export function resolveOptions(options: ClusterOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') invalid('options', 'must be an object', options);
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw otherError(`Unknown option '${key}'`);
+  }
+  if (options.nodes === undefined || (typeof options.nodes !== 'string' && !Array.isArray(options.nodes))) {
+    invalid('nodes', 'must be "host:port,host:port" or an array of "host:port"', options.nodes);
+  }
+  const seeds = parseNodeList(options.nodes);
+  if (seeds.length === 0) invalid('nodes', 'must name at least one node', options.nodes);
+
+  const username = text('username', options.username);
+  const password = text('password', options.password);
+  if (username !== '' && password === '') invalid('username', 'needs a password', options.username);
+  if (options.resp !== undefined && options.resp !== 2 && options.resp !== 3) {
+    invalid('resp', 'must be 2 or 3', options.resp);
+  }
+  if (options.addressMap !== undefined && typeof options.addressMap !== 'function') {
+    invalid('addressMap', 'must be a function', options.addressMap);
+  }
+  if (options.random !== undefined && typeof options.random !== 'function') {
+    invalid('random', 'must be a function returning a number in [0, 1)', options.random);
+  }
+  let tls: ConnectionOptions | undefined;
+  if (options.tls === true) tls = {};
+  else if (options.tls !== undefined && options.tls !== false) {
+    if (typeof options.tls !== 'object' || options.tls === null) {
+      invalid('tls', 'must be a boolean or Node TLS options', options.tls);
+    }
+    tls = options.tls;
+  }
+  let retryBackoff: RetryBackoff | undefined;
+  if (options.retryBackoff !== undefined) {
+    const b = options.retryBackoff;
+    if (b === null || typeof b !== 'object') invalid('retryBackoff', 'must be { baseMs, maxMs }', b);
+    integer('retryBackoff.baseMs', b.baseMs, 0, 1);
+    integer('retryBackoff.maxMs', b.maxMs, 0, b.baseMs);
+    retryBackoff = { baseMs: b.baseMs, maxMs: b.maxMs };
+  }
+  if (options.replyBuilder !== undefined && options.returnBuffers !== undefined) {
+    throw otherError("Invalid option 'returnBuffers': it applies to the default reply builder only");
+  }
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(options.limits ?? {})) {
+    if (!(key in DEFAULT_LIMITS)) throw otherError(`Unknown option 'limits.${key}'`);
+    limits[key as keyof RespLimits] = integer(`limits.${key}`, value, 0, 1);
+  }
+  return {
+    seeds,
+    username,
+    password,
+    connectTimeout: integer('connectTimeout', options.connectTimeout, 10_000, 0),
+    commandTimeout: integer('commandTimeout', options.commandTimeout, 0, 0),
+    maxRetry: integer('maxRetry', options.maxRetry, 5, 1),
+    useClusterNodes: flag('useClusterNodes', options.useClusterNodes),
+    parseReplicas: flag('parseReplicas', options.parseReplicas),
+    parseOpenSlots: flag('parseOpenSlots', options.parseOpenSlots),
+    tls,
+    resp: options.resp ?? 2,
+    selectDb: integer('selectDb', options.selectDb, 0, 0),
+    addressMap: options.addressMap,
+    maxPending: integer('maxPending', options.maxPending, 100_000, 1),
+    random: options.random ?? Math.random,
+    retryBackoff,
+    replyBuilder:
+      options.replyBuilder ??
+      (flag('returnBuffers', options.returnBuffers)
+        ? plainRepliesWith({ returnBuffers: true })
+        : plainReplies),
+    limits,
+  };
+}

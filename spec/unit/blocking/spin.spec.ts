@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { SPIN_CAP_US, SPIN_MAX_PAYLOAD, SpinPolicy, spinUntilEqual } from '../../../lib/blocking/spin.js';
+import { ClusterError } from '../../../lib/errors.js';
+
+describe('blocking/spin', () => {
+  describe('SpinPolicy', () => {
+    it("'auto' starts at 1.5x the initial 100 µs estimate", () => {
+      const policy = new SpinPolicy('auto', 2);
+      expect(policy.averageRoundTripUs).to.equal(100);
+      expect(policy.budgetUs(50)).to.equal(150);
+    });
+
+    it("'auto' follows the moving average of round trips, capped", () => {
+      const policy = new SpinPolicy('auto', 4);
+      policy.record(20, 50);
+      expect(policy.averageRoundTripUs).to.equal(90);
+      expect(policy.budgetUs(50)).to.equal(135);
+      for (let i = 0; i < 40; i++) policy.record(20, 50);
+      expect(policy.budgetUs(50)).to.be.within(30, 31);
+      for (let i = 0; i < 40; i++) policy.record(240, 50);
+      expect(policy.averageRoundTripUs).to.be.within(235, 240);
+      expect(policy.budgetUs(50)).to.equal(SPIN_CAP_US);
+    });
+
+    it("'auto' skips spinning while round trips are slower than the cap, and resumes when they are fast again", () => {
+      const policy = new SpinPolicy('auto', 2);
+      for (let i = 0; i < 40; i++) policy.record(1000, 50);
+      expect(policy.budgetUs(50)).to.equal(0);
+      for (let i = 0; i < 40; i++) policy.record(30, 50);
+      expect(policy.budgetUs(50)).to.be.within(45, 60);
+    });
+
+    it("'auto' never spins for large payloads, which do not move the average either", () => {
+      const policy = new SpinPolicy('auto', 2);
+      expect(policy.budgetUs(SPIN_MAX_PAYLOAD)).to.equal(150);
+      expect(policy.budgetUs(SPIN_MAX_PAYLOAD + 1)).to.equal(0);
+      policy.record(5000, SPIN_MAX_PAYLOAD + 1);
+      expect(policy.averageRoundTripUs).to.equal(100);
+    });
+
+    it("'auto' never spins on one CPU", () => {
+      const policy = new SpinPolicy('auto', 1);
+      expect(policy.budgetUs(50)).to.equal(0);
+      policy.record(10, 50);
+      expect(policy.budgetUs(50)).to.equal(0);
+    });
+
+    it('a number is a fixed budget; 0 turns spinning off', () => {
+      const fixed = new SpinPolicy(30, 2);
+      fixed.record(1000, 50);
+      expect(fixed.budgetUs(1 << 20)).to.equal(30);
+      expect(new SpinPolicy(0, 8).budgetUs(50)).to.equal(0);
+    });
+
+    it('rejects a bad setting with a clear error', () => {
+      expect(() => new SpinPolicy(-1)).to.throw(
+        ClusterError,
+        "Invalid option 'spin': expected 'auto' or a number of µs >= 0, got -1",
+      );
+      expect(() => new SpinPolicy(Number.NaN)).to.throw(
+        ClusterError,
+        "Invalid option 'spin': expected 'auto' or a number of µs >= 0, got NaN",
+      );
+    });
+  });
+
+  describe('spinUntilEqual', () => {
+    it('returns true at once when the word already holds the value', () => {
+      const words = new Int32Array(new SharedArrayBuffer(8));
+      words[1] = 7;
+      expect(spinUntilEqual(words, 1, 7, 0)).to.equal(true);
+      expect(spinUntilEqual(words, 1, 7, 100)).to.equal(true);
+    });
+
+    it('gives up after its budget', () => {
+      const words = new Int32Array(new SharedArrayBuffer(8));
+      expect(spinUntilEqual(words, 0, 1, 0)).to.equal(false);
+      const start = performance.now();
+      expect(spinUntilEqual(words, 0, 1, 2000)).to.equal(false);
+      const elapsedUs = (performance.now() - start) * 1000;
+      expect(elapsedUs).to.be.within(2000, 50_000);
+    });
+  });
+});

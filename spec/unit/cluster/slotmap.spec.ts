@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import { createNode } from '../../../lib/cluster/cluster-node.js';
+import { type ClusterNode, SlotMap } from '../../../lib/cluster/slotmap.js';
+import { ClusterError, REDIS_ERR_OTHER } from '../../../lib/errors.js';
+
+function master(port: number, ...slots: [number, number][]): ClusterNode {
+  const node = createNode(`id${port}`, '127.0.0.1', port, 'master');
+  node.slots.push(...slots);
+  return node;
+}
+
+function failure(nodes: ClusterNode[]): ClusterError {
+  try {
+    new SlotMap(nodes);
+  } catch (err) {
+    expect(err).to.be.instanceOf(ClusterError);
+    expect((err as ClusterError).code).to.equal(REDIS_ERR_OTHER);
+    return err as ClusterError;
+  }
+  expect.fail('SlotMap did not throw');
+}
+
+describe('cluster/slotmap SlotMap', () => {
+  it('maps every slot of each range to its master in O(1)', () => {
+    const a = master(7000, [0, 5460]);
+    const b = master(7001, [5461, 10922]);
+    const c = master(7002, [10923, 16383]);
+    const map = new SlotMap([a, b, c]);
+    expect(map.nodes).to.deep.equal([a, b, c]);
+    expect(map.owner(0)).to.equal(a);
+    expect(map.owner(5460)).to.equal(a);
+    expect(map.owner(5461)).to.equal(b);
+    expect(map.owner(10922)).to.equal(b);
+    expect(map.owner(10923)).to.equal(c);
+    expect(map.owner(16383)).to.equal(c);
+    expect(map.coveredSlots).to.equal(16384);
+  });
+
+  it('has no owner for unserved or out-of-range slots', () => {
+    const map = new SlotMap([master(7000, [0, 99], [200, 200])]);
+    expect(map.owner(100)).to.equal(undefined);
+    expect(map.owner(200)?.port).to.equal(7000);
+    expect(map.owner(201)).to.equal(undefined);
+    expect(map.owner(-1)).to.equal(undefined);
+    expect(map.owner(16384)).to.equal(undefined);
+    expect(map.coveredSlots).to.equal(101);
+  });
+
+  it('keeps a settable version (assigned when installed) and finds masters by address', () => {
+    const a = master(7000, [0, 16383]);
+    const map = new SlotMap([a]);
+    expect(map.version).to.equal(0);
+    map.version = 7;
+    expect(map.version).to.equal(7);
+    expect(map.master('127.0.0.1:7000')).to.equal(a);
+    expect(map.master('127.0.0.1:7001')).to.equal(undefined);
+  });
+
+  it('accepts a master without slots (it is still a node of the cluster)', () => {
+    const idle = master(7003);
+    const map = new SlotMap([master(7000, [0, 16383]), idle]);
+    expect(map.nodes[1]).to.equal(idle);
+  });
+
+  it('rejects overlapping ranges', () => {
+    expect(failure([master(7000, [0, 100]), master(7001, [100, 200])]).message).to.equal(
+      'Different node holds same slot',
+    );
+    expect(failure([master(7000, [0, 100], [50, 60])]).message).to.equal('Different node holds same slot');
+  });
+
+  it('rejects invalid ranges, naming them', () => {
+    expect(failure([master(7000, [10, 5])]).message).to.equal(
+      'Slot region for node is invalid: 10-5 of 127.0.0.1:7000',
+    );
+    expect(failure([master(7000, [0, 16384])]).message).to.equal(
+      'Slot region for node is invalid: 0-16384 of 127.0.0.1:7000',
+    );
+    expect(failure([master(7000, [-1, 3])]).message).to.equal(
+      'Slot region for node is invalid: -1-3 of 127.0.0.1:7000',
+    );
+  });
+
+  it('rejects a map that serves no slot', () => {
+    expect(failure([]).message).to.equal('No slot information');
+    expect(failure([master(7000)]).message).to.equal('No slot information');
+  });
+
+  it('rejects two masters with one address, and replicas as masters', () => {
+    expect(failure([master(7000, [0, 1]), master(7000, [2, 3])]).message).to.equal(
+      'The address already exists in the nodes',
+    );
+    const replica = createNode('r', '127.0.0.1', 7003, 'replica');
+    expect(failure([replica]).message).to.equal('Node role must be master');
+  });
+});

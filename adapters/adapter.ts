@@ -1,68 +1,130 @@
 /**
- * The EventLoopAdapter interface: how the async engine reaches the outside world (sockets, timers,
- * deferral, a clock). hiredis attaches a context to ae, libev, libuv... through a few hooks; this is
- * the same idea in JavaScript. Write one to drive hircluster from your own loop.
+ * The event-loop adapter: everything the engine needs from the outside world — sockets, one-shot
+ * timers, a "run after this callback" hook and a clock. hiredis attaches a context to an event
+ * library through a few hooks (`addRead`, `addWrite`, `scheduleTimer`, ...); this is the same idea in
+ * JavaScript terms, one level higher: the adapter moves bytes, the engine speaks RESP.
  *
- * Guarantees an adapter must give the engine:
- * - Events never fire synchronously inside `connect()`, `write()`, `end()` or `destroy()`: always
- *   later, from the loop, so the engine is never re-entered.
- * - `onConnect` fires at most once, before any `onData`.
- * - `onClose` fires exactly once per transport, unless the engine called `destroy()` first (the
- *   engine knows then); after `onClose` or `destroy()` no event fires.
- * - `end()` closes gracefully: queued bytes are written, then the transport closes and `onClose()`
- *   fires without an error once the peer has closed too.
- * - The chunk given to `onData` is valid only during the call (adapters may reuse one read buffer).
+ * {@link NodeAdapter} (`adapters/node.ts`) is the default, on `net`/`tls` sockets and Node timers.
+ * Write your own to run the client on another loop, an in-memory network or a virtual clock. The
+ * engine relies on every guarantee written below; an adapter that breaks one breaks the client's
+ * promise that each command gets exactly one outcome.
+ *
+ * This file only declares types: it must stay importable by any code, so it takes nothing but types
+ * from Node.
+ *
+ * @module
  */
 import type { ConnectionOptions } from 'node:tls';
 
-/** TLS settings for a link: Node's TLS options without the address. */
-export type TlsOptions = Omit<ConnectionOptions, 'host' | 'port' | 'socket' | 'path'>;
+/**
+ * TLS settings for one connection: Node's `tls.connect` options without the parts the adapter owns
+ * (where to connect, which socket, how reads are delivered). `servername` (SNI) defaults to the host
+ * when the host is a name rather than an IP address.
+ */
+export type TlsOptions = Omit<ConnectionOptions, 'host' | 'port' | 'path' | 'socket' | 'onread'>;
 
-/** Where and how to connect. */
+/** Where and how to open one connection. */
 export interface ConnectAddress {
+  /** An IPv4 or IPv6 address (without brackets) or a host name. A name may resolve to both families. */
   host: string;
   port: number;
-  /** When set, the link speaks TLS with these options. */
+  /** Speak TLS with these options; plain TCP when absent. */
   tls?: TlsOptions | undefined;
-  /** Connect (and TLS handshake) timeout in ms; 0 waits for the OS. */
+  /**
+   * Connect timeout in milliseconds, covering name resolution, the TCP connect and the TLS handshake,
+   * i.e. everything before {@link TransportEvents.onConnect}. 0 means no timeout.
+   */
   timeoutMs: number;
 }
 
-/** Why a transport closed, in hiredis' words. */
+/**
+ * Why a transport closed, in hiredis' terms: `code` is hiredis' `err` and `message` its `errstr`.
+ *
+ * The codes are those of `lib/errors.ts`:
+ * - `REDIS_ERR_IO` (1) for socket errors, with the C library's `strerror()` wording:
+ *   `'Connection refused'`, `'Connection reset by peer'`, `'Connection timed out'`, ...; a failed TLS
+ *   handshake or certificate check reads `'SSL_connect failed: <reason> (<code>)'`;
+ * - `REDIS_ERR_EOF` (3), `'Server closed the connection'`, when the peer closed the connection;
+ * - `REDIS_ERR_TIMEOUT` (6), `'Timeout'`, when {@link ConnectAddress.timeoutMs} passed before the
+ *   connection was made (hiredis ≥ 1.1 wording for the async connect timeout);
+ * - `REDIS_ERR_OTHER` (2) when the host name could not be resolved, as hiredis reports
+ *   `getaddrinfo` failures (`'Name or service not known'`, ...).
+ */
 export interface TransportError {
-  /** REDIS_ERR_IO, REDIS_ERR_EOF or REDIS_ERR_TIMEOUT (lib/errors.ts). */
-  code: number;
-  /** e.g. "Connection refused", "Timeout", "Server closed the connection", "Connection reset by peer". */
-  message: string;
+  readonly code: number;
+  readonly message: string;
 }
 
-/** What a transport tells the engine. */
+/**
+ * What a transport tells the engine. The adapter guarantees:
+ * - **Never re-entrant.** No event fires synchronously inside `connect()`, `write()`, `end()` or
+ *   `destroy()`: events always come from the loop, so the engine never runs inside its own call.
+ * - **Order.** `onConnect` fires at most once and before any `onData`.
+ * - **Exactly one `onClose`** per transport, unless the engine calls `destroy()` first (then none).
+ *   Nothing fires after `onClose`.
+ */
 export interface TransportEvents {
+  /** The connection is ready for traffic (for TLS: the handshake is done and the peer verified). */
   onConnect(): void;
+  /**
+   * Bytes from the peer. `chunk` is only valid during this call — the adapter may read the next bytes
+   * into the same memory (zero-copy reads into a reused buffer) — so copy whatever you keep.
+   */
   onData(chunk: Uint8Array): void;
+  /**
+   * The transport is closed; it was never connected if `onConnect` did not fire. `error` is absent
+   * only when the close was asked for with `end()` and nothing went wrong while ending.
+   */
   onClose(error?: TransportError): void;
 }
 
-/** One byte stream to a node. */
+/** One connection, as returned by {@link EventLoopAdapter.connect}. */
 export interface Transport {
-  /** Queues bytes (the engine writes once per tick). The adapter may keep `bytes`: it is not reused. */
+  /**
+   * Queues bytes for sending, in order. Allowed before `onConnect` (sent once connected). The engine
+   * calls it once per tick with everything queued in that tick; the adapter must not keep a reference
+   * to `bytes` past the point where they are written — it may copy them or write them at once. Ignored
+   * after `end()` or `destroy()`, and when the transport has closed.
+   */
   write(bytes: Uint8Array): void;
-  /** Graceful close (see the guarantees above). */
+  /**
+   * Graceful close: bytes already written are flushed, then the connection is closed without waiting
+   * for the peer (as hiredis closes its fd once its replies are drained). Until then `onConnect` and
+   * `onData` may still fire; `onClose()` follows with no error unless an I/O error happens while
+   * flushing. Calling it twice, or after `destroy()`, does nothing.
+   */
   end(): void;
-  /** Immediate close; no event fires afterwards. */
+  /**
+   * Immediate close: unsent bytes are dropped and **no further event fires, not even `onClose`** — the
+   * caller already knows the transport is gone. Idempotent.
+   */
   destroy(): void;
 }
 
-/** An opaque timer handle. */
-export type TimerHandle = unknown;
+/**
+ * An opaque timer handle: whatever {@link EventLoopAdapter.setTimer} returned (never null or
+ * undefined, so `null` can mean "no timer").
+ */
+export type TimerHandle = NonNullable<unknown>;
 
+/** The engine's view of an event loop. */
 export interface EventLoopAdapter {
-  connect(address: ConnectAddress, events: TransportEvents): Transport;
-  /** A one-shot timer. */
+  /**
+   * Starts opening a connection and returns at once. Failures — a bad address, a refused connect, an
+   * invalid TLS option, the connect timeout — arrive later as `onClose(error)`; `connect` never throws
+   * and never calls `events` synchronously.
+   */
+  connect(addr: ConnectAddress, events: TransportEvents): Transport;
+  /** Calls `fn` once after `ms` milliseconds (0: as soon as the loop allows), never synchronously. */
   setTimer(ms: number, fn: () => void): TimerHandle;
+  /** Cancels a timer that has not fired yet; a handle that fired or was cleared is ignored. */
   clearTimer(handle: TimerHandle): void;
-  /** Runs `fn` after the current callback and its synchronous work: coalesces a tick's writes. */
+  /**
+   * Runs `fn` after the current callback (and the synchronous code it runs) returns, before the loop
+   * waits for I/O again; callbacks run in the order they were deferred. The engine uses it to coalesce
+   * writes: every command queued during one run of user code leaves in one write per node.
+   */
   defer(fn: () => void): void;
-  /** Milliseconds on a monotonic clock. */
+  /** A monotonic clock in milliseconds (fractions allowed); only differences are meaningful. */
   now(): number;
 }

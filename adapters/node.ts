@@ -1,10 +1,12 @@
 /**
- * The default adapter: Node's net/tls sockets and timers. Errors carry hiredis' wording so that
- * callbacks, events and the CLIs read as hiredis-cluster's do.
+ * The default adapter: Node's `net`/`tls` sockets, `setTimeout`, `process.nextTick` and
+ * `performance.now()`. Socket errors carry hiredis' wording, so callbacks, events and the CLIs read
+ * as hiredis-cluster's do.
  */
-import { isIP, type Socket, connect as tcpConnect } from 'node:net';
+import { isIP, type LookupFunction, type Socket, connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { REDIS_ERR_EOF, REDIS_ERR_IO, REDIS_ERR_TIMEOUT } from '../lib/errors.js';
+import { getSystemErrorMap } from 'node:util';
+import { REDIS_ERR_EOF, REDIS_ERR_IO, REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT } from '../lib/errors.js';
 import type {
   ConnectAddress,
   EventLoopAdapter,
@@ -14,88 +16,179 @@ import type {
   TransportEvents,
 } from './adapter.js';
 
+/** Size of the one read buffer an adapter shares between its sockets. */
+const READ_BUFFER_SIZE = 64 * 1024;
+
 const TIMEOUT: TransportError = { code: REDIS_ERR_TIMEOUT, message: 'Timeout' };
 const EOF: TransportError = { code: REDIS_ERR_EOF, message: 'Server closed the connection' };
 
-/** A Node socket error in hiredis' words. */
-export function transportError(err: NodeJS.ErrnoException): TransportError {
-  switch (err.code) {
-    case 'ECONNREFUSED':
-      return { code: REDIS_ERR_IO, message: 'Connection refused' };
-    case 'ECONNRESET':
-      return { code: REDIS_ERR_IO, message: 'Connection reset by peer' };
-    case 'ETIMEDOUT':
-      return { code: REDIS_ERR_IO, message: 'Connection timed out' };
-    case 'EPIPE':
-      return { code: REDIS_ERR_IO, message: 'Broken pipe' };
-    default: {
-      // AggregateError from autoSelectFamily: report the first attempt's reason.
-      const inner = (err as { errors?: NodeJS.ErrnoException[] }).errors?.[0];
-      if (inner !== undefined) return transportError(inner);
-      return { code: REDIS_ERR_IO, message: err.code ? `${err.message} (${err.code})` : err.message };
-    }
+/** glibc's strerror() for the errors a client socket meets, where it differs from libuv's wording. */
+const STRERROR: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'Connection refused',
+  ECONNRESET: 'Connection reset by peer',
+  ETIMEDOUT: 'Connection timed out',
+  EHOSTUNREACH: 'No route to host',
+  ENETUNREACH: 'Network is unreachable',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  ECONNABORTED: 'Software caused connection abort',
+  EPIPE: 'Broken pipe',
+};
+
+/** getaddrinfo failures: hiredis reports gai_strerror() with REDIS_ERR_OTHER. */
+const GAI_STRERROR: Readonly<Record<string, string>> = {
+  ENOTFOUND: 'Name or service not known',
+  EAI_AGAIN: 'Temporary failure in name resolution',
+  EAI_FAIL: 'Non-recoverable failure in name resolution',
+};
+
+/** Errors that only say "this address family is not usable here". */
+const FAMILY_ERRORS = new Set(['EADDRNOTAVAIL', 'ENETUNREACH', 'EAFNOSUPPORT']);
+
+type NodeError = Error & {
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  reason?: string;
+  errors?: unknown[];
+};
+
+/**
+ * A Node socket error in hiredis' words. `handshaking` marks a TLS connection whose handshake has not
+ * finished: a non-system error there is a handshake or certificate failure.
+ */
+export function transportError(err: NodeError, handshaking = false): TransportError {
+  if (Array.isArray(err.errors) && err.errors.length > 0) {
+    // autoSelectFamily tried several addresses: report the first that says more than "no such family".
+    const errors = err.errors as NodeError[];
+    return transportError(errors.find((e) => !FAMILY_ERRORS.has(e.code ?? '')) ?? errors[0]!, handshaking);
   }
+  const code = err.code ?? '';
+  const gai = GAI_STRERROR[code];
+  if (gai !== undefined) return { code: REDIS_ERR_OTHER, message: gai };
+  if (handshaking && err.syscall === undefined) {
+    const reason = err.reason ?? err.message;
+    return {
+      code: REDIS_ERR_IO,
+      message: `SSL_connect failed: ${code === '' ? reason : `${reason} (${code})`}`,
+    };
+  }
+  const known = STRERROR[code];
+  if (known !== undefined) return { code: REDIS_ERR_IO, message: known };
+  if (typeof err.errno === 'number') {
+    // Any other system error: libuv's text, capitalised like strerror().
+    const text = getSystemErrorMap().get(err.errno)?.[1];
+    if (text !== undefined)
+      return { code: REDIS_ERR_IO, message: text.charAt(0).toUpperCase() + text.slice(1) };
+  }
+  return { code: REDIS_ERR_IO, message: err.message };
+}
+
+enum State {
+  Connecting,
+  Open,
+  Ending,
+  Closed,
 }
 
 class NodeTransport implements Transport {
-  private readonly socket: Socket;
-  private closed = false;
+  private state = State.Connecting;
   private connected = false;
+  private error: TransportError | undefined;
   private timer: NodeJS.Timeout | null = null;
+  /** Null only when connect() threw; onClose(error) is then on its way. */
+  private readonly socket: Socket | null = null;
+  private readonly isTls: boolean;
 
   constructor(
-    address: ConnectAddress,
+    addr: ConnectAddress,
     private readonly events: TransportEvents,
+    readBuffer: Buffer,
+    lookup: LookupFunction | undefined,
   ) {
-    const { host, port, tls } = address;
-    // autoSelectFamily: 'localhost' reaches an IPv4-only server even where ::1 resolves first.
-    const base = { host, port, autoSelectFamily: true, noDelay: true };
-    this.socket =
-      tls === undefined
-        ? tcpConnect(base)
-        : tlsConnect({
-            ...tls,
-            ...base,
-            servername: tls.servername ?? (isIP(host) === 0 ? host : undefined),
-          });
-    const ready = tls === undefined ? 'connect' : 'secureConnect';
-    this.socket.once(ready, () => {
-      if (this.closed) return;
-      this.clearTimer();
-      this.connected = true;
-      events.onConnect();
-    });
-    this.socket.on('data', (chunk: Buffer) => {
-      if (!this.closed) events.onData(chunk);
-    });
-    this.socket.on('error', (err: NodeJS.ErrnoException) => this.close(transportError(err)));
-    this.socket.on('end', () => {
-      if (this.socket.writableEnded) this.close(undefined);
-      else this.close(EOF);
-    });
-    this.socket.on('close', () =>
-      this.close(this.connected ? EOF : { code: REDIS_ERR_IO, message: 'Connection closed' }),
-    );
-    if (address.timeoutMs > 0) {
-      this.timer = setTimeout(() => {
-        this.close(TIMEOUT);
-      }, address.timeoutMs);
+    const { host, port, tls } = addr;
+    this.isTls = tls !== undefined;
+    const onread = {
+      // Reads land in the adapter's one buffer: libuv never reads two sockets at once, and onData's
+      // chunk is only valid during the call.
+      buffer: readBuffer,
+      callback: (nread: number, buf: Uint8Array): boolean => {
+        if (this.state !== State.Closed) this.events.onData(buf.subarray(0, nread));
+        return true;
+      },
+    };
+    // autoSelectFamily (happy eyeballs): 'localhost' reaches an IPv4-only server where ::1 resolves first.
+    const base = { host, port, autoSelectFamily: true, onread, ...(lookup === undefined ? {} : { lookup }) };
+    let socket: Socket;
+    try {
+      socket =
+        tls === undefined
+          ? tcpConnect(base)
+          : tlsConnect({
+              ...tls,
+              ...base,
+              servername: tls.servername ?? (isIP(host) === 0 ? host : undefined),
+            });
+    } catch (err) {
+      // A bad port or TLS option throws here; the contract says failures arrive as onClose, from the loop.
+      const error = transportError(err as NodeError);
+      process.nextTick(() => this.finish(error));
+      return;
     }
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.once(this.isTls ? 'secureConnect' : 'connect', () => this.handleConnect());
+    socket.on('error', (err: NodeError) => {
+      this.error ??= transportError(err, this.isTls && !this.connected);
+    });
+    socket.on('close', () => this.handleClose());
+    if (addr.timeoutMs > 0) this.timer = setTimeout(() => this.handleTimeout(), addr.timeoutMs);
   }
 
   write(bytes: Uint8Array): void {
-    if (!this.closed) this.socket.write(bytes);
+    // An empty write would still make a TLS socket run its read loop; there is nothing to send anyway.
+    if ((this.state === State.Connecting || this.state === State.Open) && bytes.length > 0)
+      this.socket?.write(bytes);
   }
 
   end(): void {
-    if (!this.closed) this.socket.end();
+    if (this.state !== State.Connecting && this.state !== State.Open) return;
+    this.state = State.Ending;
+    // Flush, send FIN, then close without waiting for the peer: hiredis close()s once its replies are in.
+    this.socket?.destroySoon();
   }
 
   destroy(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.state === State.Closed) return;
+    this.state = State.Closed;
     this.clearTimer();
-    this.socket.destroy();
+    this.socket?.destroy();
+  }
+
+  private handleConnect(): void {
+    if (this.state === State.Closed) return;
+    this.clearTimer();
+    this.connected = true;
+    if (this.state === State.Connecting) this.state = State.Open;
+    this.events.onConnect();
+  }
+
+  private handleTimeout(): void {
+    this.timer = null;
+    if (!this.connected) this.finish(TIMEOUT);
+  }
+
+  private handleClose(): void {
+    // An error wins; a close we asked for is clean; any other close means the peer went away.
+    this.finish(this.error ?? (this.state === State.Ending ? undefined : EOF));
+  }
+
+  /** The one onClose (none once destroy() was called). */
+  private finish(error: TransportError | undefined): void {
+    if (this.state === State.Closed) return;
+    this.state = State.Closed;
+    this.clearTimer();
+    this.socket?.destroy();
+    this.events.onClose(error);
   }
 
   private clearTimer(): void {
@@ -104,21 +197,33 @@ class NodeTransport implements Transport {
       this.timer = null;
     }
   }
-
-  /** The one onClose: the first reason wins, the socket is released. */
-  private close(error: TransportError | undefined): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.clearTimer();
-    this.socket.destroy();
-    this.events.onClose(error);
-  }
 }
 
-/** Node's own loop: net/tls sockets, setTimeout, process.nextTick, performance.now. */
+/** Options of {@link NodeAdapter}. */
+export interface NodeAdapterOptions {
+  /** Name resolution for every connection (Node's `dns.lookup` by default), e.g. a custom resolver. */
+  lookup?: LookupFunction;
+}
+
+/**
+ * Node's own loop: `net`/`tls` sockets over IPv4 and IPv6, `setTimeout` timers, `process.nextTick`
+ * for deferred work and `performance.now()` as the clock.
+ *
+ * Sockets have Nagle's algorithm off and stay referenced (an open connection keeps the process alive,
+ * as in hiredis, until the client is disconnected or freed). Plain and TLS sockets read into one
+ * 64 KiB buffer that the adapter reuses for every read.
+ */
 export class NodeAdapter implements EventLoopAdapter {
-  connect(address: ConnectAddress, events: TransportEvents): Transport {
-    return new NodeTransport(address, events);
+  private readonly lookup: LookupFunction | undefined;
+  private readBuffer: Buffer | null = null;
+
+  constructor(options: NodeAdapterOptions = {}) {
+    this.lookup = options.lookup;
+  }
+
+  connect(addr: ConnectAddress, events: TransportEvents): Transport {
+    this.readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_SIZE);
+    return new NodeTransport(addr, events, this.readBuffer, this.lookup);
   }
 
   setTimer(ms: number, fn: () => void): TimerHandle {
@@ -129,7 +234,13 @@ export class NodeAdapter implements EventLoopAdapter {
     clearTimeout(handle as NodeJS.Timeout);
   }
 
-  /** process.nextTick: after the caller's synchronous run, before any I/O — one write per tick. */
+  /**
+   * `process.nextTick`: it runs once the current callback's synchronous code is done and before the
+   * loop polls for I/O, so every command queued in one run of user code goes out in one write, at the
+   * lowest latency. Promise-based user code that sends, awaits and sends again within one microtask
+   * drain still shares one write; `queueMicrotask` would flush at every `await`, and `setImmediate`
+   * would wait for a whole loop turn.
+   */
   defer(fn: () => void): void {
     process.nextTick(fn);
   }

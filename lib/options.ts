@@ -44,8 +44,11 @@ export interface ClusterOptions {
   resp?: 2 | 3;
   /** Logical database: `SELECT n` on every new link (Valkey 9 multi-db clusters). */
   selectDb?: number;
-  /** NAT: maps every address the client learns (seeds, slot maps, redirects) before it dials it. */
-  addressMap?: (address: HostPort) => HostPort;
+  /**
+   * NAT: maps every address the client learns (seeds, slot maps, redirects) before it dials it; a
+   * function, or plain data `{ "host:port": "host:port" }` (the form the blocking context's worker takes).
+   */
+  addressMap?: ((address: HostPort) => HostPort) | Readonly<Record<string, string>>;
   /** Commands waiting for a reply, all links together; past it a command is refused. Default 100 000. */
   maxPending?: number;
   /** Source of randomness in [0, 1) for node choice; seed it for reproducible runs. Default Math.random. */
@@ -157,6 +160,19 @@ export function parseNodeList(nodes: string | readonly string[]): HostPort[] {
   return out;
 }
 
+function resolveAddressMap(map: ClusterOptions['addressMap']): ((address: HostPort) => HostPort) | undefined {
+  if (map === undefined || typeof map === 'function') return map;
+  if (map === null || typeof map !== 'object' || Array.isArray(map)) {
+    invalid('addressMap', 'must be a function or an object of "host:port" -> "host:port"', map);
+  }
+  const table = new Map<string, HostPort>();
+  for (const [from, to] of Object.entries(map)) {
+    const source = parseHostPort(from);
+    table.set(`${source.host}:${source.port}`, parseHostPort(to));
+  }
+  return (address) => table.get(`${address.host}:${address.port}`) ?? address;
+}
+
 /** Validates `options` and fills in the defaults; throws a ClusterError naming the bad option. */
 export function resolveOptions(options: ClusterOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') invalid('options', 'must be an object', options);
@@ -175,9 +191,7 @@ export function resolveOptions(options: ClusterOptions): ResolvedOptions {
   if (options.resp !== undefined && options.resp !== 2 && options.resp !== 3) {
     invalid('resp', 'must be 2 or 3', options.resp);
   }
-  if (options.addressMap !== undefined && typeof options.addressMap !== 'function') {
-    invalid('addressMap', 'must be a function', options.addressMap);
-  }
+  const addressMap = resolveAddressMap(options.addressMap);
   if (options.random !== undefined && typeof options.random !== 'function') {
     invalid('random', 'must be a function returning a number in [0, 1)', options.random);
   }
@@ -218,7 +232,7 @@ export function resolveOptions(options: ClusterOptions): ResolvedOptions {
     tls,
     resp: options.resp ?? 2,
     selectDb: integer('selectDb', options.selectDb, 0, 0),
-    addressMap: options.addressMap,
+    addressMap,
     maxPending: integer('maxPending', options.maxPending, 100_000, 1),
     random: options.random ?? Math.random,
     retryBackoff,

@@ -8,7 +8,8 @@
  * and a response area (written by the worker, grown by the worker), each its own SharedArrayBuffer.
  *
  * Protocol, one call:
- *   caller: encode into the request area -> request header -> REQ_SEQ = seq (store + notify)
+ *   caller: encode into the request area -> REQ_SEQ = 0 (writing) -> request header -> REQ_SEQ = seq (store
+ *           + notify)
  *   worker: sees REQ_SEQ change -> handles it -> response bytes + header -> RESP_SEQ = seq (store + notify)
  *   caller: spins briefly, then waits in short slices until RESP_SEQ === seq; reads the response.
  * Sequence numbers, not flags: the caller accepts a response only when RESP_SEQ equals its own seq and
@@ -244,6 +245,9 @@ export class CallerChannel {
 
   /** Blocks until the worker serves requests. Throws a ClusterError when it died or took too long. */
   waitReady(timeoutMs: number = this.readyTimeoutMs): void {
+    if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      throw otherError(`Invalid ready timeout ${timeoutMs}: expected ms >= 0`);
+    }
     this.checkOpen();
     if (this.ready) return;
     const w = this.words;
@@ -373,7 +377,7 @@ export class CallerChannel {
     const start = performance.now();
     // The seq-cst store publishes the header and request bytes written before it.
     Atomics.store(w, Word.REQ_SEQ, seq);
-    Atomics.notify(w, Word.REQ_SEQ, 1);
+    Atomics.notify(w, Word.REQ_SEQ);
     if (
       !spinUntilEqual(w, Word.RESP_SEQ, seq, this.spin.budgetUs(length)) &&
       !this.sleepUntilAnswered(seq, start, timeoutMs)

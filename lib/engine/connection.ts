@@ -143,6 +143,11 @@ export class Connection {
     return this.connected && this.state !== State.Closed;
   }
 
+  /** True once the transport has connected, even after it closed (hiredis: connect vs I/O failure). */
+  get everConnected(): boolean {
+    return this.connected;
+  }
+
   /** Entries waiting for a reply. */
   get pendingCount(): number {
     return this.fifo.length - this.head;

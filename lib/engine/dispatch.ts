@@ -19,6 +19,8 @@ import type { NodeEntry, Topology } from './topology.js';
 /** Receives the one outcome of each top-level command. */
 export interface CommandOwner {
   complete(cmd: Command, reply: unknown, err: ClusterError | null): void;
+  /** When present, replies are handed over as frames (valid during the call) instead of built values. */
+  frame?(cmd: Command, buf: Uint8Array, start: number, end: number): void;
 }
 
 const MINUS = 0x2d;
@@ -31,10 +33,19 @@ export const NODE_LEFT = new ClusterError(0, 'node left the cluster');
 /** Replies nobody waits for (ASKING). */
 const IGNORE: Pending = { onFrame() {}, onFail() {} };
 
+/** Counts cluster retries: per command (async API) or per top-level call (sync API). */
+export interface RetryBudget {
+  retries: number;
+}
+
 /** One command on its way: its bytes or argv (kept for resends), slot, retries and the caller's data. */
-export class Command implements Pending {
+export class Command implements Pending, RetryBudget {
   retries = 0;
+  /** Where retries are counted: the command itself, or its top-level call's budget (sync API). */
+  budget: RetryBudget = this;
   asking = false;
+  /** Sync API: the one retry after a connect failure has been used. */
+  reconnected = false;
   /** Set for the parts of a split multi-key command. */
   parent: MultiKeyCommand | null = null;
   index = 0;
@@ -44,8 +55,8 @@ export class Command implements Pending {
     readonly argv: readonly CommandArg[] | null,
     readonly raw: Uint8Array | null,
     readonly slot: number,
-    /** Sent to one node: no redirects, no retries. */
-    readonly toNode: boolean,
+    /** Sent to one node, or a pipelined command: no redirects, no retries. */
+    readonly direct: boolean,
     /** The caller's callback and data, opaque here. */
     readonly fn: unknown,
     readonly privdata: unknown,
@@ -94,6 +105,8 @@ export class Dispatcher {
     private readonly adapter: EventLoopAdapter,
     private readonly topology: Topology,
     private readonly owner: CommandOwner,
+    /** hiredis-cluster's sync-API policy (the blocking context's worker) instead of the async one. */
+    private readonly sync = false,
   ) {
     this.builder = options.replyBuilder;
     this.multiKey = multiKeyReplies(options.replyBuilder);
@@ -147,6 +160,22 @@ export class Dispatcher {
     return null;
   }
 
+  /**
+   * Sync API: queues pre-encoded bytes for `entry` with a shared retry budget (`direct`: no redirects).
+   * A scheduled slot-map update is pipelined right after it on the same link.
+   */
+  submitBytes(entry: NodeEntry, raw: Uint8Array, slot: number, direct: boolean, budget: RetryBudget, fn: unknown) {
+    const cmd = new Command(this, null, raw, slot, direct, fn, undefined);
+    cmd.budget = budget;
+    this.pending++;
+    const link = this.topology.linkOf(entry);
+    this.write(link, cmd);
+    if (this.topology.needUpdate) {
+      this.topology.needUpdate = false;
+      this.topology.update(link);
+    }
+  }
+
   /** Queues a command for one node: no redirects, no retries. */
   submitToNode(
     entry: NodeEntry,
@@ -164,7 +193,7 @@ export class Dispatcher {
 
   onFrame(cmd: Command, link: Connection, buf: Uint8Array, start: number, end: number): void {
     const first = buf[start];
-    if ((first === MINUS || first === BANG) && !cmd.toNode && !this.closing) {
+    if ((first === MINUS || first === BANG) && !cmd.direct && !this.closing) {
       let redirect: Redirect | null;
       try {
         redirect = maybeRedirect(buf, start, end);
@@ -177,6 +206,11 @@ export class Dispatcher {
         return;
       }
     }
+    if (this.owner.frame !== undefined) {
+      this.pending--;
+      this.owner.frame(cmd, buf, start, end);
+      return;
+    }
     this.finish(
       cmd,
       buildReply(buf, start, end, cmd.parent === null ? this.builder : this.multiKey.builder),
@@ -185,10 +219,31 @@ export class Dispatcher {
   }
 
   onFail(cmd: Command, link: Connection, err: ClusterError | null): void {
+    if (this.sync && err !== null && !this.closing) {
+      this.syncFailure(cmd, link, err);
+      return;
+    }
     this.finish(cmd, null, err ?? NODE_LEFT);
     // A node that left the map or a closing context asks for no update (hiredis clears ac->data).
     if (err !== null && !this.closing && this.topology.entries.has(link.addr))
       this.topology.throttledUpdate();
+  }
+
+  /**
+   * hiredis' sync API: a link that never connected gets one blocking update on a temporary link and
+   * one more attempt; an I/O error fails the command and schedules an update for the next command.
+   */
+  private syncFailure(cmd: Command, link: Connection, err: ClusterError): void {
+    if (link.everConnected || cmd.reconnected || cmd.direct) {
+      this.topology.needUpdate = true;
+      this.finish(cmd, null, err);
+      return;
+    }
+    cmd.reconnected = true;
+    this.topology.updateWithTemporaryLinks().then(
+      () => this.resend(cmd, null),
+      () => this.finish(cmd, null, err),
+    );
   }
 
   private refusal(closingMessage: string): ClusterError | null {
@@ -211,7 +266,7 @@ export class Dispatcher {
   }
 
   private redirect(cmd: Command, link: Connection, redirect: Redirect): void {
-    if (++cmd.retries > this.options.maxRetry) {
+    if (++cmd.budget.retries > this.options.maxRetry) {
       this.finish(
         cmd,
         null,
@@ -224,7 +279,9 @@ export class Dispatcher {
       case 'MOVED': {
         const target = this.topology.entry(redirect.host, redirect.port, false);
         this.topology.patch(redirect.slot, target);
-        this.topology.throttledUpdate(link);
+        // Sync API: the update goes on the redirecting link at once (no throttle); async: throttled.
+        if (this.sync) this.topology.update(link);
+        else this.topology.throttledUpdate(link);
         this.write(this.topology.linkOf(target), cmd);
         return;
       }
@@ -235,10 +292,11 @@ export class Dispatcher {
       default: {
         const backoff = this.options.retryBackoff;
         if (backoff === undefined) {
-          this.resend(cmd, link);
+          // Async: again on the same link; sync: again from the slot lookup.
+          this.resend(cmd, this.sync ? null : link);
           return;
         }
-        const cap = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (cmd.retries - 1));
+        const cap = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (cmd.budget.retries - 1));
         this.adapter.setTimer(Math.floor(cap * this.options.random()), () => this.resend(cmd, null));
       }
     }
@@ -264,6 +322,11 @@ export class Dispatcher {
 
   private finish(cmd: Command, reply: unknown, err: ClusterError | null): void {
     const multi = cmd.parent;
+    if (multi === null && err !== null && this.owner.frame !== undefined) {
+      this.pending--;
+      this.owner.complete(cmd, null, err);
+      return;
+    }
     if (multi === null) {
       this.pending--;
       this.owner.complete(cmd, reply, err);

@@ -51,6 +51,8 @@ export class Topology implements ConnectionEvents {
   version = 0;
   /** Set by disconnect/free: no updates, no new links. */
   shutdown = false;
+  /** Sync API: an update is due; it is pipelined after the next command (hiredis' need_update_route). */
+  needUpdate = false;
   private route: (NodeEntry | undefined)[] = new Array(SLOT_COUNT);
   private updating = false;
   private lastAttempt = Number.NEGATIVE_INFINITY;

@@ -36,6 +36,8 @@ export const OP_STALE_FIRST = 9;
 export const OP_CLOSE_SELF = 10;
 /** Reply: the request header as JSON {opcode, count, flags, timeoutMs, length}. */
 export const OP_HEADER = 11;
+/** Declares itself dead with the request text as the reason (WorkerChannel.fail). */
+export const OP_FAIL = 12;
 
 /** `options.data` understood by this worker. */
 export interface EchoWorkerData {
@@ -101,6 +103,9 @@ async function handle(ch: WorkerChannel, req: ChannelRequest, words: Int32Array)
       return true;
     }
     case OP_CLOSE_SELF:
+      return false;
+    case OP_FAIL:
+      ch.fail(body.toString('utf8'));
       return false;
     case OP_HEADER: {
       const { opcode, count, flags, timeoutMs } = req;

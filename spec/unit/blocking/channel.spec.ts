@@ -20,6 +20,7 @@ import {
   OP_ERROR,
   OP_EVENTS,
   OP_EXIT,
+  OP_FAIL,
   OP_HEADER,
   OP_REPEAT,
   OP_SLEEP_ECHO,
@@ -303,6 +304,11 @@ describe('blocking/channel', () => {
       );
     });
 
+    it('by declaring itself dead: the call fails with its reason', () => {
+      const ch = channel();
+      expectDeath(ch, OP_FAIL, 'engine gave up', 'Worker thread died: engine gave up', 1000);
+    });
+
     it('while the caller is idle: the next call fails', async () => {
       const ch = channel();
       expect(send(ch, OP_ECHO, 'x')).to.equal(STATUS_OK);
@@ -341,6 +347,9 @@ describe('blocking/channel', () => {
 
     it('an explicit waitReady() returns once the worker is ready', () => {
       const ch = channel();
+      expect(thrown(() => ch.waitReady(Number.NaN)).message).to.equal(
+        'Invalid ready timeout NaN: expected ms >= 0',
+      );
       ch.waitReady();
       ch.waitReady();
       expect(send(ch, OP_ECHO, 'x')).to.equal(STATUS_OK);

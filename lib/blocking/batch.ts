@@ -1,0 +1,186 @@
+/**
+ * The byte layout of the blocking context's requests and responses inside the channel's areas.
+ *
+ * A batch request holds `count` commands, each:
+ *   u8 kind (ROUTED, ROUTED_NO_REDIRECT, TO_NODE) | i32 slot, or u16 length + "host:port" for TO_NODE |
+ *   i32 length + the command's RESP bytes.
+ * Its response holds one result per command, in order:
+ *   u8 REPLY | i32 length + the reply frame, or u8 FAILURE | i32 err code | i32 length + UTF-8 errstr.
+ * Other opcodes answer STATUS_OK with no bytes, or STATUS_ERROR with one failure (code + errstr).
+ */
+import { ClusterError } from '../errors.js';
+import { type CommandArg, encodeArgvInto } from '../resp/encode.js';
+
+/** One command or a whole pipeline. */
+export const OP_BATCH = 1;
+/** The initial slot map (hiredis' redisClusterConnect2). */
+export const OP_CONNECT = 2;
+/** A blocking slot-map update (redisClusterUpdateSlotmap). */
+export const OP_UPDATE = 3;
+/** A new command timeout for every link (i32 ms). */
+export const OP_SET_TIMEOUT = 4;
+/** Drop every link (hiredis' redisClusterReset after an error). */
+export const OP_DROP_LINKS = 5;
+
+/** Routed by slot, following redirects. */
+export const ROUTED = 0;
+/** Routed by slot; a redirect is the reply (hiredis' pipelines). */
+export const ROUTED_NO_REDIRECT = 1;
+/** Sent to one node (ToNode). */
+export const TO_NODE = 2;
+
+const REPLY = 0;
+const FAILURE = 1;
+
+/** A command as the worker reads it. */
+export interface BatchCommand {
+  kind: number;
+  slot: number;
+  address: string;
+  /** A view of the request area: the worker copies it when it queues the command. */
+  bytes: Buffer;
+}
+
+/** Appends commands to a growable area; `grow(min, keep)` returns a bigger area holding the first `keep` bytes. */
+export class BatchWriter {
+  length = 0;
+  count = 0;
+
+  constructor(
+    private area: Buffer,
+    private readonly grow: (minBytes: number, keepBytes: number) => Buffer,
+  ) {}
+
+  /** Room for `bytes` more. */
+  private room(bytes: number): Buffer {
+    if (this.length + bytes > this.area.length) this.area = this.grow(this.length + bytes, this.length);
+    return this.area;
+  }
+
+  /** Adds a command encoded straight into the area (no intermediate buffer). */
+  addArgv(kind: number, slot: number, address: string, argv: readonly CommandArg[]): void {
+    const start = this.writeHeader(kind, slot, address, 64);
+    let end = encodeArgvInto(this.area, start + 4, argv);
+    while (end < 0) {
+      this.area = this.grow(this.area.length * 2, start);
+      end = encodeArgvInto(this.area, start + 4, argv);
+    }
+    this.area.writeInt32LE(end - start - 4, start);
+    this.length = end;
+    this.count++;
+  }
+
+  /** Adds a pre-encoded command. */
+  add(kind: number, slot: number, address: string, command: Uint8Array): void {
+    const start = this.writeHeader(kind, slot, address, command.length);
+    this.area.writeInt32LE(command.length, start);
+    this.area.set(command, start + 4);
+    this.length = start + 4 + command.length;
+    this.count++;
+  }
+
+  /** Writes kind and target with room for `bytes` more; returns where the command's length goes. */
+  private writeHeader(kind: number, slot: number, address: string, bytes: number): number {
+    const addressBytes = kind === TO_NODE ? Buffer.byteLength(address) : 0;
+    const area = this.room(1 + (kind === TO_NODE ? 2 + addressBytes : 4) + 4 + bytes);
+    let at = this.length;
+    area[at++] = kind;
+    if (kind === TO_NODE) {
+      area.writeUInt16LE(addressBytes, at);
+      return at + 2 + area.write(address, at + 2, 'utf8');
+    }
+    area.writeInt32LE(slot, at);
+    return at + 4;
+  }
+
+
+}
+
+/** The commands of a batch request. */
+export function readBatch(body: Buffer, count: number): BatchCommand[] {
+  const commands: BatchCommand[] = new Array(count);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const kind = body[at++]!;
+    let slot = -1;
+    let address = '';
+    if (kind === TO_NODE) {
+      const length = body.readUInt16LE(at);
+      address = body.toString('utf8', at + 2, at + 2 + length);
+      at += 2 + length;
+    } else {
+      slot = body.readInt32LE(at);
+      at += 4;
+    }
+    const length = body.readInt32LE(at);
+    commands[i] = { kind, slot, address, bytes: body.subarray(at + 4, at + 4 + length) };
+    at += 4 + length;
+  }
+  return commands;
+}
+
+/** One command's outcome in the worker: its reply frame (a copy) or its failure. */
+export type BatchResult = Buffer | ClusterError;
+
+/** Bytes `results` take in a response. */
+export function resultsLength(results: readonly BatchResult[]): number {
+  let total = 0;
+  for (const r of results) total += r instanceof ClusterError ? 9 + Buffer.byteLength(r.message) : 5 + r.length;
+  return total;
+}
+
+/** Writes `results` into `area` (at least resultsLength bytes); returns the length written. */
+export function writeResults(area: Buffer, results: readonly BatchResult[]): number {
+  let at = 0;
+  for (const r of results) {
+    if (r instanceof ClusterError) {
+      area[at] = FAILURE;
+      area.writeInt32LE(r.code, at + 1);
+      const length = area.write(r.message, at + 9, 'utf8');
+      area.writeInt32LE(length, at + 5);
+      at += 9 + length;
+    } else {
+      area[at] = REPLY;
+      area.writeInt32LE(r.length, at + 1);
+      area.set(r, at + 5);
+      at += 5 + r.length;
+    }
+  }
+  return at;
+}
+
+/** The failure encoded in a STATUS_ERROR response. */
+export function failureBytes(err: ClusterError): Buffer {
+  const message = Buffer.from(err.message, 'utf8');
+  const out = Buffer.allocUnsafe(4 + message.length);
+  out.writeInt32LE(err.code, 0);
+  message.copy(out, 4);
+  return out;
+}
+
+/** Reads the failure of a STATUS_ERROR response. */
+export function readFailure(body: Buffer): ClusterError {
+  return new ClusterError(body.readInt32LE(0), body.toString('utf8', 4));
+}
+
+/** Walks the results of a batch response in the caller: `onReply(area, start, end)` or `onFailure(err)`. */
+export function readResults(
+  area: Buffer,
+  count: number,
+  onReply: (area: Buffer, start: number, end: number, index: number) => void,
+  onFailure: (err: ClusterError, index: number) => void,
+): void {
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    if (area[at] === FAILURE) {
+      const code = area.readInt32LE(at + 1);
+      const length = area.readInt32LE(at + 5);
+      onFailure(new ClusterError(code, area.toString('utf8', at + 9, at + 9 + length)), i);
+      at += 9 + length;
+    } else {
+      const length = area.readInt32LE(at + 1);
+      onReply(area, at + 5, at + 5 + length, i);
+      at += 5 + length;
+    }
+  }
+}

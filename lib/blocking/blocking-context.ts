@@ -1,0 +1,464 @@
+/**
+ * BlockingClusterContext: hiredis-cluster's `redisClusterContext` with truly synchronous calls. The
+ * caller encodes into shared memory and blocks in Atomics.wait; a worker thread owns the links and
+ * follows redirects with the sync-API policy. A failure throws ClusterError and sets err/errstr; an
+ * error reply is returned as a ReplyError value, as hiredis returns a REDIS_REPLY_ERROR.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { parseHostPort } from '../cluster/address.js';
+import { commandKeys } from '../cluster/command-keys.js';
+import { keySlot } from '../cluster/keyslot.js';
+import { type MultiKeyPlan, splitMultiKey } from '../cluster/multikey.js';
+import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
+import { createNode } from '../cluster/cluster-node.js';
+import { type MultiKeyReplies, multiKeyReplies } from '../engine/multikey-replies.js';
+import { ClusterError, otherError, REDIS_ERR_TIMEOUT } from '../errors.js';
+import {
+  type ClusterEvents,
+  HIRCLUSTER_EVENT_FREE_CONTEXT,
+  HIRCLUSTER_EVENT_READY,
+  HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
+  type LinkAddress,
+} from '../events.js';
+import { type ClusterOptions, type ResolvedOptions, resolveOptions } from '../options.js';
+import { buildReply, type ReplyBuilder } from '../resp/build.js';
+import type { CommandArg } from '../resp/encode.js';
+import { formatArgv } from '../resp/encode.js';
+import { parseCommand } from '../resp/parse-command.js';
+import {
+  BatchWriter,
+  OP_BATCH,
+  OP_CONNECT,
+  OP_DROP_LINKS,
+  OP_SET_TIMEOUT,
+  OP_UPDATE,
+  readFailure,
+  readResults,
+  ROUTED,
+  ROUTED_NO_REDIRECT,
+  TO_NODE,
+} from './batch.js';
+import { CallerChannel, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT } from './channel.js';
+import type { SpinSetting } from './spin.js';
+import type { WorkerEvent } from './worker-events.js';
+
+/** Options of the blocking context: the async context's, less the ones that cannot cross threads. */
+export interface BlockingOptions extends Omit<ClusterOptions, 'adapter' | 'random' | 'addressMap'> {
+  /** NAT, as plain data for the worker: `{ "host:port": "host:port" }`. */
+  addressMap?: Readonly<Record<string, string>>;
+  /** Busy-poll before sleeping: 'auto' (adaptive, default), 0 (off) or a budget in µs. */
+  spin?: SpinSetting;
+  /**
+   * Longest time one call may block, in ms; past it the call throws "Timeout". Default: none when
+   * `commandTimeout` is 0 (hiredis blocks), else enough for every retry's connect and command timeout.
+   */
+  callTimeout?: number;
+  /** Let pipelines follow MOVED/ASK (hiredis-cluster #172); off by default, as in hiredis. */
+  pipelineRedirects?: boolean;
+  /** Initial size of the shared request + response areas (they grow when needed). Default 1 MiB. */
+  bufferBytes?: number;
+}
+
+/** hiredis-style sync connect callback: status 0 (REDIS_OK) or -1 (REDIS_ERR). */
+export type SyncLinkCallback = (link: LinkAddress, status: number) => void;
+/** hiredis-style event callback with HIRCLUSTER_EVENT_* numbers. */
+export type SyncEventCallback<P = unknown> = (cc: BlockingClusterContext, event: number, privdata: P) => void;
+
+/** A command waiting in the pipeline: one part, or the first of a split multi-key command's parts. */
+interface Appended {
+  kind: number;
+  slot: number;
+  address: string;
+  argv: readonly CommandArg[] | null;
+  raw: Uint8Array | null;
+  /** Set on the first part of a split command: the plan that merges its parts. */
+  plan: MultiKeyPlan | null;
+}
+
+const BLOCKING_ONLY = new Set(['spin', 'callTimeout', 'pipelineRedirects', 'bufferBytes']);
+
+/** The seeds as nodes, for `nodes()` before the first slot map. */
+function seedNodes(options: ResolvedOptions): ClusterNode[] {
+  return options.seeds.map((seed) => createNode('', seed.host, seed.port, 'master'));
+}
+
+export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
+  /** hiredis `cc->err`: set by a failed call. */
+  err = 0;
+  /** hiredis `cc->errstr`. */
+  errstr = '';
+  private readonly options: ResolvedOptions;
+  private readonly channel: CallerChannel;
+  private readonly builder: ReplyBuilder;
+  private readonly multiKey: MultiKeyReplies;
+  private readonly callTimeout: number;
+  private readonly pipelineKind: number;
+  private map: SlotMap | null = null;
+  private known: ClusterNode[];
+  private mapVersion = 0;
+  private appended: Appended[] = [];
+  private replies: unknown[] = [];
+  private replyIndex = 0;
+  private eventCallback: SyncEventCallback | null = null;
+  private eventPrivdata: unknown;
+  private connectCallback: SyncLinkCallback | null = null;
+  private closed = false;
+
+  constructor(options: BlockingOptions) {
+    super();
+    const shared: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(options ?? {})) if (!BLOCKING_ONLY.has(key)) shared[key] = value;
+    for (const key of ['adapter', 'random'] as const) {
+      if (key in (options ?? {})) throw otherError(`Unknown option '${key}' (not for the blocking context)`);
+    }
+    if (typeof options?.addressMap === 'function') {
+      throw otherError("Invalid option 'addressMap': the blocking context takes an object of \"host:port\" -> \"host:port\"");
+    }
+    this.options = resolveOptions(shared as unknown as ClusterOptions);
+    this.builder = this.options.replyBuilder;
+    this.multiKey = multiKeyReplies(this.builder);
+    this.known = seedNodes(this.options);
+    const ct = options.callTimeout;
+    if (ct !== undefined && (!Number.isInteger(ct) || ct < 0)) {
+      throw otherError(`Invalid option 'callTimeout': must be an integer >= 0, got ${ct}`);
+    }
+    const o = this.options;
+    this.callTimeout =
+      ct ?? (o.commandTimeout === 0 ? 0 : (o.maxRetry + 2) * (o.commandTimeout + o.connectTimeout) + 1000);
+    this.pipelineKind = options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT;
+    // Only plain data crosses to the worker: the reply builder stays here, where replies are built.
+    const { replyBuilder: _builder, returnBuffers: _buffers, ...workerOptions } = shared as unknown as ClusterOptions;
+    this.channel = new CallerChannel(new URL('./worker.js', import.meta.url), {
+      spin: options.spin,
+      bufferBytes: options.bufferBytes,
+      data: workerOptions,
+    });
+  }
+
+  /** The slot-map version: 0 before the first map, then +1 per update (hiredis' route_version). */
+  get version(): number {
+    return this.mapVersion;
+  }
+
+  /** `redisClusterConnect2`: the first slot map, asked on a temporary link per node in turn. */
+  connect(): void {
+    this.control(OP_CONNECT, 0);
+  }
+
+  /** `redisClusterUpdateSlotmap`: a blocking full update. */
+  updateSlotmap(): void {
+    this.control(OP_UPDATE, 0);
+  }
+
+  /** `redisClusterSetOptionTimeout`: the command timeout, applied live to every link. */
+  setTimeout(ms: number): void {
+    if (!Number.isInteger(ms) || ms < 0) throw otherError(`Invalid timeout: must be an integer >= 0, got ${ms}`);
+    this.options.commandTimeout = ms;
+    this.channel.beginRequest(4).writeInt32LE(ms, 0);
+    this.control(OP_SET_TIMEOUT, 4);
+  }
+
+  /** `redisClusterCommand`: format string with hiredis' conversions; returns the reply. */
+  command(format: string, ...args: unknown[]): unknown {
+    return this.guard(() => this.run(formatArgv(format, args), null));
+  }
+
+  /** `redisClusterCommandArgv`. */
+  commandArgv(argv: readonly CommandArg[]): unknown {
+    return this.guard(() => this.run(argv, null));
+  }
+
+  /** `redisClusterFormattedCommand`: pre-encoded RESP. */
+  formattedCommand(bytes: Uint8Array): unknown {
+    return this.guard(() => this.run(parseCommand(bytes), bytes));
+  }
+
+  /** `redisClusterCommandToNode`: no redirects, no retries. */
+  commandToNode(node: ClusterNode | string, format: string, ...args: unknown[]): unknown {
+    return this.guard(() => {
+      const writer = this.writer();
+      writer.addArgv(TO_NODE, -1, this.addressOf(node), formatArgv(format, args));
+      return this.send(writer)[0];
+    });
+  }
+
+  /** `redisClusterAppendCommand`: queued until `getReply()`. */
+  appendCommand(format: string, ...args: unknown[]): void {
+    this.guard(() => this.append(formatArgv(format, args), null));
+  }
+
+  /** `redisClusterAppendCommandArgv`. */
+  appendCommandArgv(argv: readonly CommandArg[]): void {
+    this.guard(() => this.append(argv, null));
+  }
+
+  /** `redisClusterAppendFormattedCommand`. */
+  appendFormattedCommand(bytes: Uint8Array): void {
+    this.guard(() => this.append(parseCommand(bytes), Buffer.from(bytes)));
+  }
+
+  /** `redisClusterAppendCommandToNode`. */
+  appendCommandToNode(node: ClusterNode | string, format: string, ...args: unknown[]): void {
+    this.guard(() => {
+      const address = this.addressOf(node);
+      this.appended.push({ kind: TO_NODE, slot: -1, address, argv: formatArgv(format, args), raw: null, plan: null });
+    });
+  }
+
+  /**
+   * `redisClusterGetReply`: the next reply of the pipeline, in append order. The first call sends
+   * every appended command in one round trip to the worker; split commands come back merged.
+   */
+  getReply(): unknown {
+    return this.guard(() => {
+      if (this.replyIndex === this.replies.length && this.appended.length > 0) this.flushPipeline();
+      if (this.replyIndex === this.replies.length) throw otherError('no pending replies (append a command first)');
+      const reply = this.replies[this.replyIndex];
+      this.replies[this.replyIndex++] = undefined;
+      if (reply instanceof ClusterError) throw reply;
+      return reply;
+    });
+  }
+
+  /** `redisClusterReset`: drops unread replies and appended commands; after an error, every link too. */
+  reset(): void {
+    this.appended = [];
+    this.replies = [];
+    this.replyIndex = 0;
+    if (this.err !== 0) {
+      this.control(OP_DROP_LINKS, 0);
+      this.err = 0;
+      this.errstr = '';
+    }
+  }
+
+  /** The masters of the slot map (the seeds before it); restarts once when the map changes meanwhile. */
+  *nodes(): IterableIterator<ClusterNode> {
+    let restarts = 1;
+    restart: for (;;) {
+      const version = this.mapVersion;
+      for (const node of this.known) {
+        if (this.mapVersion !== version) {
+          if (restarts-- > 0) continue restart;
+          return;
+        }
+        yield node;
+      }
+      return;
+    }
+  }
+
+  /** The slot of a key. */
+  slotForKey(key: string | Uint8Array): number {
+    return keySlot(key);
+  }
+
+  /** The node serving a key's slot, or null with err/errstr set. */
+  nodeForKey(key: string | Uint8Array): ClusterNode | null {
+    const node = this.map?.owner(keySlot(key));
+    if (node !== undefined) return node;
+    this.err = 2;
+    this.errstr = this.map === null ? 'slotmap not available' : 'slot not served by any node';
+    return null;
+  }
+
+  /** hiredis' set-once event callback (HIRCLUSTER_EVENT_*); false when already set. */
+  setEventCallback<P>(fn: SyncEventCallback<P>, privdata?: P): boolean {
+    if (this.eventCallback !== null) return false;
+    this.eventCallback = fn as SyncEventCallback;
+    this.eventPrivdata = privdata;
+    return true;
+  }
+
+  /** hiredis' set-once connect callback, called after each connect attempt of a command link. */
+  setConnectCallback(fn: SyncLinkCallback): boolean {
+    if (this.connectCallback !== null) return false;
+    this.connectCallback = fn;
+    return true;
+  }
+
+  /** `redisClusterFree`: closes the links and the worker, then `free-context`. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.channel.close();
+    this.raise(HIRCLUSTER_EVENT_FREE_CONTEXT, 'free-context');
+  }
+
+  private writer(): BatchWriter {
+    if (this.closed) throw otherError('context closed');
+    return new BatchWriter(this.channel.beginRequest(), (min, keep) => this.channel.growRequest(min, keep));
+  }
+
+  private addressOf(node: ClusterNode | string): string {
+    if (typeof node !== 'string') return `${node.host}:${node.port}`;
+    const { host, port } = parseHostPort(node);
+    return `${host}:${port}`;
+  }
+
+  /** One key-routed command; a cross-slot multi-key command goes as its parts in one batch. */
+  private run(argv: readonly CommandArg[], raw: Uint8Array | null): unknown {
+    const keys = commandKeys(argv).keys;
+    const plan = keys.length > 1 ? splitMultiKey(argv, keys) : null;
+    const writer = this.writer();
+    if (plan === null) {
+      const slot = keySlot(argv[keys[0]!]!);
+      if (raw !== null) writer.add(ROUTED, slot, '', raw);
+      else writer.addArgv(ROUTED, slot, '', argv);
+      return this.send(writer)[0];
+    }
+    for (const part of plan.parts) writer.addArgv(ROUTED, part.slot, '', part.argv);
+    return this.merge(plan, this.send(writer, true), 0);
+  }
+
+  private append(argv: readonly CommandArg[], raw: Uint8Array | null): void {
+    const keys = commandKeys(argv).keys;
+    const plan = keys.length > 1 ? splitMultiKey(argv, keys) : null;
+    if (plan === null) {
+      this.appended.push({ kind: this.pipelineKind, slot: keySlot(argv[keys[0]!]!), address: '', argv, raw, plan });
+      return;
+    }
+    plan.parts.forEach((part, i) => {
+      this.appended.push({
+        kind: this.pipelineKind,
+        slot: part.slot,
+        address: '',
+        argv: part.argv,
+        raw: null,
+        plan: i === 0 ? plan : null,
+      });
+    });
+  }
+
+  private flushPipeline(): void {
+    const appended = this.appended;
+    this.appended = [];
+    const writer = this.writer();
+    let multi = false;
+    for (const a of appended) {
+      if (a.plan !== null) multi = true;
+      if (a.raw !== null) writer.add(a.kind, a.slot, a.address, a.raw);
+      else writer.addArgv(a.kind, a.slot, a.address, a.argv!);
+    }
+    const results = this.send(writer, multi, true);
+    const replies: unknown[] = [];
+    for (let i = 0; i < appended.length; ) {
+      const plan = appended[i]!.plan;
+      if (plan === null) {
+        replies.push(results[i]);
+        i++;
+        continue;
+      }
+      try {
+        replies.push(this.merge(plan, results, i));
+      } catch (err) {
+        replies.push(err);
+      }
+      i += plan.parts.length;
+    }
+    this.replies = replies;
+    this.replyIndex = 0;
+  }
+
+  /** Merges the parts of a split command found at `results[from..]`; a part's failure is thrown. */
+  private merge(plan: MultiKeyPlan, results: readonly unknown[], from: number): unknown {
+    const parts = results.slice(from, from + plan.parts.length);
+    for (const part of parts) if (part instanceof ClusterError) throw part;
+    return plan.mergeWith(parts, this.multiKey.ops);
+  }
+
+  /**
+   * One round trip: the worker answers with a reply or failure per command. Failures are thrown
+   * unless `keepFailures` (pipelines hand them out in order); `parts` builds with the merge builder.
+   */
+  private send(writer: BatchWriter, parts = false, keepFailures = false): unknown[] {
+    const status = this.channel.call(OP_BATCH, writer.length, writer.count, this.callTimeout);
+    this.deliverEvents();
+    if (status === STATUS_TIMEOUT) throw new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout');
+    if (status !== STATUS_OK) throw readFailure(this.channel.response());
+    const results: unknown[] = new Array(writer.count);
+    let failure: ClusterError | null = null;
+    const builder = parts ? this.multiKey.builder : this.builder;
+    readResults(
+      this.channel.responseArea,
+      writer.count,
+      (area, start, end, i) => {
+        results[i] = buildReply(area, start, end, builder);
+      },
+      (err, i) => {
+        results[i] = err;
+        failure ??= err;
+      },
+    );
+    if (failure !== null && !keepFailures && !parts) throw failure;
+    return results;
+  }
+
+  /** Runs a request without commands; a failure is thrown. */
+  private control(opcode: number, length: number): void {
+    this.guard(() => {
+      if (this.closed) throw otherError('context closed');
+      const status = this.channel.call(opcode, length, 0, 0);
+      this.deliverEvents();
+      if (status === STATUS_ERROR) throw readFailure(this.channel.response());
+    });
+  }
+
+  /** hiredis' err/errstr around a call: cleared before, set (and thrown) on failure. */
+  private guard<T>(body: () => T): T {
+    this.err = 0;
+    this.errstr = '';
+    try {
+      return body();
+    } catch (err) {
+      const e = err instanceof ClusterError ? err : otherError(String(err));
+      this.err = e.code;
+      this.errstr = e.message;
+      throw e;
+    }
+  }
+
+  /** Events the worker raised during the call, on this thread, before the call returns. */
+  private deliverEvents(): void {
+    for (const value of this.channel.takeEvents()) {
+      const event = value as WorkerEvent;
+      switch (event.type) {
+        case 'slotmap-updated':
+          this.map = new SlotMap(event.nodes);
+          this.map.version = event.version;
+          this.known = this.map.nodes;
+          this.mapVersion = event.version;
+          this.raise(HIRCLUSTER_EVENT_SLOTMAP_UPDATED, 'slotmap-updated', event.version);
+          break;
+        case 'ready':
+          this.raise(HIRCLUSTER_EVENT_READY, 'ready');
+          break;
+        case 'node-added':
+        case 'node-removed':
+          this.emit(event.type, event.node);
+          break;
+        case 'connect':
+          this.connectCallback?.({ host: event.host, port: event.port }, 0);
+          this.emit('connect', { host: event.host, port: event.port });
+          break;
+        case 'connect-error':
+          this.connectCallback?.({ host: event.host, port: event.port }, -1);
+          this.emit('connect-error', { host: event.host, port: event.port }, new ClusterError(event.code, event.message));
+          break;
+        case 'disconnect':
+          this.emit(
+            'disconnect',
+            { host: event.host, port: event.port },
+            event.code === 0 ? null : new ClusterError(event.code, event.message),
+          );
+          break;
+      }
+    }
+  }
+
+  private raise(event: number, name: 'slotmap-updated' | 'ready' | 'free-context', version?: number): void {
+    this.eventCallback?.(this, event, this.eventPrivdata);
+    if (name === 'slotmap-updated') this.emit(name, version!);
+    else this.emit(name);
+  }
+}

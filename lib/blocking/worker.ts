@@ -1,0 +1,180 @@
+/**
+ * The blocking context's worker: owns the links and runs the engine with hiredis-cluster's sync-API
+ * policy. It serves the channel one request at a time; redirects, updates, reconnects and timeouts
+ * happen here without waking the caller, and events reach the caller before the reply they precede.
+ */
+import { NodeAdapter } from '../../adapters/node.js';
+import { ClusterError, otherError } from '../errors.js';
+import { type ClusterOptions, resolveOptions } from '../options.js';
+import type { CommandOwner, RetryBudget } from '../engine/dispatch.js';
+import { Dispatcher } from '../engine/dispatch.js';
+import { Topology, type TopologyEvents } from '../engine/topology.js';
+import {
+  type BatchResult,
+  failureBytes,
+  OP_BATCH,
+  OP_CONNECT,
+  OP_DROP_LINKS,
+  OP_SET_TIMEOUT,
+  OP_UPDATE,
+  readBatch,
+  resultsLength,
+  TO_NODE,
+  writeResults,
+} from './batch.js';
+import { type ChannelRequest, STATUS_ERROR, STATUS_OK, WorkerChannel } from './channel.js';
+import type { WorkerEvent } from './worker-events.js';
+
+const channel = new WorkerChannel();
+const options = resolveOptions(channel.data as ClusterOptions);
+const adapter = new NodeAdapter();
+
+function post(event: WorkerEvent): void {
+  channel.postEvent(event);
+}
+
+/** The batch being served: one result per command, published once all are in and no update runs. */
+class Batch implements RetryBudget {
+  retries = 0;
+  remaining: number;
+  readonly results: BatchResult[];
+
+  constructor(
+    readonly req: ChannelRequest,
+    count: number,
+  ) {
+    this.remaining = count;
+    this.results = new Array(count);
+  }
+
+  frame(index: number, buf: Uint8Array, start: number, end: number): void {
+    this.results[index] = Buffer.from(buf.subarray(start, end));
+    this.remaining--;
+    settle();
+  }
+
+  fail(index: number, err: ClusterError): void {
+    this.results[index] = err;
+    this.remaining--;
+    settle();
+  }
+}
+
+let current: Batch | null = null;
+
+/** Publishes the current batch once every command has its outcome and no update is on the way. */
+function settle(): void {
+  const batch = current;
+  if (batch === null || batch.remaining > 0 || topology.isUpdating) return;
+  current = null;
+  const length = resultsLength(batch.results);
+  writeResults(channel.reserve(length), batch.results);
+  channel.publish(batch.req, STATUS_OK, length);
+}
+
+const events: TopologyEvents = {
+  slotmapUpdated: (version) => {
+    post({ type: 'slotmap-updated', version, nodes: topology.map!.nodes });
+    settle();
+  },
+  ready: () => post({ type: 'ready' }),
+  updateFailed: () => settle(),
+  nodeAdded: (node) => post({ type: 'node-added', node }),
+  nodeRemoved: (node) => post({ type: 'node-removed', node }),
+  linkConnected: (link) => post({ type: 'connect', host: link.host, port: link.port }),
+  linkClosed: (link, err, connected) =>
+    post({
+      type: connected ? 'disconnect' : 'connect-error',
+      host: link.host,
+      port: link.port,
+      code: err?.code ?? 0,
+      message: err?.message ?? '',
+    }),
+  push: () => {},
+};
+
+const topology = new Topology(options, adapter, events);
+// Each command's budget is its batch and `fn` its index there, so the late replies of a batch the
+// caller gave up on (its deadline passed) land in that batch, which is never published.
+const owner: CommandOwner = {
+  frame: (cmd, buf, start, end) => (cmd.budget as Batch).frame(cmd.fn as number, buf, start, end),
+  complete: (cmd, _reply, err) => (cmd.budget as Batch).fail(cmd.fn as number, err ?? otherError('no reply')),
+};
+const dispatcher = new Dispatcher(options, adapter, topology, owner, true);
+
+async function update(req: ChannelRequest): Promise<void> {
+  try {
+    await topology.updateWithTemporaryLinks();
+    channel.respond(req, STATUS_OK);
+  } catch (err) {
+    channel.respond(req, STATUS_ERROR, failureBytes(asClusterError(err)));
+  }
+}
+
+function asClusterError(err: unknown): ClusterError {
+  return err instanceof ClusterError ? err : otherError(String(err));
+}
+
+/** Sends every command of a batch; an unserved slot first gets a blocking update (hiredis' sync API). */
+async function batch(req: ChannelRequest): Promise<void> {
+  const commands = readBatch(req.body, req.count);
+  const batch = new Batch(req, commands.length);
+  current = batch;
+  for (let i = 0; i < commands.length; i++) {
+    const command = commands[i]!;
+    // The request area is reused by the next call: a command kept for resends needs its own bytes.
+    const bytes = Buffer.from(command.bytes);
+    if (command.kind === TO_NODE) {
+      const at = command.address.lastIndexOf(':');
+      const entry = topology.entry(command.address.slice(0, at), Number(command.address.slice(at + 1)), true);
+      dispatcher.submitBytes(entry, bytes, -1, true, batch, i);
+      continue;
+    }
+    if (topology.map === null) {
+      batch.fail(i, otherError('slotmap not available'));
+      continue;
+    }
+    let entry = topology.ownerOf(command.slot);
+    if (entry === undefined) {
+      await topology.updateWithTemporaryLinks().catch(() => {});
+      entry = topology.ownerOf(command.slot);
+    }
+    if (entry === undefined) batch.fail(i, otherError('slot not served by any node'));
+    else dispatcher.submitBytes(entry, bytes, command.slot, command.kind !== 0, batch, i);
+  }
+  settle();
+}
+
+async function serve(req: ChannelRequest): Promise<void> {
+  switch (req.opcode) {
+    case OP_BATCH:
+      return batch(req);
+    case OP_CONNECT:
+    case OP_UPDATE:
+      return update(req);
+    case OP_SET_TIMEOUT: {
+      const ms = req.body.readInt32LE(0);
+      options.commandTimeout = ms;
+      for (const entry of topology.entries.values()) entry.link?.setCommandTimeout(ms);
+      channel.respond(req, STATUS_OK);
+      return;
+    }
+    case OP_DROP_LINKS:
+      topology.closeLinks(false, otherError('links dropped'));
+      channel.respond(req, STATUS_OK);
+      return;
+    default:
+      channel.respond(req, STATUS_ERROR, failureBytes(otherError(`Unknown opcode ${req.opcode}`)));
+  }
+}
+
+for (;;) {
+  const req = await channel.next();
+  if (req === null) break;
+  // A new request while a batch is unanswered means the caller gave up on it (its deadline passed).
+  current = null;
+  await serve(req);
+}
+topology.shutdown = true;
+topology.closeLinks(false, otherError('context closed'));
+channel.close();

@@ -20,6 +20,7 @@ import {
   HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
   type LinkAddress,
 } from './events.js';
+import { iterateNodes } from './node-iterator.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { buildReply, plainReplies } from './resp/build.js';
 import { type CommandArg, formatArgv } from './resp/encode.js';
@@ -259,19 +260,11 @@ export class AsyncClusterContext extends EventEmitter<ClusterEvents> implements 
    * The known nodes (the masters of the slot map; the seeds before it). When the map changes during
    * the walk, it restarts once on the new nodes, then stops (hiredis' node iterator).
    */
-  *nodes(): IterableIterator<ClusterNode> {
-    let restarts = 1;
-    restart: for (;;) {
-      const version = this.topology.version;
-      for (const entry of [...this.topology.entries.values()]) {
-        if (this.topology.version !== version) {
-          if (restarts-- > 0) continue restart;
-          return;
-        }
-        yield entry.node;
-      }
-      return;
-    }
+  nodes(): IterableIterator<ClusterNode> {
+    return iterateNodes(
+      () => this.topology.version,
+      () => [...this.topology.entries.values()].map((entry) => entry.node),
+    );
   }
 
   /** The slot of a key (CRC16 with hash tags). */

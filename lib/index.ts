@@ -9,6 +9,12 @@ export {
   type LinkCallback,
   type NodeRef,
 } from './async-context.js';
+export {
+  BlockingClusterContext,
+  type BlockingOptions,
+  type SyncEventCallback,
+  type SyncLinkCallback,
+} from './blocking/blocking-context.js';
 export { type HostPort, parseHostPort } from './cluster/address.js';
 export { keySlot } from './cluster/keyslot.js';
 export type { ClusterNode, OpenSlot } from './cluster/slotmap.js';

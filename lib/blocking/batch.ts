@@ -92,8 +92,6 @@ export class BatchWriter {
     area.writeInt32LE(slot, at);
     return at + 4;
   }
-
-
 }
 
 /** The commands of a batch request. */
@@ -125,7 +123,8 @@ export type BatchResult = Buffer | ClusterError;
 /** Bytes `results` take in a response. */
 export function resultsLength(results: readonly BatchResult[]): number {
   let total = 0;
-  for (const r of results) total += r instanceof ClusterError ? 9 + Buffer.byteLength(r.message) : 5 + r.length;
+  for (const r of results)
+    total += r instanceof ClusterError ? 9 + Buffer.byteLength(r.message) : 5 + r.length;
   return total;
 }
 

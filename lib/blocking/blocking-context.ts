@@ -6,11 +6,11 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { parseHostPort } from '../cluster/address.js';
+import { createNode } from '../cluster/cluster-node.js';
 import { commandKeys } from '../cluster/command-keys.js';
 import { keySlot } from '../cluster/keyslot.js';
 import { type MultiKeyPlan, splitMultiKey } from '../cluster/multikey.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
-import { createNode } from '../cluster/cluster-node.js';
 import { type MultiKeyReplies, multiKeyReplies } from '../engine/multikey-replies.js';
 import { ClusterError, otherError, REDIS_ERR_TIMEOUT } from '../errors.js';
 import {
@@ -20,6 +20,7 @@ import {
   HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
   type LinkAddress,
 } from '../events.js';
+import { iterateNodes } from '../node-iterator.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 import { buildReply, type ReplyBuilder } from '../resp/build.js';
 import type { CommandArg } from '../resp/encode.js';
@@ -32,10 +33,10 @@ import {
   OP_DROP_LINKS,
   OP_SET_TIMEOUT,
   OP_UPDATE,
-  readFailure,
-  readResults,
   ROUTED,
   ROUTED_NO_REDIRECT,
+  readFailure,
+  readResults,
   TO_NODE,
 } from './batch.js';
 import { CallerChannel, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT } from './channel.js';
@@ -107,12 +108,15 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
   constructor(options: BlockingOptions) {
     super();
     const shared: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(options ?? {})) if (!BLOCKING_ONLY.has(key)) shared[key] = value;
+    for (const [key, value] of Object.entries(options ?? {}))
+      if (!BLOCKING_ONLY.has(key)) shared[key] = value;
     for (const key of ['adapter', 'random'] as const) {
       if (key in (options ?? {})) throw otherError(`Unknown option '${key}' (not for the blocking context)`);
     }
     if (typeof options?.addressMap === 'function') {
-      throw otherError("Invalid option 'addressMap': the blocking context takes an object of \"host:port\" -> \"host:port\"");
+      throw otherError(
+        'Invalid option \'addressMap\': the blocking context takes an object of "host:port" -> "host:port"',
+      );
     }
     this.options = resolveOptions(shared as unknown as ClusterOptions);
     this.builder = this.options.replyBuilder;
@@ -127,7 +131,11 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
       ct ?? (o.commandTimeout === 0 ? 0 : (o.maxRetry + 2) * (o.commandTimeout + o.connectTimeout) + 1000);
     this.pipelineKind = options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT;
     // Only plain data crosses to the worker: the reply builder stays here, where replies are built.
-    const { replyBuilder: _builder, returnBuffers: _buffers, ...workerOptions } = shared as unknown as ClusterOptions;
+    const {
+      replyBuilder: _builder,
+      returnBuffers: _buffers,
+      ...workerOptions
+    } = shared as unknown as ClusterOptions;
     this.channel = new CallerChannel(new URL('./worker.js', import.meta.url), {
       spin: options.spin,
       bufferBytes: options.bufferBytes,
@@ -152,7 +160,8 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
 
   /** `redisClusterSetOptionTimeout`: the command timeout, applied live to every link. */
   setTimeout(ms: number): void {
-    if (!Number.isInteger(ms) || ms < 0) throw otherError(`Invalid timeout: must be an integer >= 0, got ${ms}`);
+    if (!Number.isInteger(ms) || ms < 0)
+      throw otherError(`Invalid timeout: must be an integer >= 0, got ${ms}`);
     this.options.commandTimeout = ms;
     this.channel.beginRequest(4).writeInt32LE(ms, 0);
     this.control(OP_SET_TIMEOUT, 4);
@@ -201,7 +210,14 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
   appendCommandToNode(node: ClusterNode | string, format: string, ...args: unknown[]): void {
     this.guard(() => {
       const address = this.addressOf(node);
-      this.appended.push({ kind: TO_NODE, slot: -1, address, argv: formatArgv(format, args), raw: null, plan: null });
+      this.appended.push({
+        kind: TO_NODE,
+        slot: -1,
+        address,
+        argv: formatArgv(format, args),
+        raw: null,
+        plan: null,
+      });
     });
   }
 
@@ -212,7 +228,8 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
   getReply(): unknown {
     return this.guard(() => {
       if (this.replyIndex === this.replies.length && this.appended.length > 0) this.flushPipeline();
-      if (this.replyIndex === this.replies.length) throw otherError('no pending replies (append a command first)');
+      if (this.replyIndex === this.replies.length)
+        throw otherError('no pending replies (append a command first)');
       const reply = this.replies[this.replyIndex];
       this.replies[this.replyIndex++] = undefined;
       if (reply instanceof ClusterError) throw reply;
@@ -233,19 +250,11 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
   }
 
   /** The masters of the slot map (the seeds before it); restarts once when the map changes meanwhile. */
-  *nodes(): IterableIterator<ClusterNode> {
-    let restarts = 1;
-    restart: for (;;) {
-      const version = this.mapVersion;
-      for (const node of this.known) {
-        if (this.mapVersion !== version) {
-          if (restarts-- > 0) continue restart;
-          return;
-        }
-        yield node;
-      }
-      return;
-    }
+  nodes(): IterableIterator<ClusterNode> {
+    return iterateNodes(
+      () => this.mapVersion,
+      () => this.known,
+    );
   }
 
   /** The slot of a key. */
@@ -315,7 +324,14 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
     const keys = commandKeys(argv).keys;
     const plan = keys.length > 1 ? splitMultiKey(argv, keys) : null;
     if (plan === null) {
-      this.appended.push({ kind: this.pipelineKind, slot: keySlot(argv[keys[0]!]!), address: '', argv, raw, plan });
+      this.appended.push({
+        kind: this.pipelineKind,
+        slot: keySlot(argv[keys[0]!]!),
+        address: '',
+        argv,
+        raw,
+        plan,
+      });
       return;
     }
     plan.parts.forEach((part, i) => {
@@ -443,7 +459,11 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
           break;
         case 'connect-error':
           this.connectCallback?.({ host: event.host, port: event.port }, -1);
-          this.emit('connect-error', { host: event.host, port: event.port }, new ClusterError(event.code, event.message));
+          this.emit(
+            'connect-error',
+            { host: event.host, port: event.port },
+            new ClusterError(event.code, event.message),
+          );
           break;
         case 'disconnect':
           this.emit(

@@ -4,11 +4,11 @@
  * happen here without waking the caller, and events reach the caller before the reply they precede.
  */
 import { NodeAdapter } from '../../adapters/node.js';
-import { ClusterError, otherError } from '../errors.js';
-import { type ClusterOptions, resolveOptions } from '../options.js';
 import type { CommandOwner, RetryBudget } from '../engine/dispatch.js';
 import { Dispatcher } from '../engine/dispatch.js';
 import { Topology, type TopologyEvents } from '../engine/topology.js';
+import { ClusterError, otherError } from '../errors.js';
+import { type ClusterOptions, resolveOptions } from '../options.js';
 import {
   type BatchResult,
   failureBytes,

@@ -164,7 +164,14 @@ export class Dispatcher {
    * Sync API: queues pre-encoded bytes for `entry` with a shared retry budget (`direct`: no redirects).
    * A scheduled slot-map update is pipelined right after it on the same link.
    */
-  submitBytes(entry: NodeEntry, raw: Uint8Array, slot: number, direct: boolean, budget: RetryBudget, fn: unknown) {
+  submitBytes(
+    entry: NodeEntry,
+    raw: Uint8Array,
+    slot: number,
+    direct: boolean,
+    budget: RetryBudget,
+    fn: unknown,
+  ) {
     const cmd = new Command(this, null, raw, slot, direct, fn, undefined);
     cmd.budget = budget;
     this.pending++;

@@ -11,6 +11,7 @@ import { keySlot } from './cluster/keyslot.js';
 import type { ClusterNode } from './cluster/slotmap.js';
 import type { Connection } from './engine/connection.js';
 import { type Command, type CommandOwner, Dispatcher } from './engine/dispatch.js';
+import { routeOf } from './engine/route.js';
 import { Topology, type TopologyEvents } from './engine/topology.js';
 import { ClusterError, otherError, ReplyError } from './errors.js';
 import {
@@ -306,7 +307,7 @@ export class AsyncClusterContext extends EventEmitter<ClusterEvents> implements 
     this.errstr = '';
     let refused: ClusterError | null;
     try {
-      const route = this.dispatcher.route(argv);
+      const route = routeOf(argv);
       refused = this.dispatcher.submit(argv, raw, route, fn, privdata);
     } catch (err) {
       return this.refuse(err);

@@ -7,11 +7,11 @@
 import { EventEmitter } from 'eventemitter3';
 import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
-import { commandKeys } from '../cluster/command-keys.js';
 import { keySlot } from '../cluster/keyslot.js';
-import { type MultiKeyPlan, splitMultiKey } from '../cluster/multikey.js';
+import type { MultiKeyPlan } from '../cluster/multikey.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
 import { type MultiKeyReplies, multiKeyReplies } from '../engine/multikey-replies.js';
+import { routeOf } from '../engine/route.js';
 import { ClusterError, otherError, REDIS_ERR_TIMEOUT } from '../errors.js';
 import {
   type ClusterEvents,
@@ -307,11 +307,9 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
 
   /** One key-routed command; a cross-slot multi-key command goes as its parts in one batch. */
   private run(argv: readonly CommandArg[], raw: Uint8Array | null): unknown {
-    const keys = commandKeys(argv).keys;
-    const plan = keys.length > 1 ? splitMultiKey(argv, keys) : null;
+    const { slot, plan } = routeOf(argv);
     const writer = this.writer();
     if (plan === null) {
-      const slot = keySlot(argv[keys[0]!]!);
       if (raw !== null) writer.add(ROUTED, slot, '', raw);
       else writer.addArgv(ROUTED, slot, '', argv);
       return this.send(writer)[0];
@@ -321,12 +319,11 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
   }
 
   private append(argv: readonly CommandArg[], raw: Uint8Array | null): void {
-    const keys = commandKeys(argv).keys;
-    const plan = keys.length > 1 ? splitMultiKey(argv, keys) : null;
+    const { slot, plan } = routeOf(argv);
     if (plan === null) {
       this.appended.push({
         kind: this.pipelineKind,
-        slot: keySlot(argv[keys[0]!]!),
+        slot,
         address: '',
         argv,
         raw,

@@ -4,9 +4,7 @@
  * sent in parallel and merged in key order. Policy is hiredis-cluster's async API unless noted.
  */
 import type { EventLoopAdapter } from '../../adapters/adapter.js';
-import { commandKeys } from '../cluster/command-keys.js';
-import { keySlot } from '../cluster/keyslot.js';
-import { type MultiKeyPlan, splitMultiKey } from '../cluster/multikey.js';
+import type { MultiKeyPlan } from '../cluster/multikey.js';
 import { parseRedirect, type Redirect } from '../cluster/redirect.js';
 import { ClusterError, otherError, REDIS_ERR_CLUSTER_TOO_MANY_RETRIES, REDIS_ERR_OTHER } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
@@ -14,6 +12,7 @@ import { buildReply, type ReplyBuilder } from '../resp/build.js';
 import type { CommandArg } from '../resp/encode.js';
 import { type Connection, errorText, type Pending } from './connection.js';
 import { type MultiKeyReplies, multiKeyReplies } from './multikey-replies.js';
+import type { Route } from './route.js';
 import type { NodeEntry, Topology } from './topology.js';
 
 /** Receives the one outcome of each top-level command. */
@@ -86,12 +85,6 @@ export class MultiKeyCommand {
   }
 }
 
-/** The routing of one argv: its slot and, for a cross-slot multi-key command, the split. */
-export interface Route {
-  slot: number;
-  plan: MultiKeyPlan | null;
-}
-
 export class Dispatcher {
   /** Top-level commands waiting for their outcome. */
   pending = 0;
@@ -110,13 +103,6 @@ export class Dispatcher {
   ) {
     this.builder = options.replyBuilder;
     this.multiKey = multiKeyReplies(options.replyBuilder);
-  }
-
-  /** Slot (and split) of a command; throws the hiredis error for keyless or unknown commands. */
-  route(argv: readonly CommandArg[]): Route {
-    const keys = commandKeys(argv).keys;
-    const slot = keySlot(argv[keys[0]!]!);
-    return { slot, plan: keys.length > 1 ? splitMultiKey(argv, keys) : null };
   }
 
   /** Queues a key-routed command; returns the reason when it cannot be queued (callback never runs). */

@@ -1,0 +1,20 @@
+/**
+ * Where a command goes: the slot of its first key and, for a cross-slot MGET/MSET/DEL/EXISTS/UNLINK/
+ * TOUCH, the split per slot. Throws hiredis' errors for keyless or unknown commands. The blocking
+ * context routes on the caller's thread, so its worker never loads the command table.
+ */
+import { commandKeys } from '../cluster/command-keys.js';
+import { keySlot } from '../cluster/keyslot.js';
+import { type MultiKeyPlan, splitMultiKey } from '../cluster/multikey.js';
+import type { CommandArg } from '../resp/encode.js';
+
+export interface Route {
+  slot: number;
+  /** Set when the keys span several slots and the command can be split. */
+  plan: MultiKeyPlan | null;
+}
+
+export function routeOf(argv: readonly CommandArg[]): Route {
+  const keys = commandKeys(argv).keys;
+  return { slot: keySlot(argv[keys[0]!]!), plan: keys.length > 1 ? splitMultiKey(argv, keys) : null };
+}

@@ -103,21 +103,20 @@ export class AsyncClusterContext extends EventEmitter<ClusterEvents> implements 
   }
 
   /**
-   * Fetches the first slot map; resolves at `ready`. Rejects when every node that can be asked now
-   * has failed (the error of the last attempt); later commands trigger new attempts.
+   * Fetches the slot map; resolves once it is installed (the first time: at `ready`). Rejects when
+   * every node that can be asked now has failed, with the last error; later commands trigger new
+   * attempts. As hiredis' `redisClusterConnect2`, it also re-opens a context after `disconnect()`.
    */
   connect(mode: ConnectMode = {}): Promise<void> {
     if (this.freed) return Promise.reject(otherError('context freed'));
-    if (this.topology.version > 0) return Promise.resolve();
-    const ready = new Promise<void>((resolve, reject) => {
+    this.dispatcher.closing = false;
+    this.topology.shutdown = false;
+    if (mode.temporaryLink) return this.topology.updateWithTemporaryLinks();
+    const updated = new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve: resolve as (v: unknown) => void, reject });
     });
-    if (mode.temporaryLink) {
-      this.topology.updateWithTemporaryLinks().catch((err: ClusterError) => this.failWaiters(err));
-    } else {
-      this.topology.update();
-    }
-    return ready;
+    this.topology.update();
+    return updated;
   }
 
   /** `redisClusterAsyncCommand`: format string with hiredis' conversions. False when not queued. */
@@ -375,19 +374,22 @@ export class AsyncClusterContext extends EventEmitter<ClusterEvents> implements 
 
   private topologyEvents(): TopologyEvents {
     return {
-      slotmapUpdated: (version) => this.raise(HIRCLUSTER_EVENT_SLOTMAP_UPDATED, 'slotmap-updated', version),
-      ready: () => {
-        this.raise(HIRCLUSTER_EVENT_READY, 'ready');
-        const waiters = this.waiters;
-        this.waiters = [];
-        for (const w of waiters) w.resolve(undefined);
+      slotmapUpdated: (version) => {
+        this.raise(HIRCLUSTER_EVENT_SLOTMAP_UPDATED, 'slotmap-updated', version);
+        // Resolved after `ready` (raised right after the first update), so awaiting code sees both.
+        this.adapter.defer(() => {
+          const waiters = this.waiters;
+          this.waiters = [];
+          for (const w of waiters) w.resolve(undefined);
+        });
       },
+      ready: () => this.raise(HIRCLUSTER_EVENT_READY, 'ready'),
       updateFailed: (err) => {
         this.emit('update-error', err);
         // Reject connect() once no further attempt is under way (after the retry had its chance).
         if (this.waiters.length > 0) {
           this.adapter.defer(() => {
-            if (!this.topology.isUpdating && this.topology.version === 0) this.failWaiters(err);
+            if (!this.topology.isUpdating && this.waiters.length > 0) this.failWaiters(err);
           });
         }
       },

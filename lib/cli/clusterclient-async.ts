@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+/**
+ * clusterclient_async: hiredis-cluster's tests/clusterclient_async.c on AsyncClusterContext. Reads
+ * commands from stdin (blocking, as fgets blocks the C program's loop) once the cluster is ready.
+ *
+ *   clusterclient_async [--events] [--connection-events] [--use-cluster-nodes] [--async-initial-update] HOST:PORT
+ *
+ * Lines: `!async` sends the following commands without waiting, `!sync` then waits for their replies,
+ * `!resend` resends a command whose reply failed, `!sleep` waits 1 s, `!all` sends to every node,
+ * `!disconnect` disconnects; other lines are format strings.
+ */
+import { writeSync } from 'node:fs';
+import { type AsyncCallback, AsyncClusterContext } from '../async-context.js';
+import {
+  HIRCLUSTER_EVENT_FREE_CONTEXT,
+  HIRCLUSTER_EVENT_READY,
+  HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
+} from '../events.js';
+import { type TypedReply, typedReplies } from '../resp/build.js';
+import { LineReader } from './line-reader.js';
+import { formatReply } from './print-reply.js';
+
+const EVENT_NAMES: Record<number, string> = {
+  [HIRCLUSTER_EVENT_SLOTMAP_UPDATED]: 'slotmap-updated',
+  [HIRCLUSTER_EVENT_READY]: 'ready',
+  [HIRCLUSTER_EVENT_FREE_CONTEXT]: 'free-context',
+};
+const HISTORY_DEPTH = 16;
+
+function out(text: string): void {
+  writeSync(1, text);
+}
+
+/** The C program's ASSERT_MSG: the message on stderr, then abort. */
+function assertThat(ok: boolean, message: string): void {
+  if (ok) return;
+  process.stderr.write(`Assertion failed: ${message}\n`);
+  process.exit(134);
+}
+
+let showEvents = false;
+let showConnectionEvents = false;
+let useClusterNodes = false;
+let blockingInitialUpdate = true;
+let address: string | undefined;
+for (const arg of process.argv.slice(2)) {
+  if (arg === '--events') showEvents = true;
+  else if (arg === '--connection-events') showConnectionEvents = true;
+  else if (arg === '--use-cluster-nodes') useClusterNodes = true;
+  else if (arg === '--async-initial-update') blockingInitialUpdate = false;
+  else if (arg.startsWith('-')) process.stderr.write(`Unknown argument: '${arg}'\n`);
+  else address = arg;
+}
+if (address === undefined) {
+  process.stderr.write(
+    'Usage: clusterclient_async [--events] [--connection-events] [--use-cluster-nodes] [--async-initial-update] HOST:PORT\n',
+  );
+  process.exit(1);
+}
+
+const acc = new AsyncClusterContext({
+  nodes: address,
+  connectTimeout: 500,
+  commandTimeout: 500,
+  maxRetry: 1,
+  useClusterNodes,
+  replyBuilder: typedReplies,
+});
+const history: string[] = new Array(HISTORY_DEPTH).fill('');
+const lines = new LineReader();
+let running = 0;
+let resendFailed = false;
+let sendToAll = false;
+
+const replyCallback: AsyncCallback<number> = (acc, reply, id) => {
+  if (reply === null) {
+    out(acc.err !== 0 ? `error: ${acc.errstr}\n` : 'unknown error\n');
+    if (resendFailed) {
+      out(`resend '${history[id]}'\n`);
+      if (!acc.command(replyCallback, id, history[id]!)) out('send error\n');
+      return;
+    }
+  } else {
+    out(formatReply(reply as TypedReply));
+  }
+  if (--running === 0) setImmediate(sendNextCommand);
+};
+
+function sendNextCommand(): void {
+  let async = false;
+  for (let line = lines.next(); line !== null; line = lines.next()) {
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('!')) {
+      if (line === '!sleep') {
+        assertThat(!async, '!sleep in !async not supported');
+        setTimeout(sendNextCommand, 1000);
+        return;
+      }
+      if (line === '!async') async = true;
+      if (line === '!sync' && async) return; // wait for the replies; the last one reads on
+      if (line === '!resend') resendFailed = true;
+      if (line === '!disconnect') acc.disconnect();
+      if (line === '!all') {
+        assertThat(!resendFailed, '!resend not supported with !all');
+        sendToAll = true;
+      }
+      continue;
+    }
+    assertThat(running < HISTORY_DEPTH, 'too many commands in flight');
+    history[running] = line;
+    if (sendToAll) {
+      for (const node of acc.nodes()) {
+        if (acc.commandToNode(node, replyCallback, running, line)) running++;
+        else out(`error: ${acc.errstr}\n`);
+      }
+    } else if (acc.command(replyCallback, running, line)) {
+      running++;
+    } else {
+      out(`error: ${acc.errstr}\n`);
+    }
+    if (async) continue;
+    if (running > 0) return;
+  }
+  acc.disconnect();
+}
+
+acc.setEventCallback((_acc, event) => {
+  // Commands start once the client is ready.
+  if (event === HIRCLUSTER_EVENT_READY) setImmediate(sendNextCommand);
+  if (showEvents) out(`Event: ${EVENT_NAMES[event] ?? 'unknown'}\n`);
+});
+if (showConnectionEvents) {
+  const describe = (link: { host: string; port: number }) => `${link.host}:${link.port}`;
+  acc.setConnectCallback((link, status) =>
+    out(`Event: ${status === 0 ? '' : 'failed to '}connect to ${describe(link)}\n`),
+  );
+  acc.setDisconnectCallback((link, status) =>
+    out(`Event: ${status === 0 ? '' : 'failed to '}disconnect from ${describe(link)}\n`),
+  );
+}
+// When nothing is left to do, the C program's event loop returns and it frees the context.
+process.once('beforeExit', () => acc.free());
+
+if (blockingInitialUpdate) {
+  acc.connect({ temporaryLink: true }).catch((err: Error) => {
+    out(`Connect error: ${err.message}\n`);
+    process.exit(2);
+  });
+} else {
+  // redisClusterAsyncConnect2 only fails to start without an adapter; a failed update shows as no `ready`.
+  acc.connect().catch(() => {});
+}

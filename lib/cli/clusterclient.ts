@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/**
+ * clusterclient: hiredis-cluster's tests/clusterclient.c on BlockingClusterContext. Reads commands
+ * from stdin, one format string a line, and prints each reply as printReply does.
+ *
+ *   clusterclient [--events] [--use-cluster-nodes] HOST:PORT
+ */
+import { writeSync } from 'node:fs';
+import { BlockingClusterContext } from '../blocking/blocking-context.js';
+import { ClusterError } from '../errors.js';
+import {
+  HIRCLUSTER_EVENT_FREE_CONTEXT,
+  HIRCLUSTER_EVENT_READY,
+  HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
+} from '../events.js';
+import { type TypedReply, typedReplies } from '../resp/build.js';
+import { LineReader } from './line-reader.js';
+import { formatReply } from './print-reply.js';
+
+const EVENT_NAMES: Record<number, string> = {
+  [HIRCLUSTER_EVENT_SLOTMAP_UPDATED]: 'slotmap-updated',
+  [HIRCLUSTER_EVENT_READY]: 'ready',
+  [HIRCLUSTER_EVENT_FREE_CONTEXT]: 'free-context',
+};
+
+function out(text: string): void {
+  writeSync(1, text);
+}
+
+let showEvents = false;
+let useClusterNodes = false;
+let address: string | undefined;
+for (const arg of process.argv.slice(2)) {
+  if (arg === '--events') showEvents = true;
+  else if (arg === '--use-cluster-nodes') useClusterNodes = true;
+  else if (arg.startsWith('-')) {
+    process.stderr.write(`Unknown argument: '${arg}'\n`);
+    process.exit(1);
+  } else address = arg;
+}
+if (address === undefined) {
+  process.stderr.write('Usage: clusterclient [--events] [--use-cluster-nodes] HOST:PORT\n');
+  process.exit(1);
+}
+
+let cc: BlockingClusterContext;
+try {
+  cc = new BlockingClusterContext({
+    nodes: address,
+    connectTimeout: 1500,
+    useClusterNodes,
+    replyBuilder: typedReplies,
+  });
+} catch (err) {
+  out(`Connect error: ${(err as Error).message}\n`);
+  process.exit(2);
+}
+if (showEvents) cc.setEventCallback((_cc, event) => out(`Event: ${EVENT_NAMES[event] ?? 'unknown'}\n`));
+try {
+  cc.connect();
+} catch {
+  out(`Connect error: ${cc.errstr}\n`);
+  process.exit(2);
+}
+
+/** The reply, or `error: <errstr>` as the C program prints a NULL reply. */
+function print(call: () => unknown): void {
+  let reply: unknown;
+  try {
+    reply = call();
+  } catch (err) {
+    if (!(err instanceof ClusterError)) throw err;
+    out(`error: ${cc.errstr}\n`);
+    return;
+  }
+  out(formatReply(reply as TypedReply));
+}
+
+const lines = new LineReader();
+let sendToAll = false;
+for (let line = lines.next(); line !== null; line = lines.next()) {
+  if (line === '' || line.startsWith('#')) continue;
+  if (line.startsWith('!')) {
+    if (line === '!all') sendToAll = true;
+    continue;
+  }
+  if (!sendToAll) {
+    print(() => cc.command(line));
+    continue;
+  }
+  const version = cc.version;
+  for (const node of cc.nodes()) {
+    print(() => cc.commandToNode(node, line));
+    // An updated slot map resets the iterator: stop, as the C program does.
+    if (cc.version !== version) break;
+  }
+}
+cc.close();

@@ -117,32 +117,43 @@ export function readBatch(body: Buffer, count: number): BatchCommand[] {
   return commands;
 }
 
-/** One command's outcome in the worker: its reply frame (a copy) or its failure. */
-export type BatchResult = Buffer | ClusterError;
-
-/** Bytes `results` take in a response. */
-export function resultsLength(results: readonly BatchResult[]): number {
+/** Bytes the results take in a response: per command a frame `frames[starts[i]..ends[i])` or a failure. */
+export function resultsLength(
+  starts: Int32Array,
+  ends: Int32Array,
+  failures: readonly (ClusterError | undefined)[],
+): number {
   let total = 0;
-  for (const r of results)
-    total += r instanceof ClusterError ? 9 + Buffer.byteLength(r.message) : 5 + r.length;
+  for (let i = 0; i < starts.length; i++) {
+    const failure = failures[i];
+    total += failure !== undefined ? 9 + Buffer.byteLength(failure.message) : 5 + ends[i]! - starts[i]!;
+  }
   return total;
 }
 
-/** Writes `results` into `area` (at least resultsLength bytes); returns the length written. */
-export function writeResults(area: Buffer, results: readonly BatchResult[]): number {
+/** Writes the results into `area` (at least resultsLength bytes); returns the length written. */
+export function writeResults(
+  area: Buffer,
+  frames: Buffer,
+  starts: Int32Array,
+  ends: Int32Array,
+  failures: readonly (ClusterError | undefined)[],
+): number {
   let at = 0;
-  for (const r of results) {
-    if (r instanceof ClusterError) {
+  for (let i = 0; i < starts.length; i++) {
+    const failure = failures[i];
+    if (failure !== undefined) {
       area[at] = FAILURE;
-      area.writeInt32LE(r.code, at + 1);
-      const length = area.write(r.message, at + 9, 'utf8');
+      area.writeInt32LE(failure.code, at + 1);
+      const length = area.write(failure.message, at + 9, 'utf8');
       area.writeInt32LE(length, at + 5);
       at += 9 + length;
     } else {
+      const length = ends[i]! - starts[i]!;
       area[at] = REPLY;
-      area.writeInt32LE(r.length, at + 1);
-      area.set(r, at + 5);
-      at += 5 + r.length;
+      area.writeInt32LE(length, at + 1);
+      frames.copy(area, at + 5, starts[i]!, ends[i]!);
+      at += 5 + length;
     }
   }
   return at;

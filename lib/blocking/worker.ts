@@ -10,7 +10,6 @@ import { Topology, type TopologyEvents } from '../engine/topology.js';
 import { ClusterError, otherError } from '../errors.js';
 import { type ClusterOptions, resolveOptions } from '../options.js';
 import {
-  type BatchResult,
   failureBytes,
   OP_BATCH,
   OP_CONNECT,
@@ -33,28 +32,53 @@ function post(event: WorkerEvent): void {
   channel.postEvent(event);
 }
 
+/**
+ * Reply frames of the batches in flight, copied into one reused buffer (no allocation per reply):
+ * a frame is the range [start, end) of `frames.bytes`.
+ */
+const frames = { bytes: Buffer.allocUnsafe(64 * 1024), length: 0 };
+
+function keepFrame(buf: Uint8Array, start: number, end: number): number {
+  const size = end - start;
+  if (frames.length + size > frames.bytes.length) {
+    const grown = Buffer.allocUnsafe(Math.max(frames.bytes.length * 2, frames.length + size));
+    frames.bytes.copy(grown, 0, 0, frames.length);
+    frames.bytes = grown;
+  }
+  frames.bytes.set(buf.subarray(start, end), frames.length);
+  frames.length += size;
+  return frames.length - size;
+}
+
 /** The batch being served: one result per command, published once all are in and no update runs. */
 class Batch implements RetryBudget {
   retries = 0;
   remaining: number;
-  readonly results: BatchResult[];
+  /** Per command: where its frame starts in `frames`, or -1 for a failure. */
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly failures: (ClusterError | undefined)[];
 
   constructor(
     readonly req: ChannelRequest,
     count: number,
   ) {
     this.remaining = count;
-    this.results = new Array(count);
+    this.starts = new Int32Array(count);
+    this.ends = new Int32Array(count);
+    this.failures = new Array(count);
   }
 
   frame(index: number, buf: Uint8Array, start: number, end: number): void {
-    this.results[index] = Buffer.from(buf.subarray(start, end));
+    this.starts[index] = keepFrame(buf, start, end);
+    this.ends[index] = this.starts[index]! + end - start;
     this.remaining--;
     settle();
   }
 
   fail(index: number, err: ClusterError): void {
-    this.results[index] = err;
+    this.starts[index] = -1;
+    this.failures[index] = err;
     this.remaining--;
     settle();
   }
@@ -67,8 +91,9 @@ function settle(): void {
   const batch = current;
   if (batch === null || batch.remaining > 0 || topology.isUpdating) return;
   current = null;
-  const length = resultsLength(batch.results);
-  writeResults(channel.reserve(length), batch.results);
+  const length = resultsLength(batch.starts, batch.ends, batch.failures);
+  writeResults(channel.reserve(length), frames.bytes, batch.starts, batch.ends, batch.failures);
+  frames.length = 0;
   channel.publish(batch.req, STATUS_OK, length);
 }
 
@@ -122,8 +147,9 @@ async function batch(req: ChannelRequest): Promise<void> {
   current = batch;
   for (let i = 0; i < commands.length; i++) {
     const command = commands[i]!;
-    // The request area is reused by the next call: a command kept for resends needs its own bytes.
-    const bytes = Buffer.from(command.bytes);
+    // Sent (and resent) straight from the request area: the caller leaves it alone until the answer,
+    // and moves to a fresh area when it gives up on a call.
+    const bytes = command.bytes;
     if (command.kind === TO_NODE) {
       const at = command.address.lastIndexOf(':');
       const entry = topology.entry(command.address.slice(0, at), Number(command.address.slice(at + 1)), true);

@@ -118,7 +118,7 @@ const events: TopologyEvents = {
   push: () => {},
 };
 
-const topology = new Topology(options, adapter, events);
+const topology = new Topology(options, adapter, events, true);
 // Each command's budget is its batch and `fn` its index there, so the late replies of a batch the
 // caller gave up on (its deadline passed) land in that batch, which is never published.
 const owner: CommandOwner = {

@@ -5,7 +5,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import type { EventLoopAdapter, TimerHandle, Transport, TransportError } from '../../adapters/adapter.js';
-import { ClusterError, REDIS_ERR_EOF, REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT } from '../errors.js';
+import { ClusterError, REDIS_ERR_EOF, REDIS_ERR_IO, REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT } from '../errors.js';
 import { type CommandArg, CommandWriter } from '../resp/encode.js';
 import { FrameScanner, type RespLimits } from '../resp/scan.js';
 
@@ -38,7 +38,11 @@ export interface ConnectionSettings {
   resp: 2 | 3;
   selectDb: number;
   limits: RespLimits;
+  /** hiredis' sync API words a connect timeout as an I/O error, "Connection timed out". */
+  syncConnectErrors?: boolean;
 }
+
+const SYNC_CONNECT_TIMEOUT = new ClusterError(REDIS_ERR_IO, 'Connection timed out');
 
 enum State {
   Connecting,
@@ -99,6 +103,7 @@ export class Connection {
   private timer: TimerHandle | null = null;
   private readonly onTimer = () => this.checkDeadline();
   private readonly scanner: FrameScanner;
+  private readonly syncConnectErrors: boolean;
   private rbuf: Buffer | null = null;
   private rstart = 0;
   private rend = 0;
@@ -113,6 +118,7 @@ export class Connection {
     this.addr = `${settings.host}:${settings.port}`;
     this.commandTimeout = settings.commandTimeout;
     this.scanner = new FrameScanner(settings.limits);
+    this.syncConnectErrors = settings.syncConnectErrors === true;
     if (settings.password !== '') {
       this.send(
         settings.username === ''
@@ -341,7 +347,9 @@ export class Connection {
 
   private handleClose(error: TransportError | undefined): void {
     if (this.state === State.Closed) return;
-    if (error !== undefined) this.close(new ClusterError(error.code, error.message));
+    if (error !== undefined && error.code === REDIS_ERR_TIMEOUT && !this.connected && this.syncConnectErrors) {
+      this.close(SYNC_CONNECT_TIMEOUT);
+    } else if (error !== undefined) this.close(new ClusterError(error.code, error.message));
     else if (this.state === State.Ending && this.pendingCount === 0) this.close(null);
     else this.close(new ClusterError(REDIS_ERR_EOF, 'Server closed the connection'));
   }

@@ -62,6 +62,8 @@ export class Topology implements ConnectionEvents {
     private readonly options: ResolvedOptions,
     private readonly adapter: EventLoopAdapter,
     private readonly events: TopologyEvents,
+    /** hiredis-cluster's sync API: its error wording for links (see ConnectionSettings). */
+    private readonly sync = false,
   ) {
     for (const seed of options.seeds) this.entry(seed.host, seed.port, false);
   }
@@ -264,6 +266,7 @@ export class Topology implements ConnectionEvents {
         resp: o.resp,
         selectDb: o.selectDb,
         limits: o.limits,
+        syncConnectErrors: this.sync,
       },
       events,
     );

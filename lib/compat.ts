@@ -1,0 +1,69 @@
+/**
+ * The C API of hiredis-cluster, by name, over the two contexts: code ported from C reads the same.
+ *
+ * C conventions hold: a call returns REDIS_OK / REDIS_ERR, or a reply / null, and after a failure
+ * `cc.err` (a REDIS_ERR_* code) and `cc.errstr` say why (`acc.err` / `acc.errstr` for the async API);
+ * no context failure is thrown. Replies are hiredis-style typed replies: `reply.type` (REDIS_REPLY_*),
+ * `reply.str`, `reply.integer`, `reply.elements`. Differences from C that a port meets:
+ *
+ * - out-parameters are boxes: `redisClusterGetReply(cc, &reply)` is
+ *   `const out: { reply?: redisReply | null } = {}; if (redisClusterGetReply(cc, out) === REDIS_OK) use(out.reply);`
+ *   and `redisClusterNodeIterator ni; redisClusterInitNodeIterator(&ni, cc)` is
+ *   `const ni: redisClusterNodeIterator = {}; redisClusterInitNodeIterator(ni, cc)`;
+ * - `%b` takes a Uint8Array, or the (buffer, length) pair C passes; argvlen and a formatted command's
+ *   len are optional (C's NULL / the whole buffer);
+ * - timeouts are `{ tv_sec, tv_usec }` (a struct timeval) or milliseconds;
+ * - TLS takes Node TLS options where C takes a `redisSSLContext`;
+ * - the event loop is attached with `redisClusterNodeAttach(acc)` (Node's) or
+ *   `redisClusterAttachAdapter(acc, adapter)`;
+ * - replies need no `freeReplyObject`: the garbage collector frees them.
+ *
+ * @module
+ */
+export {
+  type RedisClusterCallbackFn,
+  redisClusterAsyncCommand,
+  redisClusterAsyncCommandArgv,
+  redisClusterAsyncCommandArgvToNode,
+  redisClusterAsyncCommandToNode,
+  redisClusterAsyncConnect,
+  redisClusterAsyncConnect2,
+  redisClusterAsyncContextInit,
+  redisClusterAsyncDisconnect,
+  redisClusterAsyncFormattedCommand,
+  redisClusterAsyncFormattedCommandToNode,
+  redisClusterAsyncFree,
+  redisClusterAsyncSetConnectCallback,
+  redisClusterAsyncSetConnectCallbackNC,
+  redisClusterAsyncSetDisconnectCallback,
+  redisClusterAttachAdapter,
+  redisClusterNodeAttach,
+} from './compat/async.js';
+export type { CArg, Timeout, Timeval } from './compat/c-arguments.js';
+export * from './compat/constants.js';
+export {
+  type RedisAsyncLinkCallback,
+  type RedisAsyncLinkContext,
+  RedisClusterAsyncContext,
+  RedisClusterContext,
+  type RedisClusterEventCallback,
+  type RedisConnectCallback,
+  type RedisLinkContext,
+  type redisClusterAsyncContext,
+  type redisClusterContext,
+  type redisReply,
+} from './compat/context.js';
+export {
+  type RedisClusterNode,
+  type RedisClusterNodeIterator,
+  type RedisClusterOpenSlot,
+  type RedisClusterSlotRange,
+  type redisClusterNode,
+  type redisClusterNodeIterator,
+  redisClusterGetNodeByKey,
+  redisClusterGetSlotByKey,
+  redisClusterInitNodeIterator,
+  redisClusterNodeNext,
+} from './compat/nodes.js';
+export * from './compat/options.js';
+export * from './compat/sync.js';

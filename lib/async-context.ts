@@ -8,7 +8,7 @@ import type { EventLoopAdapter } from '../adapters/adapter.js';
 import { NodeAdapter } from '../adapters/node.js';
 import { parseHostPort } from './cluster/address.js';
 import { keySlot } from './cluster/keyslot.js';
-import type { ClusterNode } from './cluster/slotmap.js';
+import { type ClusterNode, SlotMap } from './cluster/slotmap.js';
 import type { Connection } from './engine/connection.js';
 import { type Command, type CommandOwner, Dispatcher } from './engine/dispatch.js';
 import { routeOf } from './engine/route.js';
@@ -117,6 +117,17 @@ export class AsyncClusterContext extends EventEmitter<ClusterEvents> implements 
     });
     this.topology.update();
     return updated;
+  }
+
+  /**
+   * Installs a slot map fetched elsewhere as if an update had returned it (`slotmap-updated`, and
+   * `ready` the first time): what `redisClusterConnect2(acc->cc)` does for an async context in C.
+   */
+  installSlotmap(masters: ClusterNode[]): void {
+    if (this.freed) throw otherError('context freed');
+    this.dispatcher.closing = false;
+    this.topology.shutdown = false;
+    this.topology.apply(new SlotMap(masters));
   }
 
   /** `redisClusterAsyncCommand`: format string with hiredis' conversions. False when not queued. */

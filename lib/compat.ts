@@ -58,11 +58,11 @@ export {
   type RedisClusterNodeIterator,
   type RedisClusterOpenSlot,
   type RedisClusterSlotRange,
-  type redisClusterNode,
-  type redisClusterNodeIterator,
   redisClusterGetNodeByKey,
   redisClusterGetSlotByKey,
   redisClusterInitNodeIterator,
+  type redisClusterNode,
+  type redisClusterNodeIterator,
   redisClusterNodeNext,
 } from './compat/nodes.js';
 export * from './compat/options.js';

@@ -237,15 +237,26 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
     });
   }
 
-  /** `redisClusterReset`: drops unread replies and appended commands; after an error, every link too. */
+  /**
+   * `redisClusterReset`: sends what was appended but not yet sent, drops the unread replies; after an
+   * error, or when called without a pipeline, drops every link too (hiredis "resets all connections").
+   */
   reset(): void {
+    const hadPipeline = this.appended.length > 0 || this.replies.length > 0;
+    if (this.err === 0 && this.appended.length > 0) {
+      try {
+        this.guard(() => this.flushPipeline());
+      } catch {
+        // err is set: the links are dropped below.
+      }
+    }
     this.appended = [];
     this.replies = [];
     this.replyIndex = 0;
-    if (this.err !== 0) {
-      this.control(OP_DROP_LINKS, 0);
+    if (this.err !== 0 || !hadPipeline) {
       this.err = 0;
       this.errstr = '';
+      this.control(OP_DROP_LINKS, 0);
     }
   }
 

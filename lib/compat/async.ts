@@ -12,6 +12,7 @@ import type { EventLoopAdapter } from '../../adapters/adapter.js';
 import { NodeAdapter } from '../../adapters/node.js';
 import { type AsyncCallback, AsyncClusterContext, type ConnectMode } from '../async-context.js';
 import { BlockingClusterContext } from '../blocking/blocking-context.js';
+import type { ClusterNode } from '../cluster/slotmap.js';
 import { REDIS_ERR_OTHER } from '../errors.js';
 import { HIRCLUSTER_EVENT_FREE_CONTEXT } from '../events.js';
 import { argvFromC, type CArg, formattedFromC, pairBinaryArgs } from './c-arguments.js';
@@ -22,9 +23,9 @@ import {
   engineOptions,
   type RedisAsyncLinkCallback,
   RedisClusterAsyncContext,
-  type redisReply,
   raiseEvent,
   recordError,
+  type redisReply,
   setError,
   watchEngine,
 } from './context.js';
@@ -49,12 +50,13 @@ export function redisClusterAsyncContextInit(): RedisClusterAsyncContext {
 }
 
 /**
- * Starts acc's async context (a new one after a disconnect, as hiredis lets an async context reconnect)
- * and its first slot-map fetch.
+ * Starts acc's async context (made on the first call) with a slot-map fetch; a disconnected context
+ * opens again, as hiredis lets an async context reconnect.
  */
-function start(acc: RedisClusterAsyncContext, mode: ConnectMode): number {
+/** Starts acc's engine on its loop: with a fetch (`mode`), or with a slot map fetched already. */
+function start(acc: RedisClusterAsyncContext, mode: ConnectMode | ClusterNode[]): number {
   const cc = acc.cc;
-  if (acc.engine === null || (cc.flags & HIRCLUSTER_FLAG_SHUTDOWN) !== 0) {
+  if (acc.engine === null) {
     let engine: AsyncClusterContext;
     try {
       engine = new AsyncClusterContext({ ...engineOptions(cc), adapter: acc.adapter! });
@@ -66,6 +68,10 @@ function start(acc: RedisClusterAsyncContext, mode: ConnectMode): number {
     acc.engine = engine;
   }
   cc.flags &= ~HIRCLUSTER_FLAG_SHUTDOWN;
+  if (Array.isArray(mode)) {
+    acc.engine.installSlotmap(mode);
+    return REDIS_OK;
+  }
   // As in hiredis a failed fetch is not reported: READY does not come, key-routed commands are refused
   // with 'slotmap not available' and each refusal asks for another update.
   acc.engine.connect(mode).catch(() => undefined);
@@ -99,7 +105,10 @@ export function redisClusterAsyncConnect(addrs: string, flags: number): RedisClu
 export function redisClusterAsyncConnect2(acc: RedisClusterAsyncContext): number {
   if (acc.freed) return refuse(acc, 'context freed');
   if (acc.adapter === null) {
-    return refuse(acc, 'no event loop attached (call redisClusterNodeAttach or redisClusterAttachAdapter first)');
+    return refuse(
+      acc,
+      'no event loop attached (call redisClusterNodeAttach or redisClusterAttachAdapter first)',
+    );
   }
   if (acc.cc.seeds.length === 0) return refuse(acc, 'no nodes added');
   return start(acc, {});
@@ -108,16 +117,18 @@ export function redisClusterAsyncConnect2(acc: RedisClusterAsyncContext): number
 /**
  * `redisClusterConnect2(acc.cc)`: hiredis fetches the first slot map blocking here; a temporary blocking
  * context does the same, so this returns REDIS_OK or REDIS_ERR (acc.cc.err set, e.g. WRONGPASS) as in
- * C. Then acc starts on its event loop (Node's when none is attached) with its own fetch.
+ * C, and acc starts on its event loop (Node's when none is attached) with that map: commands can follow.
  */
 export function connectAsyncBlocking(acc: RedisClusterAsyncContext): number {
   const cc = acc.cc;
   if (acc.freed) return refuse(cc, 'context freed');
   if (cc.seeds.length === 0) return refuse(cc, 'servers address does not set up');
   let probe: BlockingClusterContext | null = null;
+  let masters: ClusterNode[];
   try {
     probe = new BlockingClusterContext(engineOptions(cc));
     probe.connect();
+    masters = [...probe.nodes()];
   } catch (err) {
     recordError(cc, err);
     return REDIS_ERR;
@@ -126,7 +137,7 @@ export function connectAsyncBlocking(acc: RedisClusterAsyncContext): number {
   }
   clearError(cc);
   acc.adapter ??= new NodeAdapter();
-  if (start(acc, { temporaryLink: true }) === REDIS_OK) return REDIS_OK;
+  if (start(acc, masters) === REDIS_OK) return REDIS_OK;
   setError(cc, acc.err, acc.errstr);
   return REDIS_ERR;
 }
@@ -139,7 +150,7 @@ export function redisClusterAttachAdapter(acc: RedisClusterAsyncContext, adapter
   if (adapter === null || typeof adapter !== 'object' || typeof adapter.connect !== 'function') {
     return refuse(acc, 'Invalid adapter: expected an EventLoopAdapter');
   }
-  if (acc.engine !== null && (acc.cc.flags & HIRCLUSTER_FLAG_SHUTDOWN) === 0 && acc.adapter !== adapter) {
+  if (acc.engine !== null && acc.adapter !== adapter) {
     return refuse(acc, 'the context already runs on another event loop (attach before connecting)');
   }
   acc.adapter = adapter;
@@ -159,7 +170,10 @@ function setLinkCallback(
 ): number {
   if (typeof fn !== 'function') return refuse(acc, 'Invalid callback: expected a function');
   if (acc[slot] !== null) {
-    return refuse(acc, slot === 'onConnect' ? 'connect callback already set' : 'disconnect callback already set');
+    return refuse(
+      acc,
+      slot === 'onConnect' ? 'connect callback already set' : 'disconnect callback already set',
+    );
   }
   acc[slot] = fn;
   return REDIS_OK;
@@ -170,12 +184,18 @@ function setLinkCallback(
  * link (`ac.c.tcp.host`, `ac.c.tcp.port`; on REDIS_ERR `ac.errstr` says why). Set once: a second call,
  * or one after redisClusterAsyncSetConnectCallbackNC, returns REDIS_ERR.
  */
-export function redisClusterAsyncSetConnectCallback(acc: RedisClusterAsyncContext, fn: RedisAsyncLinkCallback): number {
+export function redisClusterAsyncSetConnectCallback(
+  acc: RedisClusterAsyncContext,
+  fn: RedisAsyncLinkCallback,
+): number {
   return setLinkCallback(acc, 'onConnect', fn);
 }
 
 /** `redisClusterAsyncSetConnectCallbackNC(acc, fn)`: the non-const variant; it shares the slot of the const one. */
-export function redisClusterAsyncSetConnectCallbackNC(acc: RedisClusterAsyncContext, fn: RedisAsyncLinkCallback): number {
+export function redisClusterAsyncSetConnectCallbackNC(
+  acc: RedisClusterAsyncContext,
+  fn: RedisAsyncLinkCallback,
+): number {
   return setLinkCallback(acc, 'onConnect', fn);
 }
 
@@ -183,7 +203,10 @@ export function redisClusterAsyncSetConnectCallbackNC(acc: RedisClusterAsyncCont
  * `redisClusterAsyncSetDisconnectCallback(acc, fn)`: `fn(ac, status)` when a connected link closes:
  * REDIS_OK when it was asked to (disconnect, node left the cluster), REDIS_ERR on an error. Set once.
  */
-export function redisClusterAsyncSetDisconnectCallback(acc: RedisClusterAsyncContext, fn: RedisAsyncLinkCallback): number {
+export function redisClusterAsyncSetDisconnectCallback(
+  acc: RedisClusterAsyncContext,
+  fn: RedisAsyncLinkCallback,
+): number {
   return setLinkCallback(acc, 'onDisconnect', fn);
 }
 
@@ -213,7 +236,10 @@ function send<P>(
   const engine = acc.engine;
   if (acc.freed) return refuse(acc, 'context freed');
   if (engine === null) {
-    return refuse(acc, toNode ? 'not connected (call redisClusterAsyncConnect2 first)' : 'slotmap not available');
+    return refuse(
+      acc,
+      toNode ? 'not connected (call redisClusterAsyncConnect2 first)' : 'slotmap not available',
+    );
   }
   if (fn !== null && fn !== undefined && typeof fn !== 'function') {
     return refuse(acc, 'Invalid callback: expected a function or null');

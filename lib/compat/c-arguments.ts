@@ -116,7 +116,9 @@ export function argvFromC(argc: number, argv: readonly CArg[], argvlen?: readonl
     const size = byteLength(arg);
     const len = argvlen[i];
     if (!Number.isInteger(len) || len! < 0 || len! > size) {
-      throw otherError(`Invalid argvlen[${i}]: ${len} is not within 0..${size}, the byte length of argv[${i}]`);
+      throw otherError(
+        `Invalid argvlen[${i}]: ${len} is not within 0..${size}, the byte length of argv[${i}]`,
+      );
     }
     if (len === size) out[i] = arg;
     else out[i] = (typeof arg === 'string' ? Buffer.from(arg) : arg).subarray(0, len);

@@ -55,7 +55,11 @@ export type RedisConnectCallback = (c: RedisLinkContext, status: number) => void
 /** `redisClusterAsyncSetConnectCallback` / `...DisconnectCallback`'s callback: status REDIS_OK or REDIS_ERR. */
 export type RedisAsyncLinkCallback = (ac: RedisAsyncLinkContext, status: number) => void;
 /** `redisClusterSetEventCallback`'s callback: `event` is a HIRCLUSTER_EVENT_* number. */
-export type RedisClusterEventCallback<P = unknown> = (cc: RedisClusterContext, event: number, privdata: P) => void;
+export type RedisClusterEventCallback<P = unknown> = (
+  cc: RedisClusterContext,
+  event: number,
+  privdata: P,
+) => void;
 
 /** What carries hiredis' `err` / `errstr` pair. */
 export interface ErrorFields {
@@ -229,7 +233,9 @@ export function watchEngine(
   engine.on('free-context', () => raiseEvent(cc, HIRCLUSTER_EVENT_FREE_CONTEXT));
   if (acc === null) {
     engine.on('connect', (link) => callLink(cc.connectCallback, linkContext(link, null), REDIS_OK));
-    engine.on('connect-error', (link, err) => callLink(cc.connectCallback, linkContext(link, err), REDIS_ERR));
+    engine.on('connect-error', (link, err) =>
+      callLink(cc.connectCallback, linkContext(link, err), REDIS_ERR),
+    );
     return;
   }
   const view = (link: LinkAddress, err: ClusterError | null): RedisAsyncLinkContext => {

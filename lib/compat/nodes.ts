@@ -71,7 +71,17 @@ export type redisClusterNodeIterator = RedisClusterNodeIterator;
 /** An added node before the first slot map: role REDIS_ROLE_NULL, as hiredis leaves it. */
 export function seedNode(host: string, port: number): RedisClusterNode {
   const addr = formatHostPort(host, port);
-  return { name: '', addr, host, port, role: REDIS_ROLE_NULL, slots: [], slaves: [], migrating: [], importing: [] };
+  return {
+    name: '',
+    addr,
+    host,
+    port,
+    role: REDIS_ROLE_NULL,
+    slots: [],
+    slaves: [],
+    migrating: [],
+    importing: [],
+  };
 }
 
 // One view per slot-map node, so the iterator and redisClusterGetNodeByKey hand out the same object.
@@ -100,7 +110,9 @@ function nodeView(node: ClusterNode): RedisClusterNode {
 export function nodeAddress(node: RedisClusterNode | string): string {
   if (typeof node === 'string') return node;
   if (node !== null && typeof node === 'object' && typeof node.addr === 'string') return node.addr;
-  throw otherError('Invalid node: expected a node from redisClusterNodeNext / redisClusterGetNodeByKey, or "host:port"');
+  throw otherError(
+    'Invalid node: expected a node from redisClusterNodeNext / redisClusterGetNodeByKey, or "host:port"',
+  );
 }
 
 function engineOf(cc: RedisClusterContext): BlockingClusterContext | AsyncClusterContext | null {
@@ -156,7 +168,10 @@ export function redisClusterGetSlotByKey(key: string | Uint8Array): number {
  * `redisClusterGetNodeByKey(cc, key)`: the master serving the key's slot, or null with `cc.err` set
  * ('slotmap not available' before the first slot map, 'slot not served by any node').
  */
-export function redisClusterGetNodeByKey(cc: RedisClusterContext, key: string | Uint8Array): RedisClusterNode | null {
+export function redisClusterGetNodeByKey(
+  cc: RedisClusterContext,
+  key: string | Uint8Array,
+): RedisClusterNode | null {
   const engine = engineOf(cc);
   if (engine === null || engine.version === 0) {
     setError(cc, REDIS_ERR_OTHER, 'slotmap not available');

@@ -35,7 +35,11 @@ function refuse(cc: RedisClusterContext, message: string): number {
 function configurable(cc: RedisClusterContext): boolean {
   if (cc.freed) setError(cc, REDIS_ERR_OTHER, 'context freed');
   else if (cc.engine !== null || (cc.owner?.engine ?? null) !== null) {
-    setError(cc, REDIS_ERR_OTHER, 'cannot change options once connected (only the command timeout applies live)');
+    setError(
+      cc,
+      REDIS_ERR_OTHER,
+      'cannot change options once connected (only the command timeout applies live)',
+    );
   } else return true;
   return false;
 }
@@ -218,7 +222,8 @@ export function redisClusterSetEventCallback<P>(
  */
 export function redisClusterSetOptionEnableSSL(cc: RedisClusterContext, ssl: ConnectionOptions): number {
   if (!configurable(cc)) return REDIS_ERR;
-  if (ssl === null || typeof ssl !== 'object') return refuse(cc, 'Invalid TLS options: expected Node TLS options');
+  if (ssl === null || typeof ssl !== 'object')
+    return refuse(cc, 'Invalid TLS options: expected Node TLS options');
   cc.tls = ssl;
   return REDIS_OK;
 }

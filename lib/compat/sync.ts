@@ -14,9 +14,9 @@ import {
   clearError,
   engineOptions,
   RedisClusterContext,
-  type redisReply,
   raiseEvent,
   recordError,
+  type redisReply,
   setError,
   watchEngine,
 } from './context.js';
@@ -75,7 +75,11 @@ export function redisClusterConnect(addrs: string, flags: number): RedisClusterC
 }
 
 /** `redisClusterConnectWithTimeout(addrs, tv, flags)`: redisClusterConnect with a connect timeout (timeval or ms). */
-export function redisClusterConnectWithTimeout(addrs: string, tv: Timeout, flags: number): RedisClusterContext {
+export function redisClusterConnectWithTimeout(
+  addrs: string,
+  tv: Timeout,
+  flags: number,
+): RedisClusterContext {
   const cc = redisClusterContextInit();
   cc.flags = flags;
   if (
@@ -92,7 +96,8 @@ export function redisClusterConnectWithTimeout(addrs: string, tv: Timeout, flags
  * yet). Not available on `acc.cc`: an async context updates on its event loop by itself.
  */
 export function redisClusterUpdateSlotmap(cc: RedisClusterContext): number {
-  if (cc.owner !== null) return fail(cc, 'redisClusterUpdateSlotmap: not available for the cc of an async context');
+  if (cc.owner !== null)
+    return fail(cc, 'redisClusterUpdateSlotmap: not available for the cc of an async context');
   if (cc.engine === null) return redisClusterConnect2(cc);
   try {
     cc.engine.updateSlotmap();
@@ -130,7 +135,11 @@ function engineFor(cc: RedisClusterContext, toNode: boolean): BlockingClusterCon
   else if (cc.owner !== null) {
     setError(cc, REDIS_ERR_OTHER, 'synchronous commands are not available on the cc of an async context');
   } else if (cc.engine === null) {
-    setError(cc, REDIS_ERR_OTHER, toNode ? 'not connected (call redisClusterConnect2 first)' : 'slotmap not available');
+    setError(
+      cc,
+      REDIS_ERR_OTHER,
+      toNode ? 'not connected (call redisClusterConnect2 first)' : 'slotmap not available',
+    );
   } else return cc.engine;
   return null;
 }
@@ -153,7 +162,11 @@ function replyOf(
 }
 
 /** Appends to the pipeline: REDIS_OK, or REDIS_ERR with cc.err set. */
-function append(cc: RedisClusterContext, toNode: boolean, run: (engine: BlockingClusterContext) => void): number {
+function append(
+  cc: RedisClusterContext,
+  toNode: boolean,
+  run: (engine: BlockingClusterContext) => void,
+): number {
   const engine = engineFor(cc, toNode);
   if (engine === null) return REDIS_ERR;
   try {
@@ -173,7 +186,11 @@ function append(cc: RedisClusterContext, toNode: boolean, run: (engine: Blocking
  * merged. `%b` takes a Uint8Array, or C's (buffer, length) pair: `"SET %b %b", key, 3, value, 5`.
  * Returns the reply, or null with cc.err/cc.errstr set.
  */
-export function redisClusterCommand(cc: RedisClusterContext, format: string, ...args: unknown[]): redisReply | null {
+export function redisClusterCommand(
+  cc: RedisClusterContext,
+  format: string,
+  ...args: unknown[]
+): redisReply | null {
   return replyOf(cc, false, (e) => e.command(format, ...pairBinaryArgs(format, args)));
 }
 
@@ -209,11 +226,17 @@ export function redisClusterCommandToNode(
   format: string,
   ...args: unknown[]
 ): redisReply | null {
-  return replyOf(cc, true, (e) => e.commandToNode(nodeAddress(node), format, ...pairBinaryArgs(format, args)));
+  return replyOf(cc, true, (e) =>
+    e.commandToNode(nodeAddress(node), format, ...pairBinaryArgs(format, args)),
+  );
 }
 
 /** `redisClusterAppendCommand(cc, format, ...args)`: queued for the pipeline; its reply comes from redisClusterGetReply. */
-export function redisClusterAppendCommand(cc: RedisClusterContext, format: string, ...args: unknown[]): number {
+export function redisClusterAppendCommand(
+  cc: RedisClusterContext,
+  format: string,
+  ...args: unknown[]
+): number {
   return append(cc, false, (e) => e.appendCommand(format, ...pairBinaryArgs(format, args)));
 }
 
@@ -243,7 +266,9 @@ export function redisClusterAppendCommandToNode(
   format: string,
   ...args: unknown[]
 ): number {
-  return append(cc, true, (e) => e.appendCommandToNode(nodeAddress(node), format, ...pairBinaryArgs(format, args)));
+  return append(cc, true, (e) =>
+    e.appendCommandToNode(nodeAddress(node), format, ...pairBinaryArgs(format, args)),
+  );
 }
 
 /**

@@ -21,7 +21,10 @@ export interface Pending {
 export interface ConnectionEvents {
   /** The transport connected (handshake replies may still be on the way). */
   onConnect(link: Connection): void;
-  /** The link closed; every pending entry has already been failed. `err` null: closed on request. */
+  /**
+   * The link closed; `err` null: closed on request. A link that never connected reports this before
+   * its pending entries fail, a connected one after (hiredis' callback order).
+   */
   onClose(link: Connection, err: ClusterError | null, connected: boolean): void;
   /** A RESP3 push frame (never a command's reply). */
   onPush(link: Connection, buf: Uint8Array, start: number, end: number): void;
@@ -347,7 +350,12 @@ export class Connection {
 
   private handleClose(error: TransportError | undefined): void {
     if (this.state === State.Closed) return;
-    if (error !== undefined && error.code === REDIS_ERR_TIMEOUT && !this.connected && this.syncConnectErrors) {
+    if (
+      error !== undefined &&
+      error.code === REDIS_ERR_TIMEOUT &&
+      !this.connected &&
+      this.syncConnectErrors
+    ) {
       this.close(SYNC_CONNECT_TIMEOUT);
     } else if (error !== undefined) this.close(new ClusterError(error.code, error.message));
     else if (this.state === State.Ending && this.pendingCount === 0) this.close(null);
@@ -367,7 +375,10 @@ export class Connection {
     this.head = 0;
     this.rbuf = null;
     this.writer.reset();
+    // hiredis' order: a failed connect reports the connect callback before the NULL replies; a
+    // disconnect runs the NULL replies first, then the disconnect callback.
+    if (!this.connected) this.events.onClose(this, err, false);
     for (let i = head; i < fifo.length; i++) fifo[i]!.onFail(this, err);
-    this.events.onClose(this, err, this.connected);
+    if (this.connected) this.events.onClose(this, err, true);
   }
 }

@@ -4,7 +4,7 @@
  * library through a few hooks (`addRead`, `addWrite`, `scheduleTimer`, ...); this is the same idea in
  * JavaScript terms, one level higher: the adapter moves bytes, the engine speaks RESP.
  *
- * {@link NodeAdapter} (`adapters/node.ts`) is the default, on `net`/`tls` sockets and Node timers.
+ * `NodeAdapter` (`adapters/node.ts`) is the default, on `net`/`tls` sockets and Node timers.
  * Write your own to run the client on another loop, an in-memory network or a virtual clock. The
  * engine relies on every guarantee written below; an adapter that breaks one breaks the client's
  * promise that each command gets exactly one outcome.
@@ -64,7 +64,10 @@ export interface TransportError {
  *   Nothing fires after `onClose`.
  */
 export interface TransportEvents {
-  /** The connection is ready for traffic (for TLS: the handshake is done and the peer verified). */
+  /**
+   * The connection is ready for traffic. For TLS: the handshake is done and the certificate checked
+   * (unless the TLS options turn verification off).
+   */
   onConnect(): void;
   /**
    * Bytes from the peer. `chunk` is only valid during this call — the adapter may read the next bytes
@@ -82,9 +85,9 @@ export interface TransportEvents {
 export interface Transport {
   /**
    * Queues bytes for sending, in order. Allowed before `onConnect` (sent once connected). The engine
-   * calls it once per tick with everything queued in that tick; the adapter must not keep a reference
-   * to `bytes` past the point where they are written — it may copy them or write them at once. Ignored
-   * after `end()` or `destroy()`, and when the transport has closed.
+   * calls it once per tick with everything queued in that tick. The adapter may hold on to `bytes`
+   * until they are on the wire (Node's sockets do), so the caller must not change them afterwards.
+   * Ignored after `end()` or `destroy()`, and once the transport has closed.
    */
   write(bytes: Uint8Array): void;
   /**

@@ -48,6 +48,7 @@ type NodeError = Error & {
   code?: string;
   errno?: number;
   syscall?: string;
+  library?: string;
   reason?: string;
   errors?: unknown[];
 };
@@ -66,7 +67,8 @@ export function transportError(err: NodeError, handshaking = false): TransportEr
   const gai = GAI_STRERROR[code];
   if (gai !== undefined) return { code: REDIS_ERR_OTHER, message: gai };
   if (handshaking && err.syscall === undefined) {
-    const reason = err.reason ?? err.message;
+    // OpenSSL's own errors carry a short `reason`; Node's verification errors say it in `message`.
+    const reason = err.library !== undefined && err.reason !== undefined ? err.reason : err.message;
     return {
       code: REDIS_ERR_IO,
       message: `SSL_connect failed: ${code === '' ? reason : `${reason} (${code})`}`,

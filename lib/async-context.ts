@@ -233,6 +233,7 @@ export class AsyncClusterContext extends EventEmitter<ClusterEvents> implements 
     this.dispatcher.closing = true;
     this.topology.shutdown = true;
     this.topology.closeLinks(false, otherError('context freed'));
+    this.dispatcher.failBackingOff(otherError('context freed'));
     this.failWaiters(otherError('context freed'));
     this.raise(HIRCLUSTER_EVENT_FREE_CONTEXT, 'free-context');
   }
@@ -292,10 +293,9 @@ export class AsyncClusterContext extends EventEmitter<ClusterEvents> implements 
 
   /** @internal The one outcome of a command. */
   complete(cmd: Command, reply: unknown, err: ClusterError | null): void {
-    if (err !== null) {
-      this.err = err.code;
-      this.errstr = err.message;
-    }
+    // A reply's callback sees err 0, even when an earlier refused call left its error behind.
+    this.err = err === null ? 0 : err.code;
+    this.errstr = err === null ? '' : err.message;
     try {
       (cmd.fn as AsyncCallback)(this, err === null ? reply : null, cmd.privdata);
     } catch (callbackErr) {

@@ -329,7 +329,9 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
     return this.merge(plan, this.send(writer, true), 0);
   }
 
-  private append(argv: readonly CommandArg[], raw: Uint8Array | null): void {
+  private append(original: readonly CommandArg[], raw: Uint8Array | null): void {
+    // hiredis formats at append time: later changes to the caller's Buffers must not reach the wire.
+    const argv = original.map((arg) => (arg instanceof Uint8Array ? Buffer.from(arg) : arg));
     const { slot, plan } = routeOf(argv);
     if (plan === null) {
       this.appended.push({
@@ -364,7 +366,13 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
       if (a.raw !== null) writer.add(a.kind, a.slot, a.address, a.raw);
       else writer.addArgv(a.kind, a.slot, a.address, a.argv!);
     }
-    const results = this.send(writer, multi, true);
+    let results: unknown[];
+    try {
+      results = this.send(writer, multi, true);
+    } catch (err) {
+      // The round trip itself failed (deadline, worker gone): every appended command gets that error.
+      results = new Array(appended.length).fill(err);
+    }
     const replies: unknown[] = [];
     for (let i = 0; i < appended.length; ) {
       const plan = appended[i]!.plan;

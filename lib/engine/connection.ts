@@ -222,13 +222,12 @@ export class Connection {
     this.transport.write(this.writer.take());
   }
 
+  /** Nothing is pending any more: hiredis frees the link at once, its disconnect callback included. */
   private finishEnd(): void {
     this.flush();
     if (this.connected) this.transport.end();
-    else {
-      this.transport.destroy();
-      this.close(null);
-    }
+    else this.transport.destroy();
+    this.close(null);
   }
 
   private handleConnect(): void {

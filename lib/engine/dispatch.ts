@@ -3,7 +3,7 @@
  * budget per command, optional jittered backoff, and cross-slot multi-key commands split per slot,
  * sent in parallel and merged in key order. Policy is hiredis-cluster's async API unless noted.
  */
-import type { EventLoopAdapter } from '../../adapters/adapter.js';
+import type { EventLoopAdapter, TimerHandle } from '../../adapters/adapter.js';
 import type { MultiKeyPlan } from '../cluster/multikey.js';
 import { parseRedirect, type Redirect } from '../cluster/redirect.js';
 import { ClusterError, otherError, REDIS_ERR_CLUSTER_TOO_MANY_RETRIES, REDIS_ERR_OTHER } from '../errors.js';
@@ -92,6 +92,8 @@ export class Dispatcher {
   closing = false;
   private readonly builder: ReplyBuilder;
   private readonly multiKey: MultiKeyReplies;
+  /** Commands waiting out a retry backoff: in no link's FIFO, so free() reaches them here. */
+  private readonly backingOff = new Map<Command, TimerHandle>();
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -182,6 +184,16 @@ export class Dispatcher {
     this.pending++;
     this.write(this.topology.linkOf(entry), new Command(this, argv, raw, NO_SLOT, true, fn, privdata));
     return null;
+  }
+
+  /** Fails every command waiting out a backoff (free()). */
+  failBackingOff(err: ClusterError): void {
+    const waiting = [...this.backingOff];
+    this.backingOff.clear();
+    for (const [cmd, timer] of waiting) {
+      this.adapter.clearTimer(timer);
+      this.finish(cmd, null, err);
+    }
   }
 
   onFrame(cmd: Command, link: Connection, buf: Uint8Array, start: number, end: number): void {
@@ -290,7 +302,11 @@ export class Dispatcher {
           return;
         }
         const cap = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (cmd.budget.retries - 1));
-        this.adapter.setTimer(Math.floor(cap * this.options.random()), () => this.resend(cmd, null));
+        const timer = this.adapter.setTimer(Math.floor(cap * this.options.random()), () => {
+          this.backingOff.delete(cmd);
+          this.resend(cmd, null);
+        });
+        this.backingOff.set(cmd, timer);
       }
     }
   }

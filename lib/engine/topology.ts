@@ -55,6 +55,8 @@ export class Topology implements ConnectionEvents {
   needUpdate = false;
   private route: (NodeEntry | undefined)[] = new Array(SLOT_COUNT);
   private updating = false;
+  /** The blocking-style update under way (single flight). */
+  private blockingUpdate: Promise<void> | null = null;
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private failures = 0;
 
@@ -70,7 +72,7 @@ export class Topology implements ConnectionEvents {
 
   /** True while an update is on the way. */
   get isUpdating(): boolean {
-    return this.updating;
+    return this.updating || this.blockingUpdate !== null;
   }
 
   /** The entry serving `slot`, or undefined. */
@@ -131,7 +133,7 @@ export class Topology implements ConnectionEvents {
 
   /** Starts an update now on `via` (or a chosen node), unless one runs already. */
   update(via?: Connection): void {
-    if (this.shutdown || this.updating) return;
+    if (this.shutdown || this.isUpdating) return;
     let link = via?.usable ? via : undefined;
     if (link === undefined) {
       const entry = this.selectNode();
@@ -150,7 +152,16 @@ export class Topology implements ConnectionEvents {
    * hiredis' blocking update (`redisClusterConnect2` / `redisClusterUpdateSlotmap`): asks each node in
    * turn on a new temporary link that is closed right after the reply; stops at the first success.
    */
-  async updateWithTemporaryLinks(): Promise<void> {
+  updateWithTemporaryLinks(): Promise<void> {
+    if (this.blockingUpdate === null) {
+      this.blockingUpdate = this.askEachNode().finally(() => {
+        this.blockingUpdate = null;
+      });
+    }
+    return this.blockingUpdate;
+  }
+
+  private async askEachNode(): Promise<void> {
     if (this.entries.size === 0) throw otherError('servers address does not set up');
     let last: ClusterError = NO_NODE();
     for (const entry of [...this.entries.values()]) {
@@ -191,6 +202,7 @@ export class Topology implements ConnectionEvents {
     this.map = map;
     map.version = ++this.version;
     this.failures = 0;
+    this.needUpdate = false;
     for (const old of previous.values()) {
       if (entries.has(old.addr)) continue;
       old.link?.destroy(null);
@@ -215,8 +227,10 @@ export class Topology implements ConnectionEvents {
     }
     if (this.shutdown || failure === null) return;
     this.events.updateFailed(failure);
-    // hiredis-cluster #252: a failed update is retried at once through another node; bounded here.
-    if (++this.failures <= IMMEDIATE_RETRIES) this.update();
+    // Sync API: the next command asks again. Async (hiredis-cluster #252): a failed update is retried
+    // at once through another node; bounded here.
+    if (this.sync) this.needUpdate = true;
+    else if (++this.failures <= IMMEDIATE_RETRIES) this.update();
   }
 
   /** Parses a CLUSTER SLOTS / NODES reply from `fromHost`. */

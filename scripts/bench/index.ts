@@ -1,4 +1,8 @@
-/** `npm run bench`: every benchmark that needs the plain cluster (scripts/bench.sh starts it). */
+/** `npm run bench`: every benchmark that needs the plain cluster (scripts/bench.sh starts it), then the bridge. */
 import { benchAsync } from './async.js';
+import { benchBridge } from './bridge.js';
+import { benchSync } from './sync.js';
 
 await benchAsync();
+await benchSync();
+await benchBridge();

@@ -120,7 +120,7 @@ function showArgv(argv: readonly Uint8Array[]): string {
 /** One accepted connection. */
 class Link {
   readonly scanner = new FrameScanner();
-  buf = Buffer.alloc(0);
+  buf: Buffer = Buffer.alloc(0);
   /** Gone: closed by the client or by the script. */
   closed = false;
 
@@ -184,7 +184,9 @@ export class ScriptedNode {
 
   /** The client sends exactly this command (a RESP multibulk) on the newest connection. */
   expectCommand(argv: readonly (string | number | Uint8Array)[]): Step {
-    const bytes = argv.map((a) => (a instanceof Uint8Array ? Buffer.from(a) : Buffer.from(String(a), 'utf8')));
+    const bytes = argv.map((a) =>
+      a instanceof Uint8Array ? Buffer.from(a) : Buffer.from(String(a), 'utf8'),
+    );
     return { kind: 'command', node: this, argv: bytes, label: `${this.name}: command ${showArgv(bytes)}` };
   }
 
@@ -290,7 +292,12 @@ export class Conversation {
       throw new Error(`a scripted node listens on loopback only (127.0.0.0/8 or ::1), not ${host}`);
     }
     const server = net.createServer();
-    const node = new ScriptedNode(this, server, host, options.name ?? String.fromCharCode(65 + this.nodes.length));
+    const node = new ScriptedNode(
+      this,
+      server,
+      host,
+      options.name ?? String.fromCharCode(65 + this.nodes.length),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host, port: options.port ?? 0 }, () => {
@@ -335,7 +342,10 @@ export class Conversation {
         quiet: null,
         quietMs: options.quietMs ?? this.quietMs,
         timeout: setTimeout(() => {
-          this.settle(waiter, new Error(`scripted nodes: timed out after ${timeoutMs} ms ${this.waitingFor()}`));
+          this.settle(
+            waiter,
+            new Error(`scripted nodes: timed out after ${timeoutMs} ms ${this.waitingFor()}`),
+          );
         }, timeoutMs),
       };
       this.waiters.push(waiter);
@@ -480,7 +490,12 @@ export class Conversation {
       if (this.cursor.branch.length !== item.branches.length) this.cursor.branch = item.branches.map(() => 0);
       let pending = false;
       item.branches.forEach((steps, b) => {
-        for (let step = steps[this.cursor.branch[b]!]; step !== undefined; step = steps[this.cursor.branch[b]!]) {
+        for (
+          let step = steps[this.cursor.branch[b]!];
+          step !== undefined;
+          step = steps[this.cursor.branch[b]!]
+        ) {
+          if (this.failure !== null) return;
           if (isExpectation(step)) {
             pending = true;
             return;

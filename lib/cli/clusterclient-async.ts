@@ -9,27 +9,14 @@
  * `!resend` resends a command whose reply failed, `!sleep` waits 1 s, `!all` sends to every node,
  * `!disconnect` disconnects; other lines are format strings.
  */
-import { writeSync } from 'node:fs';
 import { type AsyncCallback, AsyncClusterContext } from '../async-context.js';
-import {
-  HIRCLUSTER_EVENT_FREE_CONTEXT,
-  HIRCLUSTER_EVENT_READY,
-  HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
-} from '../events.js';
+import { HIRCLUSTER_EVENT_READY } from '../events.js';
 import { type TypedReply, typedReplies } from '../resp/build.js';
 import { LineReader } from './line-reader.js';
+import { out, printEvent } from './output.js';
 import { formatReply } from './print-reply.js';
 
-const EVENT_NAMES: Record<number, string> = {
-  [HIRCLUSTER_EVENT_SLOTMAP_UPDATED]: 'slotmap-updated',
-  [HIRCLUSTER_EVENT_READY]: 'ready',
-  [HIRCLUSTER_EVENT_FREE_CONTEXT]: 'free-context',
-};
 const HISTORY_DEPTH = 16;
-
-function out(text: string): void {
-  writeSync(1, text);
-}
 
 /** The C program's ASSERT_MSG: the message on stderr, then abort. */
 function assertThat(ok: boolean, message: string): void {
@@ -42,15 +29,18 @@ let showEvents = false;
 let showConnectionEvents = false;
 let useClusterNodes = false;
 let blockingInitialUpdate = true;
-let address: string | undefined;
-for (const arg of process.argv.slice(2)) {
+const args = process.argv.slice(2);
+// Options come first, as in the C program: the first other argument is the address, the rest is ignored.
+let index = 0;
+for (; index < args.length && args[index]!.startsWith('-'); index++) {
+  const arg = args[index]!;
   if (arg === '--events') showEvents = true;
   else if (arg === '--connection-events') showConnectionEvents = true;
   else if (arg === '--use-cluster-nodes') useClusterNodes = true;
   else if (arg === '--async-initial-update') blockingInitialUpdate = false;
-  else if (arg.startsWith('-')) process.stderr.write(`Unknown argument: '${arg}'\n`);
-  else address = arg;
+  else process.stderr.write(`Unknown argument: '${arg}'\n`);
 }
+const address = args[index];
 if (address === undefined) {
   process.stderr.write(
     'Usage: clusterclient_async [--events] [--connection-events] [--use-cluster-nodes] [--async-initial-update] HOST:PORT\n',
@@ -109,17 +99,21 @@ function sendNextCommand(): void {
     assertThat(running < HISTORY_DEPTH, 'too many commands in flight');
     history[running] = line;
     if (sendToAll) {
+      // (The C program asserts that each send succeeds.)
       for (const node of acc.nodes()) {
         if (acc.commandToNode(node, replyCallback, running, line)) running++;
         else out(`error: ${acc.errstr}\n`);
       }
+      if (running === 0) setImmediate(sendNextCommand);
     } else if (acc.command(replyCallback, running, line)) {
       running++;
     } else {
       out(`error: ${acc.errstr}\n`);
+      // As the C program: the next line is read on the loop's next turn (scheduled in !async mode too).
+      setImmediate(sendNextCommand);
     }
     if (async) continue;
-    if (running > 0) return;
+    return;
   }
   acc.disconnect();
 }
@@ -127,7 +121,7 @@ function sendNextCommand(): void {
 acc.setEventCallback((_acc, event) => {
   // Commands start once the client is ready.
   if (event === HIRCLUSTER_EVENT_READY) setImmediate(sendNextCommand);
-  if (showEvents) out(`Event: ${EVENT_NAMES[event] ?? 'unknown'}\n`);
+  if (showEvents) printEvent(event);
 });
 if (showConnectionEvents) {
   const describe = (link: { host: string; port: number }) => `${link.host}:${link.port}`;

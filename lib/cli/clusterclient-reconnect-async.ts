@@ -7,17 +7,13 @@
  *
  *   clusterclient_reconnect_async HOST:PORT
  */
-import { writeSync } from 'node:fs';
 import { type AsyncCallback, AsyncClusterContext } from '../async-context.js';
 import { REDIS_ERR_EOF, REDIS_ERR_IO } from '../errors.js';
 import { type TypedReply, typedReplies } from '../resp/build.js';
 import { LineReader } from './line-reader.js';
+import { out } from './output.js';
 
 const NO_CLUSTER = 'ERR This instance has cluster support disabled';
-
-function out(text: string): void {
-  writeSync(1, text);
-}
 
 const address = process.argv[2];
 if (address === undefined) {
@@ -52,7 +48,7 @@ const replyCallback: AsyncCallback<null> = (acc, reply) => {
     out('[reconnect]\n');
     connectToRedis().then(() => setImmediate(sendNextCommand));
   } else {
-    out(`error: ${acc.errstr}\n`);
+    out(acc.err !== 0 ? `error: ${acc.errstr}\n` : 'unknown error\n');
     setImmediate(sendNextCommand);
   }
 };

@@ -5,39 +5,28 @@
  *
  *   clusterclient [--events] [--use-cluster-nodes] HOST:PORT
  */
-import { writeSync } from 'node:fs';
 import { BlockingClusterContext } from '../blocking/blocking-context.js';
 import { ClusterError } from '../errors.js';
-import {
-  HIRCLUSTER_EVENT_FREE_CONTEXT,
-  HIRCLUSTER_EVENT_READY,
-  HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
-} from '../events.js';
 import { type TypedReply, typedReplies } from '../resp/build.js';
 import { LineReader } from './line-reader.js';
+import { out, printEvent } from './output.js';
 import { formatReply } from './print-reply.js';
-
-const EVENT_NAMES: Record<number, string> = {
-  [HIRCLUSTER_EVENT_SLOTMAP_UPDATED]: 'slotmap-updated',
-  [HIRCLUSTER_EVENT_READY]: 'ready',
-  [HIRCLUSTER_EVENT_FREE_CONTEXT]: 'free-context',
-};
-
-function out(text: string): void {
-  writeSync(1, text);
-}
 
 let showEvents = false;
 let useClusterNodes = false;
-let address: string | undefined;
-for (const arg of process.argv.slice(2)) {
+const args = process.argv.slice(2);
+// Options come first, as in the C program: the first other argument is the address, the rest is ignored.
+let index = 0;
+for (; index < args.length && args[index]!.startsWith('-'); index++) {
+  const arg = args[index]!;
   if (arg === '--events') showEvents = true;
   else if (arg === '--use-cluster-nodes') useClusterNodes = true;
-  else if (arg.startsWith('-')) {
+  else {
     process.stderr.write(`Unknown argument: '${arg}'\n`);
     process.exit(1);
-  } else address = arg;
+  }
 }
+const address = args[index];
 if (address === undefined) {
   process.stderr.write('Usage: clusterclient [--events] [--use-cluster-nodes] HOST:PORT\n');
   process.exit(1);
@@ -55,7 +44,7 @@ try {
   out(`Connect error: ${(err as Error).message}\n`);
   process.exit(2);
 }
-if (showEvents) cc.setEventCallback((_cc, event) => out(`Event: ${EVENT_NAMES[event] ?? 'unknown'}\n`));
+if (showEvents) cc.setEventCallback((_cc, event) => printEvent(event));
 try {
   cc.connect();
 } catch {

@@ -61,8 +61,8 @@ describe('options', () => {
   });
 
   it('maps addresses with a function or a plain table', () => {
-    const table = resolveOptions({ nodes: 'h:1', addressMap: { '10.0.0.1:7000': '127.0.0.1:17000' } });
-    expect(table.addressMap!({ host: '10.0.0.1', port: 7000 })).to.deep.equal({
+    const table = resolveOptions({ nodes: 'h:1', addressMap: { 'node-a.internal:7000': '127.0.0.1:17000' } });
+    expect(table.addressMap!({ host: 'node-a.internal', port: 7000 })).to.deep.equal({
       host: '127.0.0.1',
       port: 17000,
     });

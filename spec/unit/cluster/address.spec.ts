@@ -63,7 +63,7 @@ describe('cluster/address', () => {
   it('round-trips formatted addresses', () => {
     for (const [host, port] of [
       ['::1', 7200],
-      ['10.0.0.1', 6379],
+      ['127.0.0.3', 6379],
       ['node-a', 1],
     ] as const) {
       expect(parseHostPort(formatHostPort(host, port))).to.deep.equal({ host, port });

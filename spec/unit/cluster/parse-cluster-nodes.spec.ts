@@ -15,7 +15,7 @@ function line(id: string, addr: string, flags: string, master = '-', ...slots: s
 
 function failure(reply: unknown, opts = {}): string {
   try {
-    parseClusterNodes(reply, '10.0.0.9', opts);
+    parseClusterNodes(reply, '127.0.0.9', opts);
   } catch (err) {
     expect(err).to.be.instanceOf(ClusterError);
     expect((err as ClusterError).code).to.equal(REDIS_ERR_OTHER);
@@ -96,11 +96,11 @@ describe('cluster/slotmap parseClusterNodes', () => {
         line(B, '127.0.0.2:7001@17001,node-b.local', 'master', '-', '8192-16383'),
         line(C, ':7003@17003', 'slave', A),
       ].join('\n'),
-      '10.0.0.9',
+      '127.0.0.9',
       { parseReplicas: true },
     );
-    expect(map.nodes.map((n) => n.addr)).to.deep.equal(['10.0.0.9:7000', '127.0.0.2:7001']);
-    expect(map.nodes[0]!.replicas.map((r) => r.addr)).to.deep.equal(['10.0.0.9:7003']);
+    expect(map.nodes.map((n) => n.addr)).to.deep.equal(['127.0.0.9:7000', '127.0.0.2:7001']);
+    expect(map.nodes[0]!.replicas.map((r) => r.addr)).to.deep.equal(['127.0.0.9:7003']);
   });
 
   it('reads single slots and several ranges', () => {

@@ -16,7 +16,7 @@ function shard(slots: number[], nodes: Map<string, unknown>[]): Map<string, unkn
 
 function failure(reply: unknown): string {
   try {
-    parseClusterShards(reply, '10.0.0.9');
+    parseClusterShards(reply, '127.0.0.9');
   } catch (err) {
     expect(err).to.be.instanceOf(ClusterError);
     expect((err as ClusterError).code).to.equal(REDIS_ERR_OTHER);
@@ -106,8 +106,8 @@ describe('cluster/slotmap parseClusterShards', () => {
         ],
       ),
     ];
-    expect(parseClusterShards(reply, '10.0.0.9').nodes.map((n) => n.addr)).to.deep.equal([
-      '10.0.0.9:7000',
+    expect(parseClusterShards(reply, '127.0.0.9').nodes.map((n) => n.addr)).to.deep.equal([
+      '127.0.0.9:7000',
       '127.0.0.2:7001',
       'node-c.local:7002',
     ]);

@@ -5,7 +5,7 @@ import { CLUSTER_SLOTS_IPV6, CLUSTER_SLOTS_RESP2, CLUSTER_SLOTS_RESP3, ID } from
 
 function failure(reply: unknown, parseReplicas = false): string {
   try {
-    parseClusterSlots(reply, '10.0.0.9', { parseReplicas });
+    parseClusterSlots(reply, '127.0.0.9', { parseReplicas });
   } catch (err) {
     expect(err).to.be.instanceOf(ClusterError);
     expect((err as ClusterError).code).to.equal(REDIS_ERR_OTHER);
@@ -59,11 +59,11 @@ describe('cluster/slotmap parseClusterSlots', () => {
         [0, 8191, [null, 7000, 'a'], ['', 7003, 'c']],
         [8192, 16383, ['', 7001, 'b']],
       ],
-      '10.0.0.9',
+      '127.0.0.9',
       { parseReplicas: true },
     );
-    expect(map.nodes.map((n) => n.addr)).to.deep.equal(['10.0.0.9:7000', '10.0.0.9:7001']);
-    expect(map.nodes[0]!.replicas[0]!.addr).to.equal('10.0.0.9:7003');
+    expect(map.nodes.map((n) => n.addr)).to.deep.equal(['127.0.0.9:7000', '127.0.0.9:7001']);
+    expect(map.nodes[0]!.replicas[0]!.addr).to.equal('127.0.0.9:7003');
   });
 
   it('accepts hostnames and ignores extra node fields (hostname / ip metadata)', () => {

@@ -302,8 +302,8 @@ describe('spec support: scripted nodes', () => {
     expect(seen).to.deep.equal(['called']);
     p.command('PING');
     await conv.done();
-    expect((await rejectionOf(new Conversation().node({ host: '10.0.0.1' }))).message).to.equal(
-      'a scripted node listens on loopback only (127.0.0.0/8 or ::1), not 10.0.0.1',
+    expect((await rejectionOf(new Conversation().node({ host: 'node-a.internal' }))).message).to.equal(
+      'a scripted node listens on loopback only (127.0.0.0/8 or ::1), not node-a.internal',
     );
   });
 });

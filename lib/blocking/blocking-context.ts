@@ -331,7 +331,9 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
 
   private append(original: readonly CommandArg[], raw: Uint8Array | null): void {
     // hiredis formats at append time: later changes to the caller's Buffers must not reach the wire.
-    const argv = original.map((arg) => (arg instanceof Uint8Array ? Buffer.from(arg) : arg));
+    const argv = original.some((arg) => arg instanceof Uint8Array)
+      ? original.map((arg) => (arg instanceof Uint8Array ? Buffer.from(arg) : arg))
+      : original;
     const { slot, plan } = routeOf(argv);
     if (plan === null) {
       this.appended.push({

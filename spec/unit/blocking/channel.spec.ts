@@ -30,6 +30,8 @@ import {
 
 const ECHO_WORKER = new URL('../../support/echo-worker.js', import.meta.url);
 const CHANNEL_MODULE = new URL('../../../lib/blocking/channel.js', import.meta.url);
+/** The module that imports a worker's entry (named in Node's "Cannot find module" error). */
+const ENTRY_IMPORTER = new URL('../../../lib/blocking/worker-channel.js', import.meta.url);
 
 /** Blocks this thread (as a busy caller would be) without spinning. */
 function pause(ms: number): void {
@@ -321,7 +323,7 @@ describe('blocking/channel', () => {
       const ch = new CallerChannel(missing);
       open.push(ch);
       expect(thrown(() => ch.waitReady()).message).to.equal(
-        `Worker thread died: Error: Cannot find module '${fileURLToPath(missing)}' imported from ${fileURLToPath(CHANNEL_MODULE)}`,
+        `Worker thread died: Error: Cannot find module '${fileURLToPath(missing)}' imported from ${fileURLToPath(ENTRY_IMPORTER)}`,
       );
     });
   });

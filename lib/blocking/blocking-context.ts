@@ -8,7 +8,6 @@ import { EventEmitter } from 'eventemitter3';
 import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
 import { keySlot } from '../cluster/keyslot.js';
-import type { MultiKeyPlan } from '../cluster/multikey.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
 import { type MultiKeyReplies, multiKeyReplies } from '../engine/multikey-replies.js';
 import { routeOf } from '../engine/route.js';
@@ -40,6 +39,7 @@ import {
   TO_NODE,
 } from './batch.js';
 import { CallerChannel, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT } from './channel.js';
+import { mergeParts, Pipeline } from './pipeline.js';
 import type { SpinSetting } from './spin.js';
 import type { WorkerEvent } from './worker-events.js';
 
@@ -65,17 +65,6 @@ export type SyncLinkCallback = (link: LinkAddress, status: number) => void;
 /** hiredis-style event callback with HIRCLUSTER_EVENT_* numbers. */
 export type SyncEventCallback<P = unknown> = (cc: BlockingClusterContext, event: number, privdata: P) => void;
 
-/** A command waiting in the pipeline: one part, or the first of a split multi-key command's parts. */
-interface Appended {
-  kind: number;
-  slot: number;
-  address: string;
-  argv: readonly CommandArg[] | null;
-  raw: Uint8Array | null;
-  /** Set on the first part of a split command: the plan that merges its parts. */
-  plan: MultiKeyPlan | null;
-}
-
 const BLOCKING_ONLY = new Set(['spin', 'callTimeout', 'pipelineRedirects', 'bufferBytes']);
 
 /** The seeds as nodes, for `nodes()` before the first slot map. */
@@ -93,13 +82,10 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
   private readonly builder: ReplyBuilder;
   private readonly multiKey: MultiKeyReplies;
   private readonly callTimeout: number;
-  private readonly pipelineKind: number;
   private map: SlotMap | null = null;
   private known: ClusterNode[];
   private mapVersion = 0;
-  private appended: Appended[] = [];
-  private replies: unknown[] = [];
-  private replyIndex = 0;
+  private readonly pipeline: Pipeline;
   private eventCallback: SyncEventCallback | null = null;
   private eventPrivdata: unknown;
   private connectCallback: SyncLinkCallback | null = null;
@@ -129,7 +115,7 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
     const o = this.options;
     this.callTimeout =
       ct ?? (o.commandTimeout === 0 ? 0 : (o.maxRetry + 2) * (o.commandTimeout + o.connectTimeout) + 1000);
-    this.pipelineKind = options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT;
+    this.pipeline = new Pipeline(options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT, this.multiKey.ops);
     // Only plain data crosses to the worker: the reply builder stays here, where replies are built.
     const {
       replyBuilder: _builder,
@@ -193,32 +179,22 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
 
   /** `redisClusterAppendCommand`: queued until `getReply()`. */
   appendCommand(format: string, ...args: unknown[]): void {
-    this.guard(() => this.append(formatArgv(format, args), null));
+    this.guard(() => this.pipeline.append(formatArgv(format, args), null));
   }
 
   /** `redisClusterAppendCommandArgv`. */
   appendCommandArgv(argv: readonly CommandArg[]): void {
-    this.guard(() => this.append(argv, null));
+    this.guard(() => this.pipeline.append(argv, null));
   }
 
   /** `redisClusterAppendFormattedCommand`. */
   appendFormattedCommand(bytes: Uint8Array): void {
-    this.guard(() => this.append(parseCommand(bytes), Buffer.from(bytes)));
+    this.guard(() => this.pipeline.append(parseCommand(bytes), Buffer.from(bytes)));
   }
 
   /** `redisClusterAppendCommandToNode`. */
   appendCommandToNode(node: ClusterNode | string, format: string, ...args: unknown[]): void {
-    this.guard(() => {
-      const address = this.addressOf(node);
-      this.appended.push({
-        kind: TO_NODE,
-        slot: -1,
-        address,
-        argv: formatArgv(format, args),
-        raw: null,
-        plan: null,
-      });
-    });
+    this.guard(() => this.pipeline.appendToNode(this.addressOf(node), formatArgv(format, args)));
   }
 
   /**
@@ -227,13 +203,8 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
    */
   getReply(): unknown {
     return this.guard(() => {
-      if (this.replyIndex === this.replies.length && this.appended.length > 0) this.flushPipeline();
-      if (this.replyIndex === this.replies.length)
-        throw otherError('no pending replies (append a command first)');
-      const reply = this.replies[this.replyIndex];
-      this.replies[this.replyIndex++] = undefined;
-      if (reply instanceof ClusterError) throw reply;
-      return reply;
+      if (!this.pipeline.hasReply && this.pipeline.hasUnsent) this.flushPipeline();
+      return this.pipeline.nextReply();
     });
   }
 
@@ -242,17 +213,15 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
    * error, or when called without a pipeline, drops every link too (hiredis "resets all connections").
    */
   reset(): void {
-    const hadPipeline = this.appended.length > 0 || this.replies.length > 0;
-    if (this.err === 0 && this.appended.length > 0) {
+    const hadPipeline = !this.pipeline.isEmpty;
+    if (this.err === 0 && this.pipeline.hasUnsent) {
       try {
         this.guard(() => this.flushPipeline());
       } catch {
         // err is set: the links are dropped below.
       }
     }
-    this.appended = [];
-    this.replies = [];
-    this.replyIndex = 0;
+    this.pipeline.clear();
     if (this.err !== 0 || !hadPipeline) {
       this.err = 0;
       this.errstr = '';
@@ -326,79 +295,11 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
       return this.send(writer)[0];
     }
     for (const part of plan.parts) writer.addArgv(ROUTED, part.slot, '', part.argv);
-    return this.merge(plan, this.send(writer, true), 0);
-  }
-
-  private append(original: readonly CommandArg[], raw: Uint8Array | null): void {
-    // hiredis formats at append time: later changes to the caller's Buffers must not reach the wire.
-    const argv = original.some((arg) => arg instanceof Uint8Array)
-      ? original.map((arg) => (arg instanceof Uint8Array ? Buffer.from(arg) : arg))
-      : original;
-    const { slot, plan } = routeOf(argv);
-    if (plan === null) {
-      this.appended.push({
-        kind: this.pipelineKind,
-        slot,
-        address: '',
-        argv,
-        raw,
-        plan,
-      });
-      return;
-    }
-    plan.parts.forEach((part, i) => {
-      this.appended.push({
-        kind: this.pipelineKind,
-        slot: part.slot,
-        address: '',
-        argv: part.argv,
-        raw: null,
-        plan: i === 0 ? plan : null,
-      });
-    });
+    return mergeParts(plan, this.send(writer, true), 0, this.multiKey.ops);
   }
 
   private flushPipeline(): void {
-    const appended = this.appended;
-    this.appended = [];
-    const writer = this.writer();
-    let multi = false;
-    for (const a of appended) {
-      if (a.plan !== null) multi = true;
-      if (a.raw !== null) writer.add(a.kind, a.slot, a.address, a.raw);
-      else writer.addArgv(a.kind, a.slot, a.address, a.argv!);
-    }
-    let results: unknown[];
-    try {
-      results = this.send(writer, multi, true);
-    } catch (err) {
-      // The round trip itself failed (deadline, worker gone): every appended command gets that error.
-      results = new Array(appended.length).fill(err);
-    }
-    const replies: unknown[] = [];
-    for (let i = 0; i < appended.length; ) {
-      const plan = appended[i]!.plan;
-      if (plan === null) {
-        replies.push(results[i]);
-        i++;
-        continue;
-      }
-      try {
-        replies.push(this.merge(plan, results, i));
-      } catch (err) {
-        replies.push(err);
-      }
-      i += plan.parts.length;
-    }
-    this.replies = replies;
-    this.replyIndex = 0;
-  }
-
-  /** Merges the parts of a split command found at `results[from..]`; a part's failure is thrown. */
-  private merge(plan: MultiKeyPlan, results: readonly unknown[], from: number): unknown {
-    const parts = results.slice(from, from + plan.parts.length);
-    for (const part of parts) if (part instanceof ClusterError) throw part;
-    return plan.mergeWith(parts, this.multiKey.ops);
+    this.pipeline.flush(this.writer(), (writer, hasParts) => this.send(writer, hasParts, true));
   }
 
   /**

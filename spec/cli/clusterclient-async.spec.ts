@@ -5,9 +5,9 @@
  * order the nodes' actions (a reply only once the previous output is printed, or once the client
  * has shown on the wire that it processed the previous reply), so exactly one output is right.
  */
-import net from 'node:net';
 import { expect } from 'chai';
 import { type BlackHole, blackHole } from '../support/black-hole.js';
+import { NODES, range, refusedPort, SLOTS } from '../support/cli-topology.js';
 import { CliRun, finish } from '../support/run-cli.js';
 import {
   Conversation,
@@ -18,23 +18,6 @@ import {
   status,
   type WireEvent,
 } from '../support/scripted-node.js';
-
-const SLOTS = ['CLUSTER', 'SLOTS'];
-const NODES = ['CLUSTER', 'NODES'];
-
-/** A CLUSTER SLOTS entry: [start, end, [ip, port, id]]. */
-function range(start: number, end: number, node: ScriptedNode, id: string): RespValue {
-  return [start, end, [node.host, node.port, id]];
-}
-
-/** A loopback port nothing listens on: connects to it are refused. */
-async function refusedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Milliseconds between the first wire events matching `from` and `to`. */
 function between(conv: Conversation, from: (e: WireEvent) => boolean, to: (e: WireEvent) => boolean): number {

@@ -5,10 +5,10 @@
  */
 import net from 'node:net';
 import { expect } from 'chai';
+import { SLOTS } from '../support/cli-topology.js';
 import { CliRun, finish } from '../support/run-cli.js';
 import { Conversation, error, status } from '../support/scripted-node.js';
 
-const SLOTS = ['CLUSTER', 'SLOTS'];
 const NO_CLUSTER = 'ERR This instance has cluster support disabled';
 
 describe('cli: clusterclient_reconnect_async', () => {

@@ -3,34 +3,10 @@
  * stdout byte for byte, the exit code, and every connection, command and close each node sees —
  * including the temporary link of the initial update and the refresh pipelined after MOVED.
  */
-import net from 'node:net';
 import { expect } from 'chai';
+import { NODES, range, refusedPort, SLOTS } from '../support/cli-topology.js';
 import { CliRun, finish } from '../support/run-cli.js';
-import {
-  Conversation,
-  error,
-  inAnyOrder,
-  type RespValue,
-  type ScriptedNode,
-  status,
-} from '../support/scripted-node.js';
-
-const SLOTS = ['CLUSTER', 'SLOTS'];
-const NODES = ['CLUSTER', 'NODES'];
-
-/** A CLUSTER SLOTS entry: [start, end, [ip, port, id]]. */
-function range(start: number, end: number, node: ScriptedNode, id: string): RespValue {
-  return [start, end, [node.host, node.port, id]];
-}
-
-/** A loopback port nothing listens on: connects to it are refused. */
-async function refusedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { Conversation, error, inAnyOrder, status } from '../support/scripted-node.js';
 
 describe('cli: clusterclient', () => {
   let conv: Conversation;

@@ -1,0 +1,136 @@
+/**
+ * One client connection to a mock node: reads RESP commands, runs them one after another and sends the
+ * replies in order, each after the node's reply delay. A stalled node keeps reading but runs nothing
+ * until it resumes; then the backlog runs.
+ */
+import { Buffer } from 'node:buffer';
+import type { Socket } from 'node:net';
+import { parseCommand } from '../resp/parse-command.js';
+import { FrameScanner } from '../resp/scan.js';
+import type { MockReply } from './mock-reply.js';
+import { executeCommand, type LinkState, type NodeContext } from './node-commands.js';
+import { encodeReply } from './reply-encoder.js';
+
+/** What a link needs from its node. */
+export interface LinkHost {
+  readonly context: NodeContext;
+  /** Commands wait (unread by the node) while true. */
+  readonly stalled: boolean;
+  /** Each reply leaves this many ms after its command ran. */
+  readonly delayMs: number;
+  /** Called with every command before it runs (the command history). */
+  record(argv: readonly Buffer[]): void;
+  /** The link closed. */
+  forget(link: MockLink): void;
+}
+
+let linkCount = 0;
+
+export class MockLink {
+  readonly state: LinkState = {
+    id: ++linkCount,
+    authenticated: false,
+    resp: 2,
+    asking: false,
+    readonly: false,
+    multi: null,
+    multiFailed: false,
+    quit: false,
+  };
+  private readonly scanner = new FrameScanner();
+  private buf: Buffer = Buffer.alloc(0);
+  private pumping = false;
+  private closed = false;
+  /** Replies waiting for their time to leave, in order. */
+  private readonly out: { bytes: Buffer; at: number }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private endAfterReplies = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly host: LinkHost,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      if (this.closed) return;
+      this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+      void this.pump();
+    });
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  /** Runs the commands that have arrived, unless the node is stalled. */
+  async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.closed && !this.host.stalled && !this.endAfterReplies) {
+        let argv: Buffer[] | null;
+        try {
+          argv = this.nextCommand();
+        } catch (err) {
+          this.send({ error: `ERR Protocol error: ${(err as Error).message}` });
+          this.endAfterReplies = true;
+          break;
+        }
+        if (argv === null) break;
+        this.host.record(argv);
+        const result = executeCommand(this.host.context, this.state, argv);
+        this.send(result instanceof Promise ? await result : result);
+        if (this.state.quit) this.endAfterReplies = true;
+      }
+    } finally {
+      this.pumping = false;
+    }
+    this.flush();
+  }
+
+  /** Closes the connection at once: unsent replies are dropped. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.socket.destroy();
+    this.host.forget(this);
+  }
+
+  /** The next complete command, or null when it has not fully arrived. */
+  private nextCommand(): Buffer[] | null {
+    if (this.buf.length === 0) return null;
+    const end = this.scanner.scan(this.buf, 0, this.buf.length);
+    if (end < 0) return null;
+    const frame = this.buf.subarray(0, end);
+    this.buf = this.buf.subarray(end);
+    return parseCommand(frame);
+  }
+
+  private send(reply: MockReply): void {
+    if (this.closed) return;
+    let bytes: Buffer;
+    try {
+      bytes = encodeReply(reply, this.state.resp);
+    } catch (err) {
+      bytes = encodeReply({ error: `ERR ${(err as Error).message}` }, this.state.resp);
+    }
+    this.out.push({ bytes, at: Date.now() + this.host.delayMs });
+    this.flush();
+  }
+
+  /** Writes the replies whose time has come, in order; waits for the next one. */
+  private flush(): void {
+    if (this.closed || this.timer !== null) return;
+    const now = Date.now();
+    while (this.out.length > 0 && this.out[0]!.at <= now) this.socket.write(this.out.shift()!.bytes);
+    if (this.out.length > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.flush();
+      }, this.out[0]!.at - now);
+    } else if (this.endAfterReplies && !this.pumping) {
+      this.closed = true;
+      this.socket.end();
+      this.host.forget(this);
+    }
+  }
+}

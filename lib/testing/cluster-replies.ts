@@ -1,6 +1,7 @@
 /**
  * The CLUSTER subcommands a mock node answers, in Redis 7's formats, from the shared topology as one
- * node sees it: SLOTS, NODES, SHARDS, INFO, MYID, KEYSLOT, COUNTKEYSINSLOT and GETKEYSINSLOT.
+ * node sees it: SLOTS, NODES, SHARDS, INFO, MYID, KEYSLOT, COUNTKEYSINSLOT and GETKEYSINSLOT
+ * (SETSLOT, which changes the topology, is in slot-commands.ts).
  */
 import { keySlot, SLOT_COUNT } from '../cluster/keyslot.js';
 import type { ClusterState, Member } from './cluster-state.js';
@@ -108,10 +109,10 @@ function clusterNodes({ state, myself }: ClusterView): string {
       ...state.slotsOf(member).map(([start, end]) => (start === end ? `${start}` : `${start}-${end}`)),
     ];
     if (member === myself) {
-      for (const m of state.migrations.values()) {
+      for (const m of state.migrating.values())
         if (m.from === myself) fields.push(`[${m.slot}->-${m.to.id}]`);
+      for (const m of state.importing.values())
         if (m.to === myself) fields.push(`[${m.slot}-<-${m.from.id}]`);
-      }
     }
     return fields.join(' ');
   });

@@ -23,7 +23,7 @@ export interface Member {
   failed: boolean;
 }
 
-/** A slot on its way from one primary to another: MIGRATING on `from`, IMPORTING on `to`. */
+/** A slot on its way from one primary to another. */
 export interface Migration {
   readonly slot: number;
   readonly from: Member;
@@ -38,8 +38,10 @@ export function address(member: Member): string {
 export class ClusterState {
   /** Every node, in the order it joined. */
   readonly members: Member[] = [];
-  /** Open migrations by slot. */
-  readonly migrations = new Map<number, Migration>();
+  /** Slots their owner sends away (CLUSTER SETSLOT MIGRATING on `from`), by slot. */
+  readonly migrating = new Map<number, Migration>();
+  /** Slots a node receives (CLUSTER SETSLOT IMPORTING on `to`), by slot. */
+  readonly importing = new Map<number, Migration>();
   currentEpoch = 0;
   private readonly owners: (Member | null)[] = new Array<Member | null>(SLOT_COUNT).fill(null);
 
@@ -50,6 +52,13 @@ export class ClusterState {
   /** The primary serving a slot, or null. */
   owner(slot: number): Member | null {
     return this.owners[slot] ?? null;
+  }
+
+  /** Every open migration, one per slot, whichever of its halves is set. */
+  get migrations(): Migration[] {
+    const bySlot = new Map(this.importing);
+    for (const [slot, m] of this.migrating) bySlot.set(slot, m);
+    return [...bySlot.values()].sort((a, b) => a.slot - b.slot);
   }
 
   /** Slots that have an owner. */
@@ -102,33 +111,41 @@ export class ClusterState {
       throw new Error(`node ${address(member)} still serves slots: migrate them first`);
     if (this.replicasOf(member).length > 0)
       throw new Error(`node ${address(member)} still has replicas: remove them first`);
-    for (const m of this.migrations.values()) {
+    for (const m of this.migrations) {
       if (m.from === member || m.to === member)
         throw new Error(`node ${address(member)} is in the migration of slot ${m.slot}`);
     }
     this.members.splice(this.members.indexOf(member), 1);
   }
 
-  /** Opens a migration (CLUSTER SETSLOT MIGRATING / IMPORTING). */
-  beginMigration(slot: number, to: Member): Migration {
-    const from = this.owner(slot);
-    if (from === null) throw new Error(`slot ${slot} has no owner`);
-    if (to.role !== 'master') throw new Error(`node ${address(to)} is a replica: migrate to a primary`);
-    if (from === to) throw new Error(`slot ${slot} is already served by node ${address(to)}`);
-    if (this.migrations.has(slot)) throw new Error(`slot ${slot} is already being migrated`);
-    const migration = { slot, from, to };
-    this.migrations.set(slot, migration);
-    return migration;
+  /** CLUSTER SETSLOT slot MIGRATING on the owner `from`. */
+  setMigrating(slot: number, from: Member, to: Member): void {
+    this.migrating.set(slot, { slot, from, to });
   }
 
-  /** Closes a migration: the target owns the slot (CLUSTER SETSLOT NODE) with a new epoch. */
-  finishMigration(slot: number): Migration {
-    const migration = this.migrations.get(slot);
-    if (migration === undefined) throw new Error(`slot ${slot} is not being migrated`);
-    this.migrations.delete(slot);
-    this.owners[slot] = migration.to;
-    migration.to.configEpoch = ++this.currentEpoch;
-    return migration;
+  /** CLUSTER SETSLOT slot IMPORTING on `to`. */
+  setImporting(slot: number, from: Member, to: Member): void {
+    this.importing.set(slot, { slot, from, to });
+  }
+
+  /** CLUSTER SETSLOT slot STABLE on `node`: its half of a migration is forgotten. */
+  stable(slot: number, node: Member): void {
+    if (this.migrating.get(slot)?.from === node) this.migrating.delete(slot);
+    if (this.importing.get(slot)?.to === node) this.importing.delete(slot);
+  }
+
+  /**
+   * CLUSTER SETSLOT slot NODE `owner`, sent to `node`: the owner changes for everyone (gossip is
+   * instant here); `node` forgets its half of a migration; a node taking a slot it imported gets a new
+   * config epoch.
+   */
+  assign(slot: number, owner: Member, node: Member): void {
+    this.owners[slot] = owner;
+    if (this.migrating.get(slot)?.from === node) this.migrating.delete(slot);
+    if (this.importing.get(slot)?.to === node) {
+      this.importing.delete(slot);
+      if (owner === node) node.configEpoch = ++this.currentEpoch;
+    }
   }
 
   /**
@@ -143,9 +160,11 @@ export class ClusterState {
     if (promoted === undefined) throw new Error(`node ${address(primary)} has no replica to fail over to`);
     for (let slot = 0; slot < SLOT_COUNT; slot++)
       if (this.owners[slot] === primary) this.owners[slot] = promoted;
-    for (const m of [...this.migrations.values()]) {
-      if (m.from === primary) this.migrations.set(m.slot, { ...m, from: promoted });
-      if (m.to === primary) this.migrations.set(m.slot, { ...m, to: promoted });
+    for (const halves of [this.migrating, this.importing]) {
+      for (const m of [...halves.values()]) {
+        if (m.from === primary) halves.set(m.slot, { ...m, from: promoted });
+        if (m.to === primary) halves.set(m.slot, { ...m, to: promoted });
+      }
     }
     promoted.role = 'master';
     promoted.primary = null;

@@ -105,14 +105,14 @@ export class DataStore {
     return this.mock.data.has(key);
   }
 
-  /** Moves one key, its value and its expiry, to another shard (MIGRATE). */
-  moveKey(key: string, to: DataStore): void {
+  /** Moves one key, its value and its expiry, to another shard (MIGRATE); `copy` keeps it here too. */
+  moveKey(key: string, to: DataStore, copy = false): void {
     const { data, expires } = this.mock;
     if (!data.has(key)) return;
     const expiry = expires.has(key) ? expires.get(key) : undefined;
     to.mock.data.set(key, data.get(key));
     if (expiry !== undefined) to.mock.expires.set(key, expiry);
-    data.delete(key);
+    if (!copy) data.delete(key);
   }
 
   /**

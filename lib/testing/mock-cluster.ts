@@ -2,7 +2,8 @@
  * MockCluster: a whole Redis Cluster inside a test, on loopback sockets, with its data in ioredis-mock.
  * The nodes run in a worker thread, so both contexts work against them (a BlockingClusterContext
  * blocks its own thread). Every method that changes the cluster is async: it returns once the worker
- * has done it, and the getters (`nodes`, `addresses`, ...) then show the new topology.
+ * has done it, and the getters (`nodes`, `addresses`, ...) then show the new topology. (A change made
+ * by command, e.g. CLUSTER SETSLOT, shows in the getters after the next method call.)
  *
  *   const cluster = await MockCluster.start({ primaries: 3, replicasPerPrimary: 1 });
  *   const acc = new AsyncClusterContext({ nodes: cluster.addresses });

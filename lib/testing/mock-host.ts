@@ -3,7 +3,7 @@
  * and fault hooks a test asks for, and describes the result as a snapshot.
  */
 import type { Buffer } from 'node:buffer';
-import { ClusterState } from './cluster-state.js';
+import { address, ClusterState } from './cluster-state.js';
 import type { ControlOps, MockCommandRecord, MockSnapshot, WorkerStartOptions } from './control-protocol.js';
 import { DataStore, type RedisMockClass } from './data-store.js';
 import { InjectedReplies, type Injection } from './injected-replies.js';
@@ -62,12 +62,20 @@ export class MockHost implements ControlOps {
     await Promise.all(this.nodes.map((node) => node.shutdown()));
   }
 
-  beginMigration(slot: number, to: string): void {
-    this.state.beginMigration(slot, this.node(to));
+  beginMigration(slot: number, id: string): void {
+    const to = this.node(id);
+    const from = this.state.owner(slot);
+    if (from === null) throw new Error(`slot ${slot} has no owner`);
+    if (to.role !== 'master') throw new Error(`node ${address(to)} is a replica: migrate to a primary`);
+    if (from === to) throw new Error(`slot ${slot} is already served by node ${address(to)}`);
+    if (this.state.migrations.some((m) => m.slot === slot))
+      throw new Error(`slot ${slot} is already being migrated`);
+    this.state.setImporting(slot, from, to);
+    this.state.setMigrating(slot, from, to);
   }
 
   moveSlotKeys(slot: number, count: number): number {
-    const migration = this.state.migrations.get(slot);
+    const migration = this.state.migrations.find((m) => m.slot === slot);
     if (migration === undefined) throw new Error(`slot ${slot} is not being migrated`);
     const keys = migration.from.store.keysInSlot(slot).slice(0, count);
     for (const key of keys) migration.from.store.moveKey(key, migration.to.store);
@@ -76,7 +84,9 @@ export class MockHost implements ControlOps {
 
   finishMigration(slot: number): void {
     this.moveSlotKeys(slot, Number.POSITIVE_INFINITY);
-    this.state.finishMigration(slot);
+    const { from, to } = this.state.migrations.find((m) => m.slot === slot)!;
+    this.state.assign(slot, to, to);
+    this.state.assign(slot, to, from);
   }
 
   failover(node: string): string {
@@ -153,7 +163,7 @@ export class MockHost implements ControlOps {
         stalled: n.stalled,
         delayMs: n.delayMs,
       })),
-      migrations: [...this.state.migrations.values()].map((m) => ({
+      migrations: this.state.migrations.map((m) => ({
         slot: m.slot,
         from: `${m.from.host}:${m.from.port}`,
         to: `${m.to.host}:${m.to.port}`,

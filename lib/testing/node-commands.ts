@@ -11,6 +11,7 @@ import type { ClusterState, Member } from './cluster-state.js';
 import { dataCommand } from './data-commands.js';
 import type { InjectedReplies } from './injected-replies.js';
 import { errorText, type MockReply } from './mock-reply.js';
+import { migrate, setSlot } from './slot-commands.js';
 import { routeCommand } from './slot-routing.js';
 
 /** What the commands of one link change. */
@@ -137,6 +138,16 @@ export function executeCommand(
       return OK;
     case 'CLUSTER':
       return cluster(ctx, argv);
+    case 'MIGRATE': {
+      if (!arityFits(name, argv.length)) return wrongArity(name);
+      const keys = keyPositions(argv).map((k) => argv[k]!);
+      const flags = { asking, readonly: link.readonly };
+      const refused =
+        keys.length === 0
+          ? null
+          : routeCommand(ctx.state, ctx.node, { keys, write: true, migrate: true }, flags);
+      return refused ?? migrate(ctx.state, ctx.node, argv, ctx.password);
+    }
     case 'MULTI':
       if (link.multi !== null) return error('ERR MULTI calls can not be nested');
       link.multi = [];
@@ -165,7 +176,7 @@ function check(ctx: NodeContext, link: LinkState, argv: readonly Buffer[], name:
     return routeCommand(
       ctx.state,
       ctx.node,
-      { keys: keys.map((k) => argv[k]!), write },
+      { keys: keys.map((k) => argv[k]!), write, migrate: false },
       { asking, readonly: link.readonly },
     );
   }
@@ -225,9 +236,11 @@ function hello(ctx: NodeContext, link: LinkState, argv: readonly Buffer[]): Mock
 function cluster(ctx: NodeContext, argv: readonly Buffer[]): MockReply {
   if (argv.length < 2) return wrongArity('cluster');
   const sub = text(argv[1]!).toUpperCase();
-  if (!isClusterSubcommand(sub))
+  if (sub !== 'SETSLOT' && !isClusterSubcommand(sub)) {
     return error(`ERR unknown subcommand '${text(argv[1]!)}'. Try CLUSTER HELP.`);
+  }
   if (!arityFits(`CLUSTER ${sub}`, argv.length)) return wrongArity(`cluster ${sub}`);
+  if (sub === 'SETSLOT') return setSlot(ctx.state, ctx.node, argv.slice(2));
   return clusterReply({ state: ctx.state, myself: ctx.node, tls: ctx.tls }, sub, argv.slice(2));
 }
 
@@ -251,7 +264,12 @@ function exec(ctx: NodeContext, link: LinkState, asking: boolean): MockReply | P
   const keys = queued.flatMap((argv) => keyPositions(argv).map((k) => argv[k]!));
   if (keys.length > 0) {
     const write = queued.some((argv) => isWrite(text(argv[0]!).toUpperCase()));
-    const refused = routeCommand(ctx.state, ctx.node, { keys, write }, { asking, readonly: link.readonly });
+    const refused = routeCommand(
+      ctx.state,
+      ctx.node,
+      { keys, write, migrate: false },
+      { asking, readonly: link.readonly },
+    );
     if (refused !== null) return refused;
   }
   // Started one after another in this tick: ioredis-mock applies each at once, so nothing interleaves.

@@ -21,6 +21,8 @@ export interface RoutedCommand {
   keys: readonly Buffer[];
   /** The command writes (its table flags say `write`). */
   write: boolean;
+  /** MIGRATE: served by a node that has the slot open either way, to move keys freely. */
+  migrate: boolean;
 }
 
 const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
@@ -39,16 +41,16 @@ export function routeCommand(
   }
   const owner = state.owner(slot);
   if (owner === null) return { error: 'CLUSTERDOWN Hash slot not served' };
-  const migration = state.migrations.get(slot);
-  const migrating = migration !== undefined && owner === node && migration.from === node;
-  const importing = migration !== undefined && migration.to === node;
+  const migratingTo = owner === node ? state.migrating.get(slot)?.to : undefined;
+  const importing = owner !== node && state.importing.get(slot)?.to === node;
+  if ((migratingTo !== undefined || importing) && command.migrate) return null;
   let missing = 0;
-  if (migrating || importing) {
+  if (migratingTo !== undefined || importing) {
     for (const key of command.keys) if (!node.store.has(key.toString('utf8'))) missing++;
   }
-  if (migrating && missing > 0) {
+  if (migratingTo !== undefined && missing > 0) {
     if (missing < command.keys.length) return { error: TRYAGAIN };
-    return { error: `ASK ${slot} ${address(migration.to)}` };
+    return { error: `ASK ${slot} ${address(migratingTo)}` };
   }
   if (importing && flags.asking) return command.keys.length > 1 && missing > 0 ? { error: TRYAGAIN } : null;
   if (flags.readonly && !command.write && node.role === 'replica' && node.primary === owner) return null;

@@ -126,8 +126,8 @@ describe('mock: MockCluster nodes', function () {
       expect(await raw.call(['CLUSTER', 'COUNTKEYSINSLOT', '12182'])).to.equal(3);
       expect(await raw.call(['CLUSTER', 'GETKEYSINSLOT', '12182', '2'])).to.have.length(2);
       expect(errorOf(await raw.call(['CLUSTER', 'COUNTKEYSINSLOT', '16384']))).to.equal('ERR Invalid slot');
-      expect(errorOf(await raw.call(['CLUSTER', 'SETSLOT', '1', 'STABLE']))).to.equal(
-        "ERR unknown subcommand 'SETSLOT'. Try CLUSTER HELP.",
+      expect(errorOf(await raw.call(['CLUSTER', 'nosuch']))).to.equal(
+        "ERR unknown subcommand 'nosuch'. Try CLUSTER HELP.",
       );
       expect(errorOf(await raw.call(['CLUSTER', 'KEYSLOT']))).to.equal(
         "ERR wrong number of arguments for 'cluster|keyslot' command",
@@ -465,6 +465,146 @@ describe('mock: MockCluster nodes', function () {
       ]);
       expect(families.strings).to.include.members(['get', 'set', 'incr', 'mget']);
     });
+  });
+});
+
+describe('mock: MockCluster slot migration', function () {
+  this.timeout(20_000);
+  let cluster: MockCluster;
+  let from: MockNodeInfo;
+  let to: MockNodeInfo;
+  const slot = keySlot('foo');
+
+  beforeEach(async () => {
+    cluster = await MockCluster.start({ primaries: 2, replicasPerPrimary: 1 });
+    from = cluster.nodeForSlot(slot);
+    to = cluster.primaries.find((p) => p.id !== from.id)!;
+    await (await rawTo(from)).call(['MSET', 'foo', 'moves', '{foo}2', 'moves too']);
+  });
+  afterEach(async () => {
+    await closeRawClients();
+    await cluster.stop();
+  });
+
+  /** The slot fields of the answering node's own CLUSTER NODES line. */
+  async function ownSlots(node: MockNodeInfo): Promise<string[]> {
+    const text = (await (await rawTo(node)).call(['CLUSTER', 'NODES'])) as string;
+    const line = text.split('\n').find((l) => l.includes('myself'))!;
+    return line.split(' ').slice(8);
+  }
+
+  it('ASK for keys that left, TRYAGAIN for a mix, ASKING opens the target, MOVED once done', async () => {
+    await cluster.beginMigration(slot, to);
+    expect(cluster.migrations).to.deep.equal([{ slot, from: from.address, to: to.address }]);
+    expect(await ownSlots(from)).to.include(`[${slot}->-${to.id}]`);
+    expect(await ownSlots(to)).to.include(`[${slot}-<-${from.id}]`);
+    const source = await rawTo(from);
+    const target = await rawTo(to);
+    expect(await source.call(['GET', 'foo'])).to.equal('moves');
+    expect(errorOf(await source.call(['GET', '{foo}new']))).to.equal(`ASK ${slot} ${to.address}`);
+    expect(errorOf(await target.call(['GET', 'foo']))).to.equal(`MOVED ${slot} ${from.address}`);
+    expect(await cluster.moveSlotKeys(slot, 1)).to.equal(1);
+    expect(errorOf(await source.call(['MGET', 'foo', '{foo}2']))).to.equal(
+      'TRYAGAIN Multiple keys request during rehashing of slot',
+    );
+    expect(await target.call(['ASKING'])).to.equal('OK');
+    expect(await target.call(['SET', '{foo}new', 'n'])).to.equal('OK');
+    // ASKING covers the next command only.
+    expect(errorOf(await target.call(['GET', '{foo}new']))).to.equal(`MOVED ${slot} ${from.address}`);
+    await target.call(['ASKING']);
+    expect(errorOf(await target.call(['MGET', '{foo}new', '{foo}absent']))).to.equal(
+      'TRYAGAIN Multiple keys request during rehashing of slot',
+    );
+    await cluster.finishMigration(slot);
+    expect(cluster.migrations).to.deep.equal([]);
+    expect(errorOf(await source.call(['GET', 'foo']))).to.equal(`MOVED ${slot} ${to.address}`);
+    expect(await target.call(['MGET', 'foo', '{foo}2', '{foo}new'])).to.deep.equal([
+      'moves',
+      'moves too',
+      'n',
+    ]);
+    expect(await source.call(['DBSIZE'])).to.equal(0);
+    expect(cluster.node(to).slots).to.deep.include([slot, slot]);
+    expect(await ownSlots(to)).to.include(`${slot}`);
+  });
+
+  it('by command, as redis-cli reshards: CLUSTER SETSLOT and MIGRATE', async () => {
+    const source = await rawTo(from);
+    const target = await rawTo(to);
+    expect(await target.call(['CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', from.id])).to.equal('OK');
+    expect(await source.call(['CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', to.id])).to.equal('OK');
+    await cluster.takeHistory(); // any operation refreshes the snapshot the getters read
+    expect(cluster.migrations).to.deep.equal([{ slot, from: from.address, to: to.address }]);
+    expect(await source.call(['CLUSTER', 'GETKEYSINSLOT', String(slot), '10'])).to.have.members([
+      'foo',
+      '{foo}2',
+    ]);
+    expect(
+      await source.call(['MIGRATE', '127.0.0.1', String(to.port), '', '0', '5000', 'KEYS', 'foo', '{foo}2']),
+    ).to.equal('OK');
+    expect(await source.call(['MIGRATE', '127.0.0.1', String(to.port), 'foo', '0', '5000'])).to.equal(
+      'NOKEY',
+    );
+    expect(errorOf(await source.call(['GET', 'foo']))).to.equal(`ASK ${slot} ${to.address}`);
+    for (const node of [to, from]) {
+      expect(await (await rawTo(node)).call(['CLUSTER', 'SETSLOT', String(slot), 'NODE', to.id])).to.equal(
+        'OK',
+      );
+    }
+    expect(await ownSlots(from)).to.not.include(`[${slot}->-${to.id}]`);
+    expect(errorOf(await source.call(['GET', 'foo']))).to.equal(`MOVED ${slot} ${to.address}`);
+    expect(await target.call(['GET', 'foo'])).to.equal('moves');
+    await cluster.takeHistory();
+    expect(cluster.node(to).slots).to.deep.include([slot, slot]);
+    expect(cluster.migrations).to.deep.equal([]);
+  });
+
+  it("CLUSTER SETSLOT and MIGRATE refuse with Redis' texts", async () => {
+    const source = await rawTo(from);
+    const target = await rawTo(to);
+    const s = String(slot);
+    expect(errorOf(await target.call(['CLUSTER', 'SETSLOT', s, 'MIGRATING', from.id]))).to.equal(
+      `ERR I'm not the owner of hash slot ${slot}`,
+    );
+    expect(errorOf(await source.call(['CLUSTER', 'SETSLOT', s, 'IMPORTING', to.id]))).to.equal(
+      `ERR I'm already the owner of hash slot ${slot}`,
+    );
+    expect(errorOf(await source.call(['CLUSTER', 'SETSLOT', s, 'MIGRATING', 'f'.repeat(40)]))).to.equal(
+      `ERR I don't know about node ${'f'.repeat(40)}`,
+    );
+    expect(
+      errorOf(await source.call(['CLUSTER', 'SETSLOT', s, 'MIGRATING', cluster.replicas[0]!.id])),
+    ).to.equal('ERR Target node is not a master');
+    expect(errorOf(await source.call(['CLUSTER', 'SETSLOT', '16384', 'STABLE']))).to.equal(
+      'ERR Invalid or out of range slot',
+    );
+    expect(errorOf(await source.call(['CLUSTER', 'SETSLOT', s, 'NODE', to.id]))).to.equal(
+      `ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`,
+    );
+    expect(errorOf(await source.call(['CLUSTER', 'SETSLOT', s, 'BOGUS', to.id]))).to.equal(
+      'ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP',
+    );
+    expect(
+      errorOf(await (await rawTo(cluster.replicas[0]!)).call(['CLUSTER', 'SETSLOT', s, 'STABLE'])),
+    ).to.equal('ERR Please use SETSLOT only with masters.');
+    expect(errorOf(await source.call(['MIGRATE', '127.0.0.1', '1', 'foo', '0', '5000']))).to.equal(
+      'IOERR error or timeout connecting to the client',
+    );
+    await target.call(['CLUSTER', 'SETSLOT', s, 'IMPORTING', from.id]);
+    await source.call(['CLUSTER', 'SETSLOT', s, 'MIGRATING', to.id]);
+    await target.call(['ASKING']);
+    await target.call(['SET', 'foo', 'already there']);
+    expect(
+      errorOf(await source.call(['MIGRATE', '127.0.0.1', String(to.port), 'foo', '0', '5000'])),
+    ).to.equal('ERR Target instance replied with error: BUSYKEY Target key name already exists.');
+    expect(
+      await source.call(['MIGRATE', '127.0.0.1', String(to.port), 'foo', '0', '5000', 'REPLACE']),
+    ).to.equal('OK');
+    expect(await source.call(['CLUSTER', 'SETSLOT', s, 'STABLE'])).to.equal('OK');
+    expect(await target.call(['CLUSTER', 'SETSLOT', s, 'STABLE'])).to.equal('OK');
+    expect(await ownSlots(from)).to.deep.equal(
+      cluster.node(from).slots.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)),
+    );
   });
 });
 

@@ -13,8 +13,8 @@ const DEMO = 'dist/scripts/demo.js';
 
 /** A step line: `   <what> ... -> <reply>` with any padding. */
 function step(what: string, reply: string): RegExp {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^   ${escape(what)} +-> ${escape(reply)}`, 'm');
+  const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^   ${literal(what)} +-> ${literal(reply)}`, 'm');
 }
 
 /** What every run prints for steps 1 to 6. */

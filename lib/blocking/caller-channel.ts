@@ -93,7 +93,7 @@ export class CallerChannel {
       response: this.responseBuf.buffer as SharedArrayBuffer,
       port: port2,
       entry: toUrl(entry),
-      channelModule: new URL('./channel.js', import.meta.url).href,
+      channelModule: toUrl(options.channelModule ?? new URL('./channel.js', import.meta.url)),
       data: options.data,
     };
     this.worker = new Worker(BOOTSTRAP, {

@@ -105,6 +105,11 @@ export interface ChannelOptions {
   heartbeatTimeoutMs?: number;
   /** Plain data for the worker entry (`WorkerChannel.data`); structured-cloned. */
   data?: unknown;
+  /**
+   * URL of the channel module the worker bootstraps from; this module's own copy by default. A bundled entry
+   * passes the bundle's copy, so the worker loads one chunk of code instead of every module one by one.
+   */
+  channelModule?: string | URL;
 }
 
 export interface ChannelRequest {

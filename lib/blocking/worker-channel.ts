@@ -21,6 +21,7 @@ import {
   Word,
   watchForDeath,
 } from './channel-layout.js';
+import { spinUntil } from './spin.js';
 
 /** Runs inside the worker (bootstrap): watches for fatal ends, then loads the entry module. */
 export async function runWorkerEntry(): Promise<void> {
@@ -53,10 +54,12 @@ export class WorkerChannel {
   private lastSeq = 0;
   private closeSeq = 0;
   private pendingEvents = 0;
+  private readonly spinUs: number;
   private closed = false;
 
   constructor(init: ChannelInit = channelInit()) {
     this.data = init.data;
+    this.spinUs = init.workerSpinUs;
     this.words = new Int32Array(init.control);
     this.port = init.port;
     this.requestBuf = Buffer.from(init.request);
@@ -148,6 +151,9 @@ export class WorkerChannel {
     this.pendingEvents = 0;
     Atomics.store(w, Word.RESP_SEQ, req.seq);
     Atomics.notify(w, Word.RESP_SEQ, 1);
+    // Nothing is in flight now: wait for a caller in a loop awake rather than asleep (spin.ts). The request
+    // itself is taken by next(), whose waitAsync resolves as soon as this callback returns.
+    spinUntil(w, Word.REQ_SEQ, req.seq, false, this.spinUs);
     return true;
   }
 

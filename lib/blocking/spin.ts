@@ -29,11 +29,44 @@ const INITIAL_ROUND_TRIP_US = 100;
  * and the worker's event loop waits at most this long for socket news meanwhile.
  */
 export const WORKER_SPIN_US = 50;
+/** Spin while at least this share of recent waits ended (or would have ended) within the budget. */
+const HIT_RATE_TO_SPIN = 0.5;
+/** While spinning does not pay, still spin one wait in this many, to notice when it pays again. */
+const PROBE_EVERY = 16;
+
+/**
+ * Whether spinning pays now: the moving share of waits that a spin of the budget caught, or would have.
+ * A loaded machine (more runnable threads than CPUs) makes waits long and spins pure waste: spinning then
+ * stops, except for an occasional probe, because a wait that sleeps looks long by the wake-up alone.
+ */
+export class SpinHits {
+  private rate = 1;
+  private skipped = 0;
+
+  /** The moving share of hits, 0..1. */
+  get hitRate(): number {
+    return this.rate;
+  }
+
+  /** Spin for this wait? */
+  allows(): boolean {
+    if (this.rate >= HIT_RATE_TO_SPIN) return true;
+    if (++this.skipped < PROBE_EVERY) return false;
+    this.skipped = 0;
+    return true;
+  }
+
+  /** One finished wait: whether it ended within the budget. */
+  note(hit: boolean): void {
+    this.rate += ((hit ? 1 : 0) - this.rate) * EWMA_WEIGHT;
+  }
+}
 
 export class SpinPolicy {
   private readonly fixedUs: number;
   private readonly adaptive: boolean;
   private averageUs = INITIAL_ROUND_TRIP_US;
+  private readonly hits = new SpinHits();
 
   /** `cpus` is only a parameter so tests can pose as a one-CPU machine. */
   constructor(setting: SpinSetting = 'auto', cpus: number = availableParallelism()) {
@@ -63,8 +96,17 @@ export class SpinPolicy {
   /** µs to spin for a request of `payloadBytes`; 0 means go straight to `Atomics.wait`. */
   budgetUs(payloadBytes: number): number {
     if (!this.adaptive) return this.fixedUs;
-    if (payloadBytes > SPIN_MAX_PAYLOAD || this.averageUs > SPIN_CAP_US) return 0;
-    return Math.min(this.averageUs * BUDGET_FACTOR, SPIN_CAP_US);
+    if (payloadBytes > SPIN_MAX_PAYLOAD || !this.hits.allows()) return 0;
+    return this.adaptiveBudgetUs();
+  }
+
+  /** The share of recent small round trips that ended within the adaptive budget. */
+  get hitRate(): number {
+    return this.hits.hitRate;
+  }
+
+  private adaptiveBudgetUs(): number {
+    return this.averageUs > SPIN_CAP_US ? 0 : Math.min(this.averageUs * BUDGET_FACTOR, SPIN_CAP_US);
   }
 
   /**
@@ -73,6 +115,7 @@ export class SpinPolicy {
    */
   record(roundTripUs: number, payloadBytes: number): void {
     if (payloadBytes > SPIN_MAX_PAYLOAD) return;
+    this.hits.note(roundTripUs <= this.adaptiveBudgetUs());
     this.averageUs += (roundTripUs - this.averageUs) * EWMA_WEIGHT;
   }
 }

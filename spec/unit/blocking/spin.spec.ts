@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   SPIN_CAP_US,
   SPIN_MAX_PAYLOAD,
+  SpinHits,
   SpinPolicy,
   spinUntil,
   WORKER_SPIN_US,
@@ -75,6 +76,37 @@ describe('blocking/spin', () => {
         ClusterError,
         "Invalid option 'spin': expected 'auto' or a number of µs >= 0, got NaN",
       );
+    });
+  });
+
+  describe('SpinHits', () => {
+    it('allows spinning while most waits are caught, then only one wait in 16 until hits return', () => {
+      const hits = new SpinHits();
+      expect(hits.allows()).to.equal(true);
+      for (let i = 0; i < 5; i++) hits.note(false);
+      expect(hits.hitRate).to.be.above(0.5);
+      expect(hits.allows()).to.equal(true);
+      hits.note(false);
+      expect(hits.hitRate).to.be.below(0.5);
+      const allowed = Array.from({ length: 32 }, () => hits.allows());
+      expect(allowed.filter(Boolean)).to.have.length(2);
+      expect(allowed[15]).to.equal(true);
+      hits.note(true);
+      expect(hits.allows()).to.equal(true);
+    });
+
+    it("'auto' stops spinning when round trips keep overrunning the budget, and counts unspun ones too", () => {
+      const policy = new SpinPolicy('auto', 2);
+      for (let i = 0; i < 40; i++) policy.record(20, 50);
+      expect(policy.budgetUs(50)).to.be.within(30, 31);
+      // Each 100 µs round trip overruns the budget of its time (30, 45, 58, 70, 80, 88 µs).
+      for (let i = 0; i < 6; i++) policy.record(100, 50);
+      expect(policy.hitRate).to.be.below(0.5);
+      expect(policy.averageRoundTripUs).to.be.below(SPIN_CAP_US);
+      expect(policy.budgetUs(50)).to.equal(0);
+      policy.record(20, 50);
+      expect(policy.hitRate).to.be.above(0.5);
+      expect(policy.budgetUs(50)).to.be.above(0);
     });
   });
 

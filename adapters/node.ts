@@ -3,8 +3,9 @@
  * `performance.now()`. Socket errors carry hiredis' wording, so callbacks, events and the CLIs read
  * as hiredis-cluster's do.
  */
+
+import { createRequire } from 'node:module';
 import { isIP, type LookupFunction, type Socket, connect as tcpConnect } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { getSystemErrorMap } from 'node:util';
 import { REDIS_ERR_EOF, REDIS_ERR_IO, REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT } from '../lib/errors.js';
 import type {
@@ -15,6 +16,15 @@ import type {
   TransportError,
   TransportEvents,
 } from './adapter.js';
+
+const require = createRequire(import.meta.url);
+let tlsModule: typeof import('node:tls') | undefined;
+
+/** node:tls on first use: loading it costs a new context (and its worker) ~5 ms even when no link uses TLS. */
+function loadTls(): typeof import('node:tls') {
+  tlsModule ??= require('node:tls') as typeof import('node:tls');
+  return tlsModule;
+}
 
 /** Size of the one read buffer an adapter shares between its sockets. */
 const READ_BUFFER_SIZE = 64 * 1024;
@@ -125,7 +135,7 @@ class NodeTransport implements Transport {
       socket =
         tls === undefined
           ? tcpConnect(base)
-          : tlsConnect({
+          : loadTls().connect({
               ...tls,
               ...base,
               servername: tls.servername ?? (isIP(host) === 0 ? host : undefined),

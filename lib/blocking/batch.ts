@@ -51,6 +51,12 @@ export class BatchWriter {
     private readonly grow: (minBytes: number, keepBytes: number) => Buffer,
   ) {}
 
+  /** Starts over at the beginning of the area (the last grown one). */
+  reset(): void {
+    this.length = 0;
+    this.count = 0;
+  }
+
   /** Room for `bytes` more. */
   private room(bytes: number): Buffer {
     if (this.length + bytes > this.area.length) this.area = this.grow(this.length + bytes, this.length);

@@ -30,7 +30,7 @@ import {
   STATUS_TIMEOUT,
   Word,
 } from './channel-layout.js';
-import { SpinPolicy, spinUntilEqual } from './spin.js';
+import { SpinPolicy, spinUntil } from './spin.js';
 import type { WorkerChannel } from './worker-channel.js';
 
 // Source for `eval: true`: it loads this module, so a broken entry module is still reported through shared
@@ -93,7 +93,8 @@ export class CallerChannel {
       response: this.responseBuf.buffer as SharedArrayBuffer,
       port: port2,
       entry: toUrl(entry),
-      channelModule: new URL('./channel.js', import.meta.url).href,
+      channelModule: toUrl(options.channelModule ?? new URL('./channel.js', import.meta.url)),
+      workerSpinUs: this.spin.workerBudgetUs,
       data: options.data,
     };
     this.worker = new Worker(BOOTSTRAP, {
@@ -251,7 +252,7 @@ export class CallerChannel {
     Atomics.store(w, Word.REQ_SEQ, seq);
     Atomics.notify(w, Word.REQ_SEQ);
     if (
-      !spinUntilEqual(w, Word.RESP_SEQ, seq, this.spin.budgetUs(length)) &&
+      !spinUntil(w, Word.RESP_SEQ, seq, true, this.spin.budgetUs(length)) &&
       !this.sleepUntilAnswered(seq, start, timeoutMs)
     ) {
       // The worker may still read the abandoned request's bytes (a queued socket write): never reuse them.

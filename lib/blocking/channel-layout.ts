@@ -88,6 +88,8 @@ export interface ChannelInit {
   entry: string;
   /** URL of this module, for the bootstrap. */
   channelModule: string;
+  /** µs the worker polls for the next request after each answer (spin.ts). */
+  workerSpinUs: number;
   /** The caller's `options.data`. */
   data: unknown;
 }
@@ -105,6 +107,11 @@ export interface ChannelOptions {
   heartbeatTimeoutMs?: number;
   /** Plain data for the worker entry (`WorkerChannel.data`); structured-cloned. */
   data?: unknown;
+  /**
+   * URL of the channel module the worker bootstraps from; this module's own copy by default. A bundled entry
+   * passes the bundle's copy, so the worker loads one chunk of code instead of every module one by one.
+   */
+  channelModule?: string | URL;
 }
 
 export interface ChannelRequest {

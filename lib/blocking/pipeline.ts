@@ -1,24 +1,14 @@
 /**
- * The blocking context's pipeline (hiredis' appendCommand / getReply / reset): commands wait here,
- * routed and formatted at append time, until the first getReply sends them all in one batch; replies
- * are then handed out in append order, split multi-key commands merged back into one reply each.
+ * The blocking context's pipeline (hiredis' appendCommand / getReply / reset): commands are routed and
+ * encoded at append time, as hiredis formats them, into one private batch; the first getReply sends it
+ * whole in one round trip; replies are then handed out in append order, split multi-key commands merged
+ * back into one reply each.
  */
 import type { MergeOps, MultiKeyPlan } from '../cluster/multikey.js';
 import { routeOf } from '../engine/route.js';
 import { ClusterError, otherError } from '../errors.js';
 import type { CommandArg } from '../resp/encode.js';
-import { type BatchWriter, TO_NODE } from './batch.js';
-
-/** A command waiting in the pipeline: one part, or the first of a split multi-key command's parts. */
-interface Appended {
-  kind: number;
-  slot: number;
-  address: string;
-  argv: readonly CommandArg[] | null;
-  raw: Uint8Array | null;
-  /** Set on the first part of a split command: the plan that merges its parts. */
-  plan: MultiKeyPlan | null;
-}
+import { BatchWriter, TO_NODE } from './batch.js';
 
 /** Merges the parts of a split command found at `results[from..]`; a part's failure is thrown. */
 export function mergeParts(
@@ -32,8 +22,18 @@ export function mergeParts(
   return plan.mergeWith(parts, ops);
 }
 
+/** Initial size of a pipeline's private batch; it doubles as needed and is reused after each flush. */
+const INITIAL_BATCH_BYTES = 16 * 1024;
+
 export class Pipeline {
-  private appended: Appended[] = [];
+  private bytes = Buffer.allocUnsafe(INITIAL_BATCH_BYTES);
+  private readonly batch = new BatchWriter(this.bytes, (minBytes, keepBytes) =>
+    this.grow(minBytes, keepBytes),
+  );
+  /** Replies owed for what was appended: one per command, split or not. */
+  private owed = 0;
+  /** The split commands of the batch: the index of each one's first part, and its plan. */
+  private splits: { at: number; plan: MultiKeyPlan }[] = [];
   private replies: unknown[] = [];
   private next = 0;
 
@@ -45,78 +45,66 @@ export class Pipeline {
 
   /** Nothing appended and no reply waiting. */
   get isEmpty(): boolean {
-    return this.appended.length === 0 && this.replies.length === 0;
+    return this.owed === 0 && this.replies.length === 0;
   }
 
   /** Commands appended but not sent yet. */
   get hasUnsent(): boolean {
-    return this.appended.length > 0;
+    return this.owed > 0;
   }
 
   /** A key-routed command (`raw`: its pre-encoded bytes, when the caller gave them). */
-  append(original: readonly CommandArg[], raw: Uint8Array | null): void {
-    // hiredis formats at append time: later changes to the caller's Buffers must not reach the wire.
-    const argv = original.some((arg) => arg instanceof Uint8Array)
-      ? original.map((arg) => (arg instanceof Uint8Array ? Buffer.from(arg) : arg))
-      : original;
+  append(argv: readonly CommandArg[], raw: Uint8Array | null): void {
     const { slot, plan } = routeOf(argv);
-    if (plan === null) {
-      this.appended.push({ kind: this.kind, slot, address: '', argv, raw, plan });
-      return;
-    }
-    plan.parts.forEach((part, i) => {
-      const first = i === 0 ? plan : null;
-      this.appended.push({
-        kind: this.kind,
-        slot: part.slot,
-        address: '',
-        argv: part.argv,
-        raw: null,
-        plan: first,
-      });
-    });
+    if (plan !== null) {
+      this.splits.push({ at: this.batch.count, plan });
+      for (const part of plan.parts) this.batch.addArgv(this.kind, part.slot, '', part.argv);
+    } else if (raw !== null) this.batch.add(this.kind, slot, '', raw);
+    else this.batch.addArgv(this.kind, slot, '', argv);
+    this.owed++;
   }
 
   /** A command for the node at `address`. */
   appendToNode(address: string, argv: readonly CommandArg[]): void {
-    this.appended.push({ kind: TO_NODE, slot: -1, address, argv, raw: null, plan: null });
+    this.batch.addArgv(TO_NODE, -1, address, argv);
+    this.owed++;
   }
 
   /**
-   * Sends every appended command with `send` (one round trip: a result per command, in order);
-   * a failed round trip (deadline, worker gone) becomes every command's outcome.
+   * Sends the batch with `send` (one round trip: a result per command, in order); a failed round trip
+   * (deadline, worker gone) becomes every command's outcome.
    */
-  flush(writer: BatchWriter, send: (writer: BatchWriter, hasParts: boolean) => unknown[]): void {
-    const appended = this.appended;
-    this.appended = [];
-    let hasParts = false;
-    for (const a of appended) {
-      if (a.plan !== null) hasParts = true;
-      if (a.raw !== null) writer.add(a.kind, a.slot, a.address, a.raw);
-      else writer.addArgv(a.kind, a.slot, a.address, a.argv!);
-    }
+  flush(send: (bytes: Buffer, count: number, hasParts: boolean) => unknown[]): void {
+    const { count, length } = this.batch;
+    const splits = this.splits;
+    const owed = this.owed;
+    this.batch.reset();
+    this.splits = [];
+    this.owed = 0;
     let results: unknown[];
     try {
-      results = send(writer, hasParts);
+      results = send(this.bytes.subarray(0, length), count, splits.length > 0);
     } catch (err) {
-      results = new Array(appended.length).fill(err);
+      results = new Array(count).fill(err);
     }
-    const replies: unknown[] = [];
-    for (let i = 0; i < appended.length; ) {
-      const plan = appended[i]!.plan;
-      if (plan === null) {
-        replies.push(results[i]);
-        i++;
-        continue;
+    if (splits.length === 0) {
+      this.replies = results;
+    } else {
+      const replies: unknown[] = new Array(owed);
+      let from = 0;
+      let to = 0;
+      for (const { at, plan } of splits) {
+        while (from < at) replies[to++] = results[from++];
+        try {
+          replies[to++] = mergeParts(plan, results, from, this.ops);
+        } catch (err) {
+          replies[to - 1] = err;
+        }
+        from += plan.parts.length;
       }
-      try {
-        replies.push(mergeParts(plan, results, i, this.ops));
-      } catch (err) {
-        replies.push(err);
-      }
-      i += plan.parts.length;
+      while (from < count) replies[to++] = results[from++];
+      this.replies = replies;
     }
-    this.replies = replies;
     this.next = 0;
   }
 
@@ -136,8 +124,17 @@ export class Pipeline {
 
   /** Forgets appended commands and unread replies. */
   clear(): void {
-    this.appended = [];
+    this.batch.reset();
+    this.splits = [];
+    this.owed = 0;
     this.replies = [];
     this.next = 0;
+  }
+
+  private grow(minBytes: number, keepBytes: number): Buffer {
+    const grown = Buffer.allocUnsafe(Math.max(minBytes, this.bytes.length * 2));
+    this.bytes.copy(grown, 0, 0, keepBytes);
+    this.bytes = grown;
+    return grown;
   }
 }

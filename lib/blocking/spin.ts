@@ -23,11 +23,50 @@ const BUDGET_FACTOR = 1.5;
 const EWMA_WEIGHT = 1 / 8;
 /** Starting estimate, so the first calls spin a moderate 150 µs until real figures arrive. */
 const INITIAL_ROUND_TRIP_US = 100;
+/**
+ * After answering, the worker polls this long for the caller's next request before it sleeps. A caller in a
+ * loop sends it within a few µs; catching it saves the sleeping worker's wake-up (tens of µs on a small VM),
+ * and the worker's event loop waits at most this long for socket news meanwhile.
+ */
+export const WORKER_SPIN_US = 50;
+/** Spin while at least this share of recent waits ended (or would have ended) within the budget. */
+const HIT_RATE_TO_SPIN = 0.5;
+/** While spinning does not pay, still spin one wait in this many, to notice when it pays again. */
+const PROBE_EVERY = 16;
+
+/**
+ * Whether spinning pays now: the moving share of waits that a spin of the budget caught, or would have.
+ * A loaded machine (more runnable threads than CPUs) makes waits long and spins pure waste: spinning then
+ * stops, except for an occasional probe, because a wait that sleeps looks long by the wake-up alone.
+ */
+export class SpinHits {
+  private rate = 1;
+  private skipped = 0;
+
+  /** The moving share of hits, 0..1. */
+  get hitRate(): number {
+    return this.rate;
+  }
+
+  /** Spin for this wait? */
+  allows(): boolean {
+    if (this.rate >= HIT_RATE_TO_SPIN) return true;
+    if (++this.skipped < PROBE_EVERY) return false;
+    this.skipped = 0;
+    return true;
+  }
+
+  /** One finished wait: whether it ended within the budget. */
+  note(hit: boolean): void {
+    this.rate += ((hit ? 1 : 0) - this.rate) * EWMA_WEIGHT;
+  }
+}
 
 export class SpinPolicy {
   private readonly fixedUs: number;
   private readonly adaptive: boolean;
   private averageUs = INITIAL_ROUND_TRIP_US;
+  private readonly hits = new SpinHits();
 
   /** `cpus` is only a parameter so tests can pose as a one-CPU machine. */
   constructor(setting: SpinSetting = 'auto', cpus: number = availableParallelism()) {
@@ -44,6 +83,11 @@ export class SpinPolicy {
     }
   }
 
+  /** µs the worker polls for the next request after each answer: only when this side spins too. */
+  get workerBudgetUs(): number {
+    return this.adaptive ? WORKER_SPIN_US : Math.min(this.fixedUs, WORKER_SPIN_US);
+  }
+
   /** The moving average of recent round trips, µs. */
   get averageRoundTripUs(): number {
     return this.averageUs;
@@ -52,8 +96,17 @@ export class SpinPolicy {
   /** µs to spin for a request of `payloadBytes`; 0 means go straight to `Atomics.wait`. */
   budgetUs(payloadBytes: number): number {
     if (!this.adaptive) return this.fixedUs;
-    if (payloadBytes > SPIN_MAX_PAYLOAD || this.averageUs > SPIN_CAP_US) return 0;
-    return Math.min(this.averageUs * BUDGET_FACTOR, SPIN_CAP_US);
+    if (payloadBytes > SPIN_MAX_PAYLOAD || !this.hits.allows()) return 0;
+    return this.adaptiveBudgetUs();
+  }
+
+  /** The share of recent small round trips that ended within the adaptive budget. */
+  get hitRate(): number {
+    return this.hits.hitRate;
+  }
+
+  private adaptiveBudgetUs(): number {
+    return this.averageUs > SPIN_CAP_US ? 0 : Math.min(this.averageUs * BUDGET_FACTOR, SPIN_CAP_US);
   }
 
   /**
@@ -62,6 +115,7 @@ export class SpinPolicy {
    */
   record(roundTripUs: number, payloadBytes: number): void {
     if (payloadBytes > SPIN_MAX_PAYLOAD) return;
+    this.hits.note(roundTripUs <= this.adaptiveBudgetUs());
     this.averageUs += (roundTripUs - this.averageUs) * EWMA_WEIGHT;
   }
 }
@@ -70,19 +124,20 @@ export class SpinPolicy {
 const POLLS_PER_CLOCK_CHECK = 64;
 
 /**
- * Busy-polls `words[index]` until it equals `expected` or `budgetUs` pass. Returns whether it does.
- * Bounded by the clock, never by the other thread.
+ * Busy-polls `words[index]` until it equals `value` (`equal`) or differs from it (`!equal`), or `budgetUs`
+ * pass. Returns whether it does. Bounded by the clock, never by the other thread.
  */
-export function spinUntilEqual(
+export function spinUntil(
   words: Int32Array,
   index: number,
-  expected: number,
+  value: number,
+  equal: boolean,
   budgetUs: number,
 ): boolean {
-  if (budgetUs <= 0) return Atomics.load(words, index) === expected;
+  if (budgetUs <= 0) return (Atomics.load(words, index) === value) === equal;
   const end = performance.now() + budgetUs / 1000;
   for (let polls = 1; ; polls++) {
-    if (Atomics.load(words, index) === expected) return true;
+    if ((Atomics.load(words, index) === value) === equal) return true;
     if (polls % POLLS_PER_CLOCK_CHECK === 0 && performance.now() >= end) return false;
   }
 }

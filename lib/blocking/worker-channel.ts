@@ -21,6 +21,7 @@ import {
   Word,
   watchForDeath,
 } from './channel-layout.js';
+import { SpinHits, spinUntil } from './spin.js';
 
 /** Runs inside the worker (bootstrap): watches for fatal ends, then loads the entry module. */
 export async function runWorkerEntry(): Promise<void> {
@@ -53,10 +54,15 @@ export class WorkerChannel {
   private lastSeq = 0;
   private closeSeq = 0;
   private pendingEvents = 0;
+  private readonly spinUs: number;
+  private readonly spinHits = new SpinHits();
+  /** When the last answer was published without a spin after it (performance.now()), else -1. */
+  private publishedAt = -1;
   private closed = false;
 
   constructor(init: ChannelInit = channelInit()) {
     this.data = init.data;
+    this.spinUs = init.workerSpinUs;
     this.words = new Int32Array(init.control);
     this.port = init.port;
     this.requestBuf = Buffer.from(init.request);
@@ -84,6 +90,11 @@ export class WorkerChannel {
         // A header rewritten while it was read (the caller timed out meanwhile) belongs to a newer seq.
         if (Atomics.load(w, Word.REQ_SEQ) !== seq) continue;
         this.lastSeq = seq;
+        if (this.publishedAt >= 0) {
+          // An answer published without spinning: would a spin have caught this request?
+          this.spinHits.note((performance.now() - this.publishedAt) * 1000 <= this.spinUs);
+          this.publishedAt = -1;
+        }
         if (req !== null) return req;
         this.closeSeq = seq;
         break;
@@ -148,6 +159,12 @@ export class WorkerChannel {
     this.pendingEvents = 0;
     Atomics.store(w, Word.RESP_SEQ, req.seq);
     Atomics.notify(w, Word.RESP_SEQ, 1);
+    // Nothing is in flight now: wait for a caller in a loop awake rather than asleep (spin.ts). The request
+    // itself is taken by next(), whose waitAsync resolves as soon as this callback returns.
+    if (this.spinUs > 0) {
+      if (this.spinHits.allows()) this.spinHits.note(spinUntil(w, Word.REQ_SEQ, req.seq, false, this.spinUs));
+      else this.publishedAt = performance.now();
+    }
     return true;
   }
 

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { SPIN_CAP_US, SPIN_MAX_PAYLOAD, SpinPolicy, spinUntilEqual } from '../../../lib/blocking/spin.js';
+import {
+  SPIN_CAP_US,
+  SPIN_MAX_PAYLOAD,
+  SpinHits,
+  SpinPolicy,
+  spinUntil,
+  WORKER_SPIN_US,
+} from '../../../lib/blocking/spin.js';
 import { ClusterError } from '../../../lib/errors.js';
 
 describe('blocking/spin', () => {
@@ -52,6 +59,14 @@ describe('blocking/spin', () => {
       expect(new SpinPolicy(0, 8).budgetUs(50)).to.equal(0);
     });
 
+    it('the worker polls for the next request only when the caller spins, and never longer than its cap', () => {
+      expect(new SpinPolicy('auto', 2).workerBudgetUs).to.equal(WORKER_SPIN_US);
+      expect(new SpinPolicy('auto', 1).workerBudgetUs).to.equal(0);
+      expect(new SpinPolicy(0, 8).workerBudgetUs).to.equal(0);
+      expect(new SpinPolicy(20, 8).workerBudgetUs).to.equal(20);
+      expect(new SpinPolicy(1000, 8).workerBudgetUs).to.equal(WORKER_SPIN_US);
+    });
+
     it('rejects a bad setting with a clear error', () => {
       expect(() => new SpinPolicy(-1)).to.throw(
         ClusterError,
@@ -64,19 +79,53 @@ describe('blocking/spin', () => {
     });
   });
 
-  describe('spinUntilEqual', () => {
-    it('returns true at once when the word already holds the value', () => {
+  describe('SpinHits', () => {
+    it('allows spinning while most waits are caught, then only one wait in 16 until hits return', () => {
+      const hits = new SpinHits();
+      expect(hits.allows()).to.equal(true);
+      for (let i = 0; i < 5; i++) hits.note(false);
+      expect(hits.hitRate).to.be.above(0.5);
+      expect(hits.allows()).to.equal(true);
+      hits.note(false);
+      expect(hits.hitRate).to.be.below(0.5);
+      const allowed = Array.from({ length: 32 }, () => hits.allows());
+      expect(allowed.filter(Boolean)).to.have.length(2);
+      expect(allowed[15]).to.equal(true);
+      hits.note(true);
+      expect(hits.allows()).to.equal(true);
+    });
+
+    it("'auto' stops spinning when round trips keep overrunning the budget, and counts unspun ones too", () => {
+      const policy = new SpinPolicy('auto', 2);
+      for (let i = 0; i < 40; i++) policy.record(20, 50);
+      expect(policy.budgetUs(50)).to.be.within(30, 31);
+      // Each 100 µs round trip overruns the budget of its time (30, 45, 58, 70, 80, 88 µs).
+      for (let i = 0; i < 6; i++) policy.record(100, 50);
+      expect(policy.hitRate).to.be.below(0.5);
+      expect(policy.averageRoundTripUs).to.be.below(SPIN_CAP_US);
+      expect(policy.budgetUs(50)).to.equal(0);
+      policy.record(20, 50);
+      expect(policy.hitRate).to.be.above(0.5);
+      expect(policy.budgetUs(50)).to.be.above(0);
+    });
+  });
+
+  describe('spinUntil', () => {
+    it('returns true at once when the word already holds (or no longer holds) the value', () => {
       const words = new Int32Array(new SharedArrayBuffer(8));
       words[1] = 7;
-      expect(spinUntilEqual(words, 1, 7, 0)).to.equal(true);
-      expect(spinUntilEqual(words, 1, 7, 100)).to.equal(true);
+      expect(spinUntil(words, 1, 7, true, 0)).to.equal(true);
+      expect(spinUntil(words, 1, 7, true, 100)).to.equal(true);
+      expect(spinUntil(words, 1, 6, false, 0)).to.equal(true);
+      expect(spinUntil(words, 1, 6, false, 100)).to.equal(true);
     });
 
     it('gives up after its budget', () => {
       const words = new Int32Array(new SharedArrayBuffer(8));
-      expect(spinUntilEqual(words, 0, 1, 0)).to.equal(false);
+      expect(spinUntil(words, 0, 1, true, 0)).to.equal(false);
+      expect(spinUntil(words, 0, 0, false, 0)).to.equal(false);
       const start = performance.now();
-      expect(spinUntilEqual(words, 0, 1, 2000)).to.equal(false);
+      expect(spinUntil(words, 0, 1, true, 2000)).to.equal(false);
       const elapsedUs = (performance.now() - start) * 1000;
       expect(elapsedUs).to.be.within(2000, 50_000);
     });

@@ -1,0 +1,39 @@
+/**
+ * Commands to a node: keyless commands (DBSIZE, PING, INFO, ...) and transactions go to a node you
+ * choose; the ToNode calls never redirect or retry (redisClusterCommandToNode).
+ *
+ *   npm run build && node dist/examples/to-node.js [host:port,...]
+ */
+import { BlockingClusterContext } from 'hircluster';
+
+const nodes = process.argv[2] ?? process.env.HIRCLUSTER_NODES ?? '127.0.0.1:7000';
+const cc = new BlockingClusterContext({ nodes });
+cc.connect();
+
+// The masters of the slot map, as hiredis' node iterator walks them.
+let masters = 0;
+for (const node of cc.nodes()) {
+  const size = cc.commandToNode(node, 'DBSIZE');
+  if (typeof size === 'number') masters++;
+}
+console.log(`DBSIZE answered by ${masters} masters`);
+
+// A transaction goes to the node of its keys (one {hash tag}, one slot).
+const key = 'example:to-node:{tx}counter';
+cc.command('DEL %s', key);
+const node = cc.nodeForKey(key)!;
+console.log('MULTI:', cc.commandToNode(node, 'MULTI'));
+console.log('INCR:', cc.commandToNode(node, 'INCR %s', key));
+console.log('INCRBY:', cc.commandToNode(node, 'INCRBY %s %d', key, 10));
+console.log('EXEC:', cc.commandToNode(node, 'EXEC'));
+console.log('PING:', cc.commandToNode(`${node.host}:${node.port}`, 'PING')); // an address works too
+cc.command('DEL %s', key);
+cc.close();
+
+// Output:
+// DBSIZE answered by 3 masters
+// MULTI: OK
+// INCR: QUEUED
+// INCRBY: QUEUED
+// EXEC: [ 1, 11 ]
+// PING: PONG

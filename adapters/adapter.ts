@@ -27,6 +27,7 @@ export type TlsOptions = Omit<ConnectionOptions, 'host' | 'port' | 'path' | 'soc
 export interface ConnectAddress {
   /** An IPv4 or IPv6 address (without brackets) or a host name. A name may resolve to both families. */
   host: string;
+  /** TCP port. */
   port: number;
   /** Speak TLS with these options; plain TCP when absent. */
   tls?: TlsOptions | undefined;
@@ -51,7 +52,9 @@ export interface ConnectAddress {
  *   `getaddrinfo` failures (`'Name or service not known'`, ...).
  */
 export interface TransportError {
+  /** hiredis' `err`: one of the REDIS_ERR_* codes above. */
   readonly code: number;
+  /** hiredis' `errstr`, in the wording above. */
   readonly message: string;
 }
 

@@ -68,6 +68,10 @@ function rethrowLater(err: unknown): void {
   });
 }
 
+/**
+ * hiredis-cluster's `redisClusterAsyncContext`: callbacks (`command(fn, privdata, format, ...args)`),
+ * a promise face (`send`), automatic pipelining, and events, on an event-loop adapter (Node's by default).
+ */
 export class AsyncClusterContext extends EventEmitter<ClusterEvents> implements CommandOwner {
   /** hiredis `acc->err`: set when a call fails and during a failed command's callback. */
   err = 0;

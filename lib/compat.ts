@@ -18,7 +18,7 @@
  *   `redisClusterAttachAdapter(acc, adapter)`;
  * - replies need no `freeReplyObject`: the garbage collector frees them.
  *
- * @module
+ * @module hircluster/compat
  */
 export {
   type RedisClusterCallbackFn,

@@ -22,7 +22,9 @@ export const REDIS_ERR_CLUSTER_TOO_MANY_RETRIES = 100;
 
 /** A context-level failure. `code` is hiredis' `err`, `message` its `errstr`. */
 export class ClusterError extends Error {
+  /** Always `'ClusterError'`. */
   override readonly name = 'ClusterError';
+  /** hiredis' `err`: REDIS_ERR_IO, REDIS_ERR_OTHER, ..., REDIS_ERR_CLUSTER_TOO_MANY_RETRIES. */
   readonly code: number;
 
   constructor(code: number, message: string) {
@@ -33,6 +35,7 @@ export class ClusterError extends Error {
 
 /** An error reply from a server, returned as a value (hiredis `REDIS_REPLY_ERROR`). */
 export class ReplyError extends Error {
+  /** Always `'ReplyError'`. */
   override readonly name = 'ReplyError';
 
   /** The first word of the error, e.g. `MOVED`, `ERR`, `WRONGTYPE`. */

@@ -14,7 +14,9 @@ export const HIRCLUSTER_EVENT_FREE_CONTEXT = 3;
 
 /** The address of one link to a node, as connect/disconnect callbacks see it (hiredis' `c->tcp`). */
 export interface LinkAddress {
+  /** The host the link dialled (as the slot map or the seed list names it). */
   host: string;
+  /** The port the link dialled. */
   port: number;
 }
 

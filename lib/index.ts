@@ -1,6 +1,18 @@
-/** hircluster: a Redis Cluster client for Node.js after hiredis-cluster. */
-export type { EventLoopAdapter, Transport, TransportEvents } from '../adapters/adapter.js';
-export { NodeAdapter } from '../adapters/node.js';
+/**
+ * hircluster: a Redis Cluster client for Node.js after hiredis-cluster.
+ *
+ * @module hircluster
+ */
+export type {
+  ConnectAddress,
+  EventLoopAdapter,
+  TimerHandle,
+  TlsOptions,
+  Transport,
+  TransportError,
+  TransportEvents,
+} from '../adapters/adapter.js';
+export { NodeAdapter, type NodeAdapterOptions } from '../adapters/node.js';
 export {
   type AsyncCallback,
   AsyncClusterContext,
@@ -15,6 +27,7 @@ export {
   type SyncEventCallback,
   type SyncLinkCallback,
 } from './blocking/blocking-context.js';
+export type { SpinSetting } from './blocking/spin.js';
 export { type HostPort, parseHostPort } from './cluster/address.js';
 export { keySlot } from './cluster/keyslot.js';
 export type { ClusterNode, OpenSlot } from './cluster/slotmap.js';

@@ -72,6 +72,10 @@ function seedNodes(options: ResolvedOptions): ClusterNode[] {
   return options.seeds.map((seed) => createNode('', seed.host, seed.port, 'master'));
 }
 
+/**
+ * hiredis-cluster's `redisClusterContext`: every call blocks until its reply is in (a worker thread owns
+ * the links); failures throw ClusterError and set `err`/`errstr`; error replies are ReplyError values.
+ */
 export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
   /** hiredis `cc->err`: set by a failed call. */
   err = 0;

@@ -5,8 +5,11 @@
 
 import { otherError } from '../errors.js';
 
+/** A node address: IPv6 hosts without brackets. */
 export interface HostPort {
+  /** Host name, IPv4 or IPv6 address. */
   host: string;
+  /** TCP port, 1 to 65535. */
   port: number;
 }
 

@@ -8,7 +8,9 @@ import { parseNumericConversion } from '../resp/printf.js';
 
 /** A C `struct timeval`: seconds plus microseconds. */
 export interface Timeval {
+  /** Whole seconds. */
   tv_sec: number;
+  /** Microseconds, added to `tv_sec`. */
   tv_usec: number;
 }
 

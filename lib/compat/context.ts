@@ -40,13 +40,21 @@ export interface RedisLinkContext {
   /** Why the connect failed, e.g. 'Connection refused'; '' on success. */
   errstr: string;
   /** `c->tcp.host` / `c->tcp.port`. */
-  tcp: { host: string; port: number };
+  tcp: {
+    /** The host the link dialled. */
+    host: string;
+    /** The port the link dialled. */
+    port: number;
+  };
 }
 
 /** A node link as async connect/disconnect callbacks see it: hiredis' `redisAsyncContext` (`ac->c.tcp.host`). */
 export interface RedisAsyncLinkContext {
+  /** `ac->err`: 0, or the REDIS_ERR_* code of the failure that closed the link. */
   err: number;
+  /** `ac->errstr`: why the link failed; '' otherwise. */
   errstr: string;
+  /** `ac->c`: the underlying link. */
   c: RedisLinkContext;
 }
 

@@ -13,13 +13,17 @@ import { type RedisClusterContext, setError } from './context.js';
 
 /** One slot range of a master (hiredis `cluster_slot`), inclusive. */
 export interface RedisClusterSlotRange {
+  /** First slot. */
   start: number;
+  /** Last slot (inclusive). */
   end: number;
 }
 
 /** A slot being moved (hiredis `copen_slot`): `migrate` 1 for migrating, 0 for importing. */
 export interface RedisClusterOpenSlot {
+  /** The slot. */
   slot_num: number;
+  /** 1 for a slot this node sends away (migrating), 0 for one it receives (importing). */
   migrate: number;
   /** Id of the node the slot goes to (migrating) or comes from (importing). */
   remote_name: string;
@@ -31,15 +35,19 @@ export interface RedisClusterNode {
   name: string;
   /** 'host:port' (IPv6 without brackets). */
   addr: string;
+  /** Host (IPv6 without brackets). */
   host: string;
+  /** TCP port. */
   port: number;
   /** REDIS_ROLE_MASTER, REDIS_ROLE_SLAVE, or REDIS_ROLE_NULL for an added node before the first slot map. */
   role: number;
+  /** The slot ranges a master serves. */
   slots: RedisClusterSlotRange[];
   /** With HIRCLUSTER_FLAG_ADD_SLAVE. */
   slaves: RedisClusterNode[];
   /** With HIRCLUSTER_FLAG_ADD_OPENSLOT (CLUSTER NODES only). */
   migrating: RedisClusterOpenSlot[];
+  /** With HIRCLUSTER_FLAG_ADD_OPENSLOT (CLUSTER NODES only): slots this node receives. */
   importing: RedisClusterOpenSlot[];
 }
 

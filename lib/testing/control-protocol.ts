@@ -15,9 +15,11 @@ export interface MockNodeInfo {
   readonly id: string;
   /** Always a loopback address. */
   readonly host: string;
+  /** The port it listens on (an ephemeral one). */
   readonly port: number;
   /** `host:port`, as seeds, redirects and `nodes()` of the contexts write it. */
   readonly address: string;
+  /** `master` (a primary) or `replica`. */
   readonly role: 'master' | 'replica';
   /** The id of a replica's primary; null for a primary. */
   readonly primaryId: string | null;
@@ -33,8 +35,11 @@ export interface MockNodeInfo {
 
 /** A slot on its way between two primaries (by address). */
 export interface MockMigration {
+  /** The slot. */
   readonly slot: number;
+  /** `host:port` of the primary it leaves. */
   readonly from: string;
+  /** `host:port` of the primary it goes to. */
   readonly to: string;
 }
 
@@ -42,6 +47,7 @@ export interface MockMigration {
 export interface MockSnapshot {
   /** Primaries first, in the order they joined, then replicas. */
   readonly nodes: readonly MockNodeInfo[];
+  /** Slots being migrated. */
   readonly migrations: readonly MockMigration[];
 }
 

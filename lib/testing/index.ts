@@ -2,7 +2,7 @@
  * hircluster/testing: {@link MockCluster}, a Redis Cluster inside a test on loopback sockets, with its
  * data in ioredis-mock (an optional peer dependency: `npm install --save-dev ioredis-mock ioredis`).
  *
- * @module
+ * @module hircluster/testing
  */
 export type {
   MockCommandRecord,

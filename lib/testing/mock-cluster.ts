@@ -75,6 +75,10 @@ function checkSlot(slot: number): number {
   return slot;
 }
 
+/**
+ * A Redis Cluster in the test's process: `MockCluster.start()` it, point a context at `addresses`,
+ * change its topology or inject faults, `stop()` it. See the module comment and README.md.
+ */
 export class MockCluster {
   private snapshot: MockSnapshot = { nodes: [], migrations: [] };
   private readonly id = ++clusterCount;

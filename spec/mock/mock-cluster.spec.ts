@@ -3,6 +3,9 @@
  * against the library's own parsers), routing (MOVED, CROSSSLOT, replicas, READONLY), the connection
  * commands, AUTH and HELLO, transactions, Redis' error texts, and each data family ioredis-mock runs.
  */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { keySlot } from '../../lib/cluster/keyslot.js';
 import { parseClusterNodes, parseClusterShards, parseClusterSlots } from '../../lib/cluster/slotmap.js';
@@ -11,6 +14,7 @@ import { MockCluster, type MockNodeInfo, mockCommandFamilies } from '../../lib/t
 import { sleep } from '../support/async-helpers.js';
 import { closeRawClients, flushAll, rawTo } from '../support/mock-helpers.js';
 import type { RawClient } from '../support/raw-client.js';
+import { ROOT, runScript } from '../support/run-script.js';
 
 /** The error text of an error reply; fails on any other reply. */
 function errorOf(reply: unknown): string {
@@ -631,6 +635,32 @@ describe('mock: MockCluster options and bad input', function () {
     expect(await failure({ password: 7 })).to.equal(
       "MockCluster: invalid option 'password': must be a string",
     );
+  });
+
+  it('without ioredis-mock installed (an optional peer), start() rejects saying what to install', async () => {
+    // The built library alone, with its two dependencies but not the optional peers.
+    const dir = mkdtempSync(join(tmpdir(), 'hircluster-no-mock-'));
+    try {
+      for (const sub of ['lib', 'adapters'])
+        cpSync(join(ROOT, 'dist', sub), join(dir, 'dist', sub), { recursive: true });
+      mkdirSync(join(dir, 'node_modules'));
+      for (const dep of ['eventemitter3', 'cluster-key-slot']) {
+        symlinkSync(join(ROOT, 'node_modules', dep), join(dir, 'node_modules', dep));
+      }
+      writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
+      writeFileSync(
+        join(dir, 'start.js'),
+        "import { MockCluster } from './dist/lib/testing/index.js';\n" +
+          'MockCluster.start().then(() => console.log("started"), (err) => console.log(err.message));\n',
+      );
+      const run = await runScript(join(dir, 'start.js'));
+      expect([run.code, run.stderr]).to.deep.equal([0, '']);
+      expect(run.stdout).to.match(
+        /^MockCluster: hircluster\/testing needs the packages ioredis-mock \(\^8\) and ioredis \(\^5\): npm install --save-dev ioredis-mock ioredis \(Cannot find package 'ioredis-mock' /,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses bad operations with a clear message and stays usable; stop() closes the ports', async () => {

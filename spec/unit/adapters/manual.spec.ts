@@ -1,26 +1,10 @@
 import net from 'node:net';
 import { expect } from 'chai';
-import type { Transport, TransportError, TransportEvents } from '../../../adapters/adapter.js';
+import type { Transport, TransportEvents } from '../../../adapters/adapter.js';
 import { ManualLoop } from '../../../adapters/manual.js';
 import { REDIS_ERR_EOF, REDIS_ERR_IO, REDIS_ERR_TIMEOUT } from '../../../lib/errors.js';
 import { sleep } from '../../support/async-helpers.js';
-
-/** Transport events as text, e.g. 'connect', 'data:+OK\r\n', 'close:3 Server closed the connection'. */
-class Events implements TransportEvents {
-  readonly seen: string[] = [];
-
-  onConnect(): void {
-    this.seen.push('connect');
-  }
-
-  onData(chunk: Uint8Array): void {
-    this.seen.push(`data:${Buffer.from(chunk).toString('latin1')}`);
-  }
-
-  onClose(error?: TransportError): void {
-    this.seen.push(error === undefined ? 'close' : `close:${error.code} ${error.message}`);
-  }
-}
+import { TransportLog } from '../../support/transport-log.js';
 
 /** An inner adapter whose connections never connect; it records what the loop does to them. */
 function silentIo(log: string[]) {
@@ -143,8 +127,14 @@ describe('adapters/manual: ManualLoop', () => {
 
     it('bad use: clear errors', () => {
       const loop = new ManualLoop();
-      expect(() => loop.advance(-1)).to.throw(RangeError, 'ManualLoop.advance: ms must be a finite number >= 0, got -1');
-      expect(() => loop.setTimer(Number.NaN, () => {})).to.throw(RangeError, 'ManualLoop.setTimer: ms must be a number');
+      expect(() => loop.advance(-1)).to.throw(
+        RangeError,
+        'ManualLoop.advance: ms must be a finite number >= 0, got -1',
+      );
+      expect(() => loop.setTimer(Number.NaN, () => {})).to.throw(
+        RangeError,
+        'ManualLoop.setTimer: ms must be a number',
+      );
       expect(() => new ManualLoop({ startMs: Number.NaN })).to.throw(RangeError, 'ManualLoop: startMs');
       loop.setTimer(0, () => loop.run());
       expect(() => loop.run()).to.throw('ManualLoop.run: called from inside a callback of this loop');
@@ -163,7 +153,7 @@ describe('adapters/manual: ManualLoop', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
         const loop = new ManualLoop();
-        const events = new Events();
+        const events = new TransportLog();
         const port = (server.address() as net.AddressInfo).port;
         const transport = loop.connect({ host: '127.0.0.1', port, timeoutMs: 1000 }, events);
         expect(loop.connections).to.equal(1);
@@ -190,7 +180,7 @@ describe('adapters/manual: ManualLoop', () => {
       const port = (server.address() as net.AddressInfo).port;
       await new Promise((resolve) => server.close(resolve));
       const loop = new ManualLoop();
-      const events = new Events();
+      const events = new TransportLog();
       loop.connect({ host: '127.0.0.1', port, timeoutMs: 0 }, events);
       await until(() => loop.queued > 0);
       loop.run();
@@ -200,7 +190,7 @@ describe('adapters/manual: ManualLoop', () => {
     it("the connect timeout runs on the loop's clock: 'Timeout', and the inner transport is destroyed", () => {
       const log: string[] = [];
       const loop = new ManualLoop({ io: silentIo(log) });
-      const events = new Events();
+      const events = new TransportLog();
       loop.connect({ host: 'node-a', port: 7000, timeoutMs: 50 }, events);
       expect(log).to.deep.equal(['connect node-a:7000 timeout 0']);
       loop.advance(49);
@@ -222,7 +212,7 @@ describe('adapters/manual: ManualLoop', () => {
           },
         },
       });
-      const events = new Events();
+      const events = new TransportLog();
       const transport = loop.connect({ host: 'node-a', port: 7000, timeoutMs: 50 }, events);
       inner!.onConnect();
       inner!.onData(Buffer.from('+OK\r\n'));
@@ -246,7 +236,7 @@ describe('adapters/manual: ManualLoop', () => {
           },
         },
       });
-      const events = new Events();
+      const events = new TransportLog();
       const transport = loop.connect({ host: 'node-a', port: 7000, timeoutMs: 0 }, events);
       transport.write(Buffer.from('x'));
       const chunk = Buffer.from('+OK\r\n');

@@ -189,9 +189,11 @@ describe('adapters/timer-wheel: TimerWheel', () => {
     });
 
     it('a callback that throws: the others of its tick still fire, then the error reaches the loop', () => {
-      wheel.createTimer(() => {
-        throw new Error('boom');
-      }).start(5);
+      wheel
+        .createTimer(() => {
+          throw new Error('boom');
+        })
+        .start(5);
       timer('b').start(5);
       expect(() => loop.advance(5)).to.throw('boom');
       expect(fired).to.deep.equal(['b@5']);
@@ -202,9 +204,15 @@ describe('adapters/timer-wheel: TimerWheel', () => {
 
     it('bad input: errors that name the argument', () => {
       const t = timer('a');
-      expect(() => t.start(-1)).to.throw(RangeError, 'Timer.start: timeoutMs must be a finite number >= 0, got -1');
+      expect(() => t.start(-1)).to.throw(
+        RangeError,
+        'Timer.start: timeoutMs must be a finite number >= 0, got -1',
+      );
       expect(() => t.start(Number.NaN)).to.throw(RangeError, 'got NaN');
-      expect(() => t.start(1, -5)).to.throw(RangeError, 'Timer.start: repeatMs must be a finite number >= 0, got -5');
+      expect(() => t.start(1, -5)).to.throw(
+        RangeError,
+        'Timer.start: repeatMs must be a finite number >= 0, got -5',
+      );
       expect(() => t.setRepeat(Number.POSITIVE_INFINITY)).to.throw(RangeError, 'Timer.setRepeat: repeatMs');
       expect(() => new TimerWheel(loop, { slots: 3 })).to.throw(
         RangeError,

@@ -170,16 +170,17 @@ export class SimLink {
 
   /** Sends reply values in one write. */
   send(...values: RespValue[]): void {
-    this.sendRaw(Buffer.concat(values.map(encodeResp)));
+    this.write(Buffer.concat(values.map(encodeResp)), undefined, 0);
+  }
+
+  /** Sends reply values in one write that leaves `extraMs` late; later writes queue behind it. */
+  sendLate(extraMs: number, ...values: RespValue[]): void {
+    this.write(Buffer.concat(values.map(encodeResp)), undefined, extraMs);
   }
 
   /** Sends bytes as they are; `splitAt` cuts them at these offsets (else the split setting does). */
   sendRaw(data: string | Uint8Array, splitAt?: readonly number[]): void {
-    if (!this.serverOpen) return;
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data);
-    for (const piece of splitAt ? cutAt(bytes, splitAt) : this.cut(bytes)) {
-      this.toClient(() => this.events.onData(piece));
-    }
+    this.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : Buffer.from(data), splitAt, 0);
   }
 
   /** The node resets the connection: what is in flight to the client is lost; it reads ECONNRESET. */
@@ -282,17 +283,28 @@ export class SimLink {
     this.lastToServer = this.schedule(deliver, this.lastToServer);
   }
 
-  private toClient(deliver: () => void): void {
-    const generation = this.generation;
-    this.lastToClient = this.schedule(() => {
-      if (generation === this.generation && !this.blackHoled) deliver();
-    }, this.lastToClient);
+  private write(bytes: Buffer, splitAt: readonly number[] | undefined, extraMs: number): void {
+    if (!this.serverOpen) return;
+    for (const piece of splitAt ? cutAt(bytes, splitAt) : this.cut(bytes)) {
+      this.toClient(() => this.events.onData(piece), extraMs);
+    }
   }
 
-  /** Runs `deliver` after one latency, not before `notBefore`; returns when. */
-  private schedule(deliver: () => void, notBefore = 0): number {
+  private toClient(deliver: () => void, extraMs = 0): void {
+    const generation = this.generation;
+    this.lastToClient = this.schedule(
+      () => {
+        if (generation === this.generation && !this.blackHoled) deliver();
+      },
+      this.lastToClient,
+      extraMs,
+    );
+  }
+
+  /** Runs `deliver` after one latency (plus `extraMs`), not before `notBefore`; returns when. */
+  private schedule(deliver: () => void, notBefore = 0, extraMs = 0): number {
     const loop = this.net.loop;
-    const at = Math.max(loop.now() + this.net.draw(this.latency ?? this.node.latency), notBefore);
+    const at = Math.max(loop.now() + this.net.draw(this.latency ?? this.node.latency) + extraMs, notBefore);
     loop.setTimer(at - loop.now(), deliver);
     return at;
   }

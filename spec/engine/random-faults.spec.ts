@@ -15,7 +15,8 @@ function positiveInteger(name: string, fallback: number): number {
   const text = process.env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be an integer >= 1, got '${text}'`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new Error(`${name} must be an integer >= 1, got '${text}'`);
   return value;
 }
 
@@ -70,7 +71,9 @@ describe('engine: randomized faults on the simulated network, both faces', () =>
     }
     if (failures.length > 0) {
       const more = failures.length === MAX_FAILURES ? ` (stopped after ${MAX_FAILURES})` : '';
-      throw new Error(`${failures.length} failing seeds${more}:\n${failures.map(describeFailure).join('\n')}`);
+      throw new Error(
+        `${failures.length} failing seeds${more}:\n${failures.map(describeFailure).join('\n')}`,
+      );
     }
   });
 

@@ -230,7 +230,8 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
       : {
           frame: (cmd, buf, start, end) =>
             record(cmd.fn as number, buildReply(buf, start, end, plainReplies), null, 'frame'),
-          complete: (cmd, _reply, err) => record(cmd.fn as number, null, err ?? otherError('no reply'), 'failure'),
+          complete: (cmd, _reply, err) =>
+            record(cmd.fn as number, null, err ?? otherError('no reply'), 'failure'),
         };
   const dispatcher = new Dispatcher(options, adapter, topology, owner, face === 'sync');
 
@@ -354,7 +355,8 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
     const left: string[] = [];
     if (dispatcher.pending !== 0) left.push(`${dispatcher.pending} commands pending`);
     for (const entry of topology.entries.values()) {
-      if ((entry.link?.pendingCount ?? 0) > 0) left.push(`${entry.link!.pendingCount} replies due on ${entry.addr}`);
+      if ((entry.link?.pendingCount ?? 0) > 0)
+        left.push(`${entry.link!.pendingCount} replies due on ${entry.addr}`);
     }
     if (topology.isUpdating) left.push('an update under way');
     if (wheel !== null && wheel.activeTimers > 0) left.push(`${wheel.activeTimers} wheel timers active`);

@@ -120,7 +120,9 @@ export class SimCluster {
 
   private addNode(): number {
     const index = this.nodes.length;
-    this.nodes.push(this.net.node(`127.0.0.1:${7000 + index}`, (argv, link) => this.handle(index, argv, link)));
+    this.nodes.push(
+      this.net.node(`127.0.0.1:${7000 + index}`, (argv, link) => this.handle(index, argv, link)),
+    );
     return index;
   }
 
@@ -220,7 +222,8 @@ export class SimCluster {
 
   private clusterNodes(index: number): string {
     const slots = this.nodes.map(() => [] as string[]);
-    for (const [start, end, i] of this.ranges()) slots[i]!.push(start === end ? `${start}` : `${start}-${end}`);
+    for (const [start, end, i] of this.ranges())
+      slots[i]!.push(start === end ? `${start}` : `${start}-${end}`);
     return this.nodes
       .map((node, i) => {
         const master = this.replicaOf.get(i);

@@ -26,7 +26,7 @@ import { resolveOptions } from '../../lib/options.js';
 import { buildReply, plainReplies } from '../../lib/resp/build.js';
 import { encodeArgv } from '../../lib/resp/encode.js';
 import { Prng } from './prng.js';
-import { type FaultRates, SimCluster, valueOf } from './sim-cluster.js';
+import { type FaultRates, SimCluster, keyValue } from './sim-cluster.js';
 import { SimNetwork } from './sim-network.js';
 
 /** What a run found: nothing when `problems` is empty. */
@@ -188,17 +188,17 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
     const kind = r.next();
     if (kind < 0.45) {
       const key = r.pick(KEYS);
-      plan.push({ id, argv: ['GET', key], expected: valueOf(key) });
+      plan.push({ id, argv: ['GET', key], expected: keyValue(key) });
     } else if (kind < 0.75) {
       const key = r.pick(KEYS);
-      plan.push({ id, argv: ['SET', key, valueOf(key)], expected: 'OK' });
+      plan.push({ id, argv: ['SET', key, keyValue(key)], expected: 'OK' });
     } else {
       // The async engine splits MGETs across slots; the worker gets them split already.
       const keys =
         face === 'async'
           ? Array.from({ length: r.between(2, 4) }, () => r.pick(KEYS))
           : r.pick(GROUPS).slice(0, r.between(2, 3));
-      plan.push({ id, argv: ['MGET', ...keys], expected: keys.map(valueOf) });
+      plan.push({ id, argv: ['MGET', ...keys], expected: keys.map(keyValue) });
     }
   }
   const outcomes = new Uint8Array(plan.length);

@@ -6,7 +6,7 @@
  * the rates a seed draws: stray TRYAGAIN / CLUSTERDOWN / MOVED replies, resets, half-closes, stalls,
  * slow replies, failed slot-map requests, nodes going down, failovers to a node at a new address.
  *
- * Every key holds one value that names it ({@link valueOf}) and SET must write exactly that, so any
+ * Every key holds one value that names it ({@link keyValue}) and SET must write exactly that, so any
  * reply shows which command it answers: a reply delivered to the wrong command cannot go unnoticed.
  */
 import { keySlot, SLOT_COUNT } from '../../lib/cluster/keyslot.js';
@@ -15,7 +15,7 @@ import { error, type RespValue, status } from './resp-values.js';
 import type { SimLink, SimNetwork, SimNode } from './sim-network.js';
 
 /** The one value of `key`. */
-export function valueOf(key: string): string {
+export function keyValue(key: string): string {
   return `value-of:${key}`;
 }
 
@@ -176,11 +176,11 @@ export class SimCluster {
     if (refusal !== null) return refusal;
     switch (command) {
       case 'GET':
-        return valueOf(keys[0]!);
+        return keyValue(keys[0]!);
       case 'MGET':
-        return keys.map(valueOf);
+        return keys.map(keyValue);
       case 'SET':
-        return argv[2] === valueOf(keys[0]!) ? status('OK') : error(`ERR wrong value for ${keys[0]}`);
+        return argv[2] === keyValue(keys[0]!) ? status('OK') : error(`ERR wrong value for ${keys[0]}`);
       default:
         return error(`ERR unknown command '${argv[0]}'`);
     }

@@ -26,7 +26,7 @@ import { resolveOptions } from '../../lib/options.js';
 import { buildReply, plainReplies } from '../../lib/resp/build.js';
 import { encodeArgv } from '../../lib/resp/encode.js';
 import { Prng } from './prng.js';
-import { type FaultRates, SimCluster, keyValue } from './sim-cluster.js';
+import { type FaultRates, keyValue, SimCluster } from './sim-cluster.js';
 import { SimNetwork } from './sim-network.js';
 
 /** What a run found: nothing when `problems` is empty. */

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { Transport, TransportEvents } from '../../../adapters/adapter.js';
 import { ManualLoop } from '../../../adapters/manual.js';
 import { REDIS_ERR_EOF, REDIS_ERR_IO, REDIS_ERR_TIMEOUT } from '../../../lib/errors.js';
-import { sleep } from '../../support/async-helpers.js';
+import { sleep, until } from '../../support/async-helpers.js';
 import { TransportLog } from '../../support/transport-log.js';
 
 /** An inner adapter whose connections never connect; it records what the loop does to them. */
@@ -18,12 +18,6 @@ function silentIo(log: string[]) {
       };
     },
   };
-}
-
-/** Polls Node's loop (real time) until `done()` or 5 s pass. */
-async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !done(); i++) await sleep(10);
-  expect(done(), 'waited 5 s').to.equal(true);
 }
 
 describe('adapters/manual: ManualLoop', () => {
@@ -157,12 +151,12 @@ describe('adapters/manual: ManualLoop', () => {
         const port = (server.address() as net.AddressInfo).port;
         const transport = loop.connect({ host: '127.0.0.1', port, timeoutMs: 1000 }, events);
         expect(loop.connections).to.equal(1);
-        await until(() => loop.queued >= 2);
+        await until(() => loop.queued >= 2, 'queued socket events');
         expect(events.seen).to.deep.equal([]);
         loop.run();
         expect(events.seen).to.deep.equal(['connect', 'data:+hello\r\n']);
         transport.write(Buffer.from('*1\r\n$4\r\nPING\r\n'));
-        await until(() => loop.queued >= 2);
+        await until(() => loop.queued >= 2, 'queued socket events');
         loop.run();
         expect(events.seen.slice(2)).to.deep.equal([
           'data:*1\r\n$4\r\nPING\r\n',
@@ -182,7 +176,7 @@ describe('adapters/manual: ManualLoop', () => {
       const loop = new ManualLoop();
       const events = new TransportLog();
       loop.connect({ host: '127.0.0.1', port, timeoutMs: 0 }, events);
-      await until(() => loop.queued > 0);
+      await until(() => loop.queued > 0, 'the refusal');
       loop.run();
       expect(events.seen).to.deep.equal([`close:${REDIS_ERR_IO} Connection refused`]);
     });

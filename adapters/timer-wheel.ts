@@ -125,14 +125,16 @@ function bySchedule(a: WheelTimer, b: WheelTimer): number {
 
 /**
  * An adapter whose timers live on one hashed timing wheel over another adapter's single timer.
+ * Timers started in one callback of the loop count from one reading of its clock, taken at the first
+ * start (libuv and Node's own timers count from the loop's cached time the same way).
  *
  * ```ts
  * const acc = new AsyncClusterContext({ nodes, commandTimeout: 500, adapter: new TimerWheel(new NodeAdapter()) });
  * // or, for either context: { timerWheel: true } or { timerWheel: { tickMs: 5 } }
  * ```
  *
- * Timers never fire early; they fire up to one tick late (plus the inner timer's own lateness), in due
- * order, timers due in one tick in the order they were started. A callback that throws does not stop
+ * Timers never fire before their due time on the inner clock; they fire up to one tick late (plus the
+ * inner timer's own lateness), in due order, timers due in one tick in the order they were started. A callback that throws does not stop
  * the others of its tick; the first exception is rethrown once they have run.
  */
 export class TimerWheel implements EventLoopAdapter {
@@ -156,9 +158,14 @@ export class TimerWheel implements EventLoopAdapter {
   private refCount = 0;
   private refCheckDeferred = false;
   private seq = 0;
+  /** The inner clock read once per callback of the loop (libuv's cached loop time); NaN: not read yet. */
+  private loopTime = Number.NaN;
   private readonly firing: WheelTimer[] = [];
   private readonly onInnerTimer = () => this.expire();
   private readonly checkRef = () => this.unrefWhenIdle();
+  private readonly forgetLoopTime = () => {
+    this.loopTime = Number.NaN;
+  };
 
   constructor(
     private readonly inner: EventLoopAdapter,
@@ -221,7 +228,7 @@ export class TimerWheel implements EventLoopAdapter {
   /** @internal Puts `timer` in the bucket of its due tick (taking it out of wherever it was). */
   schedule(timer: WheelTimer, timeoutMs: number): void {
     if (timer.state !== IDLE) this.unschedule(timer);
-    const now = this.inner.now();
+    const now = Number.isNaN(this.loopTime) ? this.readLoopTime(this.inner.now()) : this.loopTime;
     // With nothing queued the wheel may skip idle ticks at no cost: expiry then never walks them.
     if (this.activeCount === 0) this.currentTick = Math.max(this.currentTick, this.tickAt(now));
     const due = Math.max(Math.ceil((now + timeoutMs - this.origin) / this.tickMs), this.currentTick + 1);
@@ -275,6 +282,18 @@ export class TimerWheel implements EventLoopAdapter {
     this.innerRefed = false;
   }
 
+  /**
+   * Keeps `now` as the loop time until the current callback is done: timers started in one callback
+   * count from one reading of the clock, as libuv's and Node's own timers count from the loop's
+   * cached time — and a timer's start costs no clock read (a `performance.now()` costs more than the
+   * rest of a start and stop together).
+   */
+  private readLoopTime(now: number): number {
+    this.loopTime = now;
+    this.inner.defer(this.forgetLoopTime);
+    return now;
+  }
+
   private tickAt(time: number): number {
     return Math.floor((time - this.origin) / this.tickMs);
   }
@@ -297,7 +316,7 @@ export class TimerWheel implements EventLoopAdapter {
   private expire(): void {
     this.innerTimer = null;
     this.armedTick = -1;
-    const now = this.inner.now();
+    const now = this.readLoopTime(this.inner.now());
     const target = this.tickAt(now);
     if (target > this.currentTick) this.collect(target);
     const firing = this.firing;

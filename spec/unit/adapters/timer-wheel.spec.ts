@@ -188,6 +188,20 @@ describe('adapters/timer-wheel: TimerWheel', () => {
       expect(fired[4]).to.equal('t30@30');
     });
 
+    it("timers started in one callback count from one reading of the clock (libuv's loop time)", () => {
+      const late = new LateLoop();
+      wheel = new TimerWheel(late);
+      const first = timer('first');
+      const same = timer('same callback');
+      const next = timer('next callback');
+      first.start(10);
+      late.lag = 5; // the clock moves while the same callback runs on
+      same.start(10);
+      late.run(); // the callback is over: the next start reads the clock again
+      next.start(10);
+      expect([first.dueIn, same.dueIn, next.dueIn]).to.deep.equal([5, 5, 10]);
+    });
+
     it('a callback that throws: the others of its tick still fire, then the error reaches the loop', () => {
       wheel
         .createTimer(() => {

@@ -26,7 +26,7 @@ const SEEDS = positiveInteger('HIRCLUSTER_FAULT_SEEDS', 10_000);
 const MAX_FAILURES = 5;
 
 function replayCommand(seed: number): string {
-  return `HIRCLUSTER_FAULT_SEED=${seed} npx mocha --no-config --timeout 60000 dist/spec/engine/random-faults.spec.js`;
+  return `HIRCLUSTER_FAULT_SEED=${seed} npx mocha --no-config dist/spec/engine/random-faults.spec.js`;
 }
 
 function describeFailure(report: FaultRunReport): string {

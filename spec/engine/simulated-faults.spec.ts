@@ -46,6 +46,8 @@ function watch(promise: Promise<unknown>): { state: string } {
   return seen;
 }
 
+type Options = Omit<ClusterOptions, 'nodes' | 'adapter'>;
+
 const ADAPTERS: [string, (net: SimNetwork) => EventLoopAdapter][] = [
   ['ManualLoop: one deadline timer per link', (net) => net.loop],
   ['TimerWheel over the ManualLoop: one wheel timer per command', (net) => new TimerWheel(net.loop)],
@@ -69,10 +71,7 @@ for (const [name, adapterOf] of ADAPTERS) {
       return (handler: Handler) => net.node(`127.0.0.1:${port++}`, handler);
     }
 
-    function client(
-      seed: SimNode,
-      options: Omit<ClusterOptions, 'nodes' | 'adapter'> = {},
-    ): AsyncClusterContext {
+    function client(seed: SimNode, options: Options = {}): AsyncClusterContext {
       const acc = new AsyncClusterContext({
         nodes: seed.addr,
         adapter: adapterOf(net),
@@ -96,7 +95,16 @@ for (const [name, adapterOf] of ADAPTERS) {
       return (argv, link) => (argv[0] === 'CLUSTER' ? map() : rest(argv, link));
     }
 
-    /** Outcomes as [privdata, reply, err, errstr, virtual time]. */
+    /** One node serving every slot (`rest` answers the other commands), and a client connected to it. */
+    async function oneNode(options: Options = {}, rest?: Handler, net: SimNetworkOptions = {}) {
+      const node = network(net);
+      const a: SimNode = node(serving(() => slots([0, 16383, a]), rest));
+      const acc = client(a, options);
+      await connected(acc);
+      return { a, acc };
+    }
+
+    /** Outcomes as [privdata, reply, err, errstr]. */
     function results() {
       return outcomes.list.map((o) => [o.privdata, o.reply, o.err, o.errstr]);
     }
@@ -118,10 +126,7 @@ for (const [name, adapterOf] of ADAPTERS) {
       });
 
       it("a command timeout: 'Timeout' for every command of the stalled link at exactly its deadline; the link is dropped", async () => {
-        const node = network();
-        const a: SimNode = node(serving(() => slots([0, 16383, a])));
-        const acc = client(a, { commandTimeout: 100 });
-        await connected(acc);
+        const { a, acc } = await oneNode({ commandTimeout: 100 });
         const sent = net.loop.now();
         acc.command(outcomes.callback, 'foo', 'GET foo');
         acc.command(outcomes.callback, 'bar', 'GET bar');
@@ -169,14 +174,7 @@ for (const [name, adapterOf] of ADAPTERS) {
       });
 
       it('a reply slower than the command timeout times out; a faster one arrives', async () => {
-        const node = network();
-        const a: SimNode = node(serving(() => slots([0, 16383, a])));
-        const acc = client(a, { commandTimeout: 40 });
-        await connected(acc);
-        a.handler = serving(
-          () => slots([0, 16383, a]),
-          (argv) => `v:${argv[1]}`,
-        );
+        const { a, acc } = await oneNode({ commandTimeout: 40 }, (argv) => `v:${argv[1]}`);
         a.latency = 19; // 38 ms there and back
         acc.command(outcomes.callback, 'fast', 'GET fast');
         net.loop.advance(50);
@@ -190,10 +188,7 @@ for (const [name, adapterOf] of ADAPTERS) {
       });
 
       it('setTimeout() applies to pending commands, counted from the call', async () => {
-        const node = network();
-        const a: SimNode = node(serving(() => slots([0, 16383, a])));
-        const acc = client(a);
-        await connected(acc);
+        const { acc } = await oneNode();
         acc.command(outcomes.callback, 'foo', 'GET foo');
         net.loop.advance(30);
         acc.setTimeout(50);
@@ -208,10 +203,7 @@ for (const [name, adapterOf] of ADAPTERS) {
       });
 
       it('a black-holed link without a command timeout: pending until free(), then "context freed"', async () => {
-        const node = network();
-        const a: SimNode = node(serving(() => slots([0, 16383, a])));
-        const acc = client(a);
-        await connected(acc);
+        const { a, acc } = await oneNode();
         a.link!.blackHole();
         acc.command(outcomes.callback, 'foo', 'GET foo');
         net.loop.advance(3_600_000);
@@ -221,15 +213,7 @@ for (const [name, adapterOf] of ADAPTERS) {
       });
 
       it('a black-holed link with a command timeout: Timeout; the next command reaches the node on a new link', async () => {
-        const node = network();
-        const a: SimNode = node(
-          serving(
-            () => slots([0, 16383, a]),
-            (argv) => `v:${argv[1]}`,
-          ),
-        );
-        const acc = client(a, { commandTimeout: 50 });
-        await connected(acc);
+        const { a, acc } = await oneNode({ commandTimeout: 50 }, (argv) => `v:${argv[1]}`);
         a.link!.blackHole();
         acc.command(outcomes.callback, 'lost', 'GET lost');
         net.loop.advance(50);
@@ -245,16 +229,12 @@ for (const [name, adapterOf] of ADAPTERS) {
 
     describe('retry backoff', () => {
       it('TRYAGAIN waits a jittered, doubling, capped delay, to the millisecond', async () => {
-        const node = network({ latency: 0 });
         let tries = 0;
-        const a: SimNode = node(
-          serving(
-            () => slots([0, 16383, a]),
-            () => (++tries <= 3 ? error('TRYAGAIN later') : 'f'),
-          ),
+        const { a, acc } = await oneNode(
+          { retryBackoff: { baseMs: 40, maxMs: 80 }, random: () => 0.5 },
+          () => (++tries <= 3 ? error('TRYAGAIN later') : 'f'),
+          { latency: 0 },
         );
-        const acc = client(a, { retryBackoff: { baseMs: 40, maxMs: 80 }, random: () => 0.5 });
-        await connected(acc);
         const sent = net.loop.now();
         acc.command(outcomes.callback, 1, 'GET foo');
         net.loop.advance(200);
@@ -265,15 +245,11 @@ for (const [name, adapterOf] of ADAPTERS) {
       });
 
       it('free() with a command waiting out its backoff: its callback at once, with "context freed"', async () => {
-        const node = network({ latency: 0 });
-        const a: SimNode = node(
-          serving(
-            () => slots([0, 16383, a]),
-            () => error('TRYAGAIN later'),
-          ),
+        const { a, acc } = await oneNode(
+          { retryBackoff: { baseMs: 300, maxMs: 300 }, random: () => 0.99 },
+          () => error('TRYAGAIN later'),
+          { latency: 0 },
         );
-        const acc = client(a, { retryBackoff: { baseMs: 300, maxMs: 300 }, random: () => 0.99 });
-        await connected(acc);
         acc.command(outcomes.callback, 1, 'GET foo');
         net.loop.advance(100);
         const order: string[] = [];
@@ -311,10 +287,7 @@ for (const [name, adapterOf] of ADAPTERS) {
           'bytes',
         ];
         for (const cut of cuts) {
-          const node = network();
-          const a: SimNode = node(serving(() => slots([0, 16383, a])));
-          const acc = client(a);
-          await connected(acc);
+          const { a, acc } = await oneNode();
           acc.command(outcomes.callback, 'get', 'GET {t}a');
           acc.command(outcomes.callback, 'mget', 'MGET {t}b {t}c');
           acc.command(outcomes.callback, 'incr', 'INCR {t}n');
@@ -337,10 +310,7 @@ for (const [name, adapterOf] of ADAPTERS) {
       });
 
       it('the node resets with replies in flight: they are lost, every pending command reads ECONNRESET', async () => {
-        const node = network();
-        const a: SimNode = node(serving(() => slots([0, 16383, a])));
-        const acc = client(a);
-        await connected(acc);
+        const { a, acc } = await oneNode();
         acc.command(outcomes.callback, 'foo', 'GET foo');
         acc.command(outcomes.callback, 'bar', 'GET bar');
         net.loop.advance(1);
@@ -355,10 +325,7 @@ for (const [name, adapterOf] of ADAPTERS) {
       });
 
       it('the node half-closes after one reply: that reply arrives, the rest read EOF', async () => {
-        const node = network();
-        const a: SimNode = node(serving(() => slots([0, 16383, a])));
-        const acc = client(a);
-        await connected(acc);
+        const { a, acc } = await oneNode();
         acc.command(outcomes.callback, 'foo', 'GET foo');
         acc.command(outcomes.callback, 'bar', 'GET bar');
         net.loop.advance(1);

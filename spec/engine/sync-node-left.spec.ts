@@ -8,24 +8,14 @@
 import { expect } from 'chai';
 import { keySlot } from '../../lib/cluster/keyslot.js';
 import { type CommandOwner, Dispatcher, type RetryBudget } from '../../lib/engine/dispatch.js';
-import { Topology, type TopologyEvents } from '../../lib/engine/topology.js';
+import { Topology } from '../../lib/engine/topology.js';
 import { REDIS_ERR_CLUSTER_TOO_MANY_RETRIES, REDIS_ERR_OTHER } from '../../lib/errors.js';
 import { resolveOptions } from '../../lib/options.js';
 import { buildReply, plainReplies } from '../../lib/resp/build.js';
 import { encodeArgv } from '../../lib/resp/encode.js';
+import { QUIET_TOPOLOGY } from '../support/quiet-topology.js';
 import { error, type RespValue } from '../support/resp-values.js';
 import { SimNetwork, type SimNode } from '../support/sim-network.js';
-
-const quiet: TopologyEvents = {
-  slotmapUpdated() {},
-  ready() {},
-  updateFailed() {},
-  nodeAdded() {},
-  nodeRemoved() {},
-  linkConnected() {},
-  linkClosed() {},
-  push() {},
-};
 
 function slots(...ranges: [number, number, SimNode][]): RespValue {
   return ranges.map(([start, end, node]) => [start, end, [node.host, node.port, `id-${node.name}`]]);
@@ -49,7 +39,7 @@ describe('engine, sync policy: a node leaves the map while a batch waits on it',
     });
     const b = net.node('127.0.0.1:7001', () => undefined); // never answers
     const options = resolveOptions({ nodes: a.addr, maxRetry });
-    const topology = new Topology(options, net.loop, quiet, true);
+    const topology = new Topology(options, net.loop, QUIET_TOPOLOGY, true);
     const outcomes: string[] = [];
     const owner: CommandOwner = {
       frame: (cmd, buf, start, end) =>

@@ -20,12 +20,13 @@ import { TimerWheel } from '../../adapters/timer-wheel.js';
 import { keySlot } from '../../lib/cluster/keyslot.js';
 import { type CommandOwner, Dispatcher, type RetryBudget } from '../../lib/engine/dispatch.js';
 import { routeOf } from '../../lib/engine/route.js';
-import { Topology, type TopologyEvents } from '../../lib/engine/topology.js';
+import { Topology } from '../../lib/engine/topology.js';
 import { type ClusterError, otherError } from '../../lib/errors.js';
 import { resolveOptions } from '../../lib/options.js';
 import { buildReply, plainReplies } from '../../lib/resp/build.js';
 import { encodeArgv } from '../../lib/resp/encode.js';
 import { Prng } from './prng.js';
+import { QUIET_TOPOLOGY } from './quiet-topology.js';
 import { type FaultRates, keyValue, SimCluster } from './sim-cluster.js';
 import { SimNetwork } from './sim-network.js';
 
@@ -68,17 +69,6 @@ interface Planned {
   argv: string[];
   expected: unknown;
 }
-
-const quiet: TopologyEvents = {
-  slotmapUpdated() {},
-  ready() {},
-  updateFailed() {},
-  nodeAdded() {},
-  nodeRemoved() {},
-  linkConnected() {},
-  linkClosed() {},
-  push() {},
-};
 
 /** Runs one seed; `traced` keeps a trace of every command, outcome and cluster event. */
 export async function runFaultSeed(seed: number, traced = false): Promise<FaultRunReport> {
@@ -223,7 +213,7 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
     }
   };
 
-  const topology = new Topology(options, adapter, quiet, face === 'sync');
+  const topology = new Topology(options, adapter, QUIET_TOPOLOGY, face === 'sync');
   const owner: CommandOwner =
     face === 'async'
       ? { complete: (cmd, reply, err) => record(cmd.privdata as number, reply, err, 'callback') }

@@ -20,6 +20,20 @@ function silentIo(log: string[]) {
   };
 }
 
+/** A loop over silentIo(log) that hands the spec the inner transport's events, to play the socket. */
+function withInnerEvents(log: string[]) {
+  let inner: TransportEvents | undefined;
+  const loop = new ManualLoop({
+    io: {
+      connect: (addr, events) => {
+        inner = events;
+        return silentIo(log).connect(addr);
+      },
+    },
+  });
+  return { loop, inner: () => inner! };
+}
+
 describe('adapters/manual: ManualLoop', () => {
   describe('timers, defer and the clock', () => {
     it('nothing runs until run() or advance(); run() counts the callbacks it ran', async () => {
@@ -196,23 +210,15 @@ describe('adapters/manual: ManualLoop', () => {
     });
 
     it('destroy(): queued events of that transport are dropped, nothing fires, not even onClose', () => {
-      let inner: TransportEvents | undefined;
       const log: string[] = [];
-      const loop = new ManualLoop({
-        io: {
-          connect: (addr, events) => {
-            inner = events;
-            return silentIo(log).connect(addr);
-          },
-        },
-      });
+      const { loop, inner } = withInnerEvents(log);
       const events = new TransportLog();
       const transport = loop.connect({ host: 'node-a', port: 7000, timeoutMs: 50 }, events);
-      inner!.onConnect();
-      inner!.onData(Buffer.from('+OK\r\n'));
+      inner().onConnect();
+      inner().onData(Buffer.from('+OK\r\n'));
       transport.destroy();
       transport.destroy();
-      inner!.onClose({ code: REDIS_ERR_IO, message: 'late' });
+      inner().onClose({ code: REDIS_ERR_IO, message: 'late' });
       loop.advance(100);
       expect(events.seen).to.deep.equal([]);
       expect(log).to.deep.equal(['connect node-a:7000 timeout 0', 'destroy']);
@@ -220,25 +226,17 @@ describe('adapters/manual: ManualLoop', () => {
     });
 
     it('write() and end() go straight to the inner transport; onData gets a copy of the chunk', () => {
-      let inner: TransportEvents | undefined;
       const log: string[] = [];
-      const loop = new ManualLoop({
-        io: {
-          connect: (addr, events) => {
-            inner = events;
-            return silentIo(log).connect(addr);
-          },
-        },
-      });
+      const { loop, inner } = withInnerEvents(log);
       const events = new TransportLog();
       const transport = loop.connect({ host: 'node-a', port: 7000, timeoutMs: 0 }, events);
       transport.write(Buffer.from('x'));
       const chunk = Buffer.from('+OK\r\n');
-      inner!.onConnect();
-      inner!.onData(chunk);
+      inner().onConnect();
+      inner().onData(chunk);
       chunk.fill(0); // the inner adapter reuses its read buffer
       transport.end();
-      inner!.onClose();
+      inner().onClose();
       loop.run();
       expect(log.slice(1)).to.deep.equal(['write', 'end']);
       expect(events.seen).to.deep.equal(['connect', 'data:+OK\r\n', 'close']);

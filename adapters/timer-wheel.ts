@@ -129,13 +129,15 @@ function bySchedule(a: WheelTimer, b: WheelTimer): number {
  * start (libuv and Node's own timers count from the loop's cached time the same way).
  *
  * ```ts
- * const acc = new AsyncClusterContext({ nodes, commandTimeout: 500, adapter: new TimerWheel(new NodeAdapter()) });
+ * const wheel = new TimerWheel(new NodeAdapter());
+ * const acc = new AsyncClusterContext({ nodes, commandTimeout: 500, adapter: wheel });
  * // or, for either context: { timerWheel: true } or { timerWheel: { tickMs: 5 } }
  * ```
  *
  * Timers never fire before their due time on the inner clock; they fire up to one tick late (plus the
- * inner timer's own lateness), in due order, timers due in one tick in the order they were started. A callback that throws does not stop
- * the others of its tick; the first exception is rethrown once they have run.
+ * inner timer's own lateness), in due order, timers due in one tick in the order they were started.
+ * A callback that throws does not stop the others of its tick; the first exception is rethrown once
+ * they have run.
  */
 export class TimerWheel implements EventLoopAdapter {
   /** The wheel's resolution in ms. */

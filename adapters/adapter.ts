@@ -113,6 +113,42 @@ export interface Transport {
  */
 export type TimerHandle = NonNullable<unknown>;
 
+/**
+ * A reusable timer handle in libuv's style (`uv_timer_t`): made once with its callback by
+ * {@link EventLoopAdapter.createTimer}, then started, stopped and restarted at will. Like a one-shot
+ * timer it never calls back synchronously, and a stopped timer never calls back.
+ */
+export interface Timer {
+  /**
+   * Starts the timer, or restarts it when it is active (`uv_timer_start`): the callback runs once
+   * `timeoutMs` have passed (never earlier; 0: as soon as the loop allows), then every `repeatMs`
+   * when that is not 0. A repeating timer is restarted before its callback runs, so the callback may
+   * stop it. Throws a RangeError naming the argument when either is not a finite number >= 0.
+   */
+  start(timeoutMs: number, repeatMs?: number): void;
+  /** Stops the timer (`uv_timer_stop`); stopping an inactive timer does nothing. */
+  stop(): void;
+  /**
+   * `uv_timer_again`: restarts a repeating timer with its repeat interval as the timeout; does nothing
+   * when the repeat is 0. Throws when the timer was never started (libuv's `UV_EINVAL`).
+   */
+  again(): void;
+  /** Sets the repeat interval (ms, 0: none); it applies from the next firing or `again()`. */
+  setRepeat(repeatMs: number): void;
+  /** The repeat interval in ms (`uv_timer_get_repeat`). */
+  readonly repeat: number;
+  /** True from `start()` until the timer fires (a repeating one stays active) or is stopped. */
+  readonly active: boolean;
+  /** Milliseconds until the timer is due (`uv_timer_get_due_in`); 0 when due or inactive. */
+  readonly dueIn: number;
+  /** The timer no longer keeps the loop alive (`uv_unref`); it still fires. */
+  unref(): void;
+  /** The timer keeps the loop alive while active again (`uv_ref`, the default). */
+  ref(): void;
+  /** Whether the timer keeps the loop alive while active (`uv_has_ref`). */
+  readonly hasRef: boolean;
+}
+
 /** The engine's view of an event loop. */
 export interface EventLoopAdapter {
   /**
@@ -133,4 +169,16 @@ export interface EventLoopAdapter {
   defer(fn: () => void): void;
   /** A monotonic clock in milliseconds (fractions allowed); only differences are meaningful. */
   now(): number;
+  /**
+   * Optional: a reusable {@link Timer} whose start and stop are cheap (the `TimerWheel` adapter's are
+   * O(1) and cost no timer of the loop underneath). When an adapter has it, the engine gives every
+   * pending command its own deadline timer instead of one deadline timer per link.
+   */
+  createTimer?(fn: () => void): Timer;
+  /**
+   * Optional: whether a timer from {@link setTimer} keeps the loop alive (libuv's `uv_ref` /
+   * `uv_unref`; Node's `timeout.ref()` / `unref()`). Adapters whose loop has no such notion leave it
+   * out. A handle that fired or was cleared is ignored.
+   */
+  refTimer?(handle: TimerHandle, ref: boolean): void;
 }

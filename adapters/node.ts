@@ -246,6 +246,13 @@ export class NodeAdapter implements EventLoopAdapter {
     clearTimeout(handle as NodeJS.Timeout);
   }
 
+  /** `timeout.ref()` / `timeout.unref()`: an unref'd timer does not keep the process alive. */
+  refTimer(handle: TimerHandle, ref: boolean): void {
+    const timeout = handle as NodeJS.Timeout;
+    if (ref) timeout.ref();
+    else timeout.unref();
+  }
+
   /**
    * `process.nextTick`: it runs once the current callback's synchronous code is done and before the
    * loop polls for I/O, so every command queued in one run of user code goes out in one write, at the

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { EventLoopAdapter } from '../adapters/adapter.js';
 import { NodeAdapter } from '../adapters/node.js';
+import { withTimerWheel } from '../adapters/timer-wheel.js';
 import { parseHostPort } from './cluster/address.js';
 import { keySlot } from './cluster/keyslot.js';
 import { type ClusterNode, SlotMap } from './cluster/slotmap.js';
@@ -91,7 +92,7 @@ export class AsyncClusterContext extends EventEmitter<ClusterEvents> implements 
   constructor(options: ClusterOptions) {
     super();
     this.options = resolveOptions(options);
-    this.adapter = options.adapter ?? new NodeAdapter();
+    this.adapter = withTimerWheel(options.adapter ?? new NodeAdapter(), this.options.timerWheel);
     this.topology = new Topology(this.options, this.adapter, this.topologyEvents());
     this.dispatcher = new Dispatcher(this.options, this.adapter, this.topology, this);
   }

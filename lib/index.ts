@@ -6,13 +6,16 @@
 export type {
   ConnectAddress,
   EventLoopAdapter,
+  Timer,
   TimerHandle,
   TlsOptions,
   Transport,
   TransportError,
   TransportEvents,
 } from '../adapters/adapter.js';
+export { ManualLoop, type ManualLoopOptions } from '../adapters/manual.js';
 export { NodeAdapter, type NodeAdapterOptions } from '../adapters/node.js';
+export { TimerWheel, type TimerWheelOptions, WheelTimer } from '../adapters/timer-wheel.js';
 export {
   type AsyncCallback,
   AsyncClusterContext,

@@ -5,6 +5,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import type { EventLoopAdapter } from '../adapters/adapter.js';
+import type { TimerWheelOptions } from '../adapters/timer-wheel.js';
 import { type HostPort, parseHostPort } from './cluster/address.js';
 import { otherError } from './errors.js';
 import { plainReplies, plainRepliesWith, type ReplyBuilder } from './resp/build.js';
@@ -63,6 +64,12 @@ export interface ClusterOptions {
   limits?: Partial<RespLimits>;
   /** The event loop the async context runs on. Default: Node's own. */
   adapter?: EventLoopAdapter;
+  /**
+   * Per-command deadlines on a hashed timer wheel over the event loop (`TimerWheel`): starting and
+   * stopping a command's timeout is O(1) and costs no timer of the loop. `true` for the defaults
+   * (1 ms ticks, 4096 slots) or `{ tickMs, slots }`. Default off: one deadline timer per link.
+   */
+  timerWheel?: boolean | TimerWheelOptions;
 }
 
 /** Options after validation and defaults. */
@@ -85,6 +92,8 @@ export interface ResolvedOptions {
   retryBackoff: RetryBackoff | undefined;
   replyBuilder: ReplyBuilder;
   limits: RespLimits;
+  /** The timer wheel's settings, or undefined for none. */
+  timerWheel: TimerWheelOptions | undefined;
 }
 
 const KNOWN = new Set([
@@ -108,6 +117,7 @@ const KNOWN = new Set([
   'replyBuilder',
   'limits',
   'adapter',
+  'timerWheel',
 ]);
 
 function invalid(name: string, why: string, value: unknown): never {
@@ -171,6 +181,25 @@ function resolveAddressMap(map: ClusterOptions['addressMap']): ((address: HostPo
     table.set(`${source.host}:${source.port}`, parseHostPort(to));
   }
   return (address) => table.get(`${address.host}:${address.port}`) ?? address;
+}
+
+function resolveTimerWheel(value: ClusterOptions['timerWheel']): TimerWheelOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    invalid('timerWheel', 'must be a boolean or { tickMs, slots }', value);
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== 'tickMs' && key !== 'slots') throw otherError(`Unknown option 'timerWheel.${key}'`);
+  }
+  const wheel: TimerWheelOptions = {};
+  if (value.tickMs !== undefined) wheel.tickMs = integer('timerWheel.tickMs', value.tickMs, 1, 1, 60_000);
+  if (value.slots !== undefined) {
+    const slots = integer('timerWheel.slots', value.slots, 1, 1, 2 ** 24);
+    if ((slots & (slots - 1)) !== 0) invalid('timerWheel.slots', 'must be a power of two', slots);
+    wheel.slots = slots;
+  }
+  return wheel;
 }
 
 /** Validates `options` and fills in the defaults; throws a ClusterError naming the bad option. */
@@ -242,5 +271,6 @@ export function resolveOptions(options: ClusterOptions): ResolvedOptions {
         ? plainRepliesWith({ returnBuffers: true })
         : plainReplies),
     limits,
+    timerWheel: resolveTimerWheel(options.timerWheel),
   };
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `npm run bench` after the build: the codec figures, then the cluster figures against the plain cluster
+# `npm run bench` after the build: the codec and timer figures, then the cluster figures against the plain cluster
 # (started here when it is not running, and stopped again afterwards only if this script started it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 node dist/scripts/bench/codec.js
+node dist/scripts/bench/timers.js
 started=0
 if ! bash scripts/cluster.sh status plain | grep -q 'cluster_state:ok'; then
   bash scripts/cluster.sh start plain

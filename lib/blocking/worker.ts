@@ -4,6 +4,7 @@
  * happen here without waking the caller, and events reach the caller before the reply they precede.
  */
 import { NodeAdapter } from '../../adapters/node.js';
+import { withTimerWheel } from '../../adapters/timer-wheel.js';
 import type { CommandOwner, RetryBudget } from '../engine/dispatch.js';
 import { Dispatcher } from '../engine/dispatch.js';
 import { Topology, type TopologyEvents } from '../engine/topology.js';
@@ -26,7 +27,7 @@ import type { WorkerEvent } from './worker-events.js';
 
 const channel = new WorkerChannel();
 const options = resolveOptions(channel.data as ClusterOptions);
-const adapter = new NodeAdapter();
+const adapter = withTimerWheel(new NodeAdapter(), options.timerWheel);
 
 function post(event: WorkerEvent): void {
   channel.postEvent(event);

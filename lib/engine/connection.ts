@@ -4,10 +4,12 @@
  * entry at the head of the FIFO, push frames go to the owner instead.
  */
 import type { ConnectionOptions } from 'node:tls';
-import type { EventLoopAdapter, TimerHandle, Transport, TransportError } from '../../adapters/adapter.js';
+import type { EventLoopAdapter, Transport, TransportError } from '../../adapters/adapter.js';
 import { ClusterError, REDIS_ERR_EOF, REDIS_ERR_IO, REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT } from '../errors.js';
 import { type CommandArg, CommandWriter } from '../resp/encode.js';
 import { FrameScanner, type RespLimits } from '../resp/scan.js';
+import { type CommandDeadlines, commandDeadlines } from './deadlines.js';
+import { Fifo } from './fifo.js';
 
 /** An entry waiting for one reply frame on a link. */
 export interface Pending {
@@ -98,13 +100,10 @@ export class Connection {
   private readonly writer = new CommandWriter();
   private flushScheduled = false;
   private readonly flushNow = () => this.flush();
-  // FIFO of pending entries with their deadlines (ms, adapter clock); head index avoids shifting.
-  private fifo: Pending[] = [];
-  private deadlines: number[] = [];
-  private head = 0;
+  /** Entries waiting for a reply, in the order the replies come. */
+  private readonly fifo = new Fifo<Pending>();
   private commandTimeout: number;
-  private timer: TimerHandle | null = null;
-  private readonly onTimer = () => this.checkDeadline();
+  private readonly deadlines: CommandDeadlines;
   private readonly scanner: FrameScanner;
   private readonly syncConnectErrors: boolean;
   private rbuf: Buffer | null = null;
@@ -122,6 +121,9 @@ export class Connection {
     this.commandTimeout = settings.commandTimeout;
     this.scanner = new FrameScanner(settings.limits);
     this.syncConnectErrors = settings.syncConnectErrors === true;
+    this.deadlines = commandDeadlines(adapter, () =>
+      this.destroy(new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout')),
+    );
     if (settings.password !== '') {
       this.send(
         settings.username === ''
@@ -159,7 +161,7 @@ export class Connection {
 
   /** Entries waiting for a reply. */
   get pendingCount(): number {
-    return this.fifo.length - this.head;
+    return this.fifo.length;
   }
 
   /** Queues one command; it leaves with everything else queued in this tick. */
@@ -177,13 +179,7 @@ export class Connection {
   /** Applies a new command timeout to this link (hiredis applies it live). */
   setCommandTimeout(ms: number): void {
     this.commandTimeout = ms;
-    if (this.timer !== null) {
-      this.adapter.clearTimer(this.timer);
-      this.timer = null;
-    }
-    const now = this.adapter.now();
-    for (let i = this.head; i < this.fifo.length; i++) this.deadlines[i] = ms > 0 ? now + ms : 0;
-    this.armTimer();
+    if (this.state !== State.Closed) this.deadlines.retime(ms);
   }
 
   /** Graceful close: replies still pending are delivered first, then the link ends. */
@@ -208,8 +204,7 @@ export class Connection {
 
   private enqueue(pending: Pending): void {
     this.fifo.push(pending);
-    this.deadlines.push(this.commandTimeout > 0 ? this.adapter.now() + this.commandTimeout : 0);
-    if (this.timer === null) this.armTimer();
+    this.deadlines.added(this.commandTimeout);
     if (!this.flushScheduled && this.state === State.Open) {
       this.flushScheduled = true;
       this.adapter.defer(this.flushNow);
@@ -306,7 +301,7 @@ export class Connection {
       this.events.onPush(this, buf, start, end);
       return;
     }
-    if (this.head === this.fifo.length) {
+    if (this.fifo.length === 0) {
       this.destroy(
         new ClusterError(
           REDIS_ERR_OTHER,
@@ -315,36 +310,10 @@ export class Connection {
       );
       return;
     }
-    const pending = this.fifo[this.head]!;
-    this.fifo[this.head] = undefined as unknown as Pending;
-    this.head++;
-    if (this.head === this.fifo.length) {
-      this.fifo.length = this.deadlines.length = this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.fifo.length) {
-      this.fifo = this.fifo.slice(this.head);
-      this.deadlines = this.deadlines.slice(this.head);
-      this.head = 0;
-    }
+    const pending = this.fifo.shift();
+    this.deadlines.removed();
     pending.onFrame(this, buf, start, end);
     if (this.state === State.Ending && this.pendingCount === 0) this.finishEnd();
-  }
-
-  private armTimer(): void {
-    if (this.head === this.fifo.length || this.state === State.Closed) return;
-    const deadline = this.deadlines[this.head]!;
-    if (deadline === 0) return;
-    this.timer = this.adapter.setTimer(Math.max(0, deadline - this.adapter.now()), this.onTimer);
-  }
-
-  private checkDeadline(): void {
-    this.timer = null;
-    if (this.head === this.fifo.length || this.state === State.Closed) return;
-    const deadline = this.deadlines[this.head]!;
-    if (deadline !== 0 && deadline <= this.adapter.now()) {
-      this.destroy(new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout'));
-      return;
-    }
-    this.armTimer();
   }
 
   private handleClose(error: TransportError | undefined): void {
@@ -363,21 +332,14 @@ export class Connection {
 
   private close(err: ClusterError | null): void {
     this.state = State.Closed;
-    if (this.timer !== null) {
-      this.adapter.clearTimer(this.timer);
-      this.timer = null;
-    }
-    const fifo = this.fifo;
-    const head = this.head;
-    this.fifo = [];
-    this.deadlines = [];
-    this.head = 0;
+    this.deadlines.clear();
+    const pending = this.fifo.drain();
     this.rbuf = null;
     this.writer.reset();
     // hiredis' order: a failed connect reports the connect callback before the NULL replies; a
     // disconnect runs the NULL replies first, then the disconnect callback.
     if (!this.connected) this.events.onClose(this, err, false);
-    for (let i = head; i < fifo.length; i++) fifo[i]!.onFail(this, err);
+    for (const entry of pending) entry.onFail(this, err);
     if (this.connected) this.events.onClose(this, err, true);
   }
 }

@@ -28,6 +28,8 @@ const NO_SLOT = -1;
 
 /** The outcome of a command whose node left the cluster: hiredis gives a NULL reply with err 0. */
 export const NODE_LEFT = new ClusterError(0, 'node left the cluster');
+/** The same for a sync-API ToNode or pipelined command: a failed sync call never reads err 0. */
+const NODE_LEFT_SYNC = new ClusterError(REDIS_ERR_OTHER, 'node left the cluster');
 
 /** Replies nobody waits for (ASKING). */
 const IGNORE: Pending = { onFrame() {}, onFail() {} };
@@ -224,8 +226,9 @@ export class Dispatcher {
   }
 
   onFail(cmd: Command, link: Connection, err: ClusterError | null): void {
-    if (this.sync && err !== null && !this.closing) {
-      this.syncFailure(cmd, link, err);
+    if (this.sync && !this.closing) {
+      if (err === null) this.syncNodeLeft(cmd);
+      else this.syncFailure(cmd, link, err);
       return;
     }
     this.finish(cmd, null, err ?? NODE_LEFT);
@@ -251,6 +254,29 @@ export class Dispatcher {
     );
   }
 
+  /**
+   * hiredis' sync API never loses a command to a slot-map update (updates run between its commands,
+   * and the old node would answer MOVED): a routed command whose node left goes to its slot's new
+   * owner, as one more retry. A ToNode or pipelined command fails, with an error code (a sync caller
+   * reads err 0 as success).
+   */
+  private syncNodeLeft(cmd: Command): void {
+    if (cmd.direct) {
+      this.finish(cmd, null, NODE_LEFT_SYNC);
+      return;
+    }
+    if (this.overBudget(cmd)) return;
+    cmd.asking = false;
+    this.resend(cmd, null);
+  }
+
+  /** Counts one more retry; past the budget the command fails with err 100 and this says true. */
+  private overBudget(cmd: Command): boolean {
+    if (++cmd.budget.retries <= this.options.maxRetry) return false;
+    this.finish(cmd, null, new ClusterError(REDIS_ERR_CLUSTER_TOO_MANY_RETRIES, 'too many cluster retries'));
+    return true;
+  }
+
   private refusal(closingMessage: string): ClusterError | null {
     if (this.closing || this.topology.shutdown) return otherError(closingMessage);
     if (this.pending >= this.options.maxPending) {
@@ -271,14 +297,7 @@ export class Dispatcher {
   }
 
   private redirect(cmd: Command, link: Connection, redirect: Redirect): void {
-    if (++cmd.budget.retries > this.options.maxRetry) {
-      this.finish(
-        cmd,
-        null,
-        new ClusterError(REDIS_ERR_CLUSTER_TOO_MANY_RETRIES, 'too many cluster retries'),
-      );
-      return;
-    }
+    if (this.overBudget(cmd)) return;
     cmd.asking = false;
     switch (redirect.kind) {
       case 'MOVED': {

@@ -55,3 +55,12 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { 
   }
   throw new Error('expected a rejection');
 }
+
+/** Polls (real time, every 5 ms) until `done()`; rejects naming `what` after `ms`. */
+export async function until(done: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!done()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}

@@ -44,6 +44,7 @@ describe('options', () => {
       addressMap: undefined,
       maxPending: 100_000,
       retryBackoff: undefined,
+      timerWheel: undefined,
     });
     expect(o.limits).to.deep.equal({
       maxBulkLength: 512 * 1024 * 1024,
@@ -58,6 +59,16 @@ describe('options', () => {
     );
     expect(resolveOptions({ nodes: 'h:1', replyBuilder: typedReplies }).replyBuilder).to.equal(typedReplies);
     expect(resolveOptions({ nodes: 'h:1', tls: true }).tls).to.deep.equal({});
+  });
+
+  it('timerWheel: off by default and with false; true for the defaults; tickMs and slots', () => {
+    const wheel = (timerWheel: unknown) =>
+      resolveOptions({ nodes: 'h:1', timerWheel } as ClusterOptions).timerWheel;
+    expect([wheel(false), wheel(true), wheel({ tickMs: 5, slots: 1024 })]).to.deep.equal([
+      undefined,
+      {},
+      { tickMs: 5, slots: 1024 },
+    ]);
   });
 
   it('maps addresses with a function or a plain table', () => {
@@ -135,6 +146,26 @@ describe('options', () => {
       "Invalid option 'retryBackoff.maxMs': must be an integer >= 10, got 5",
     ],
     ['an unknown limit', { nodes: 'h:1', limits: { maxSize: 1 } }, "Unknown option 'limits.maxSize'"],
+    [
+      'a timerWheel that is neither a boolean nor settings',
+      { nodes: 'h:1', timerWheel: 'yes' },
+      'Invalid option \'timerWheel\': must be a boolean or { tickMs, slots }, got "yes"',
+    ],
+    [
+      'timer wheel slots that are no power of two',
+      { nodes: 'h:1', timerWheel: { slots: 1000 } },
+      "Invalid option 'timerWheel.slots': must be a power of two, got 1000",
+    ],
+    [
+      'a timer wheel tick of 0',
+      { nodes: 'h:1', timerWheel: { tickMs: 0 } },
+      "Invalid option 'timerWheel.tickMs': must be an integer 1..60000, got 0",
+    ],
+    [
+      'an unknown timer wheel setting',
+      { nodes: 'h:1', timerWheel: { ticks: 1 } },
+      "Unknown option 'timerWheel.ticks'",
+    ],
     [
       'returnBuffers with a builder',
       { nodes: 'h:1', replyBuilder: typedReplies, returnBuffers: true },

@@ -232,9 +232,10 @@ launch_node() { # cluster port
 
 # --- health ------------------------------------------------------------------------------------------------
 
-# One node's view is healthy when CLUSTER INFO says ok with 6 known nodes (or the number given), CLUSTER SLOTS
-# covers all 16384 slots with a primary and at least one replica per range, and replication is up (a primary has its replica
-# connected, a replica's link to its primary is up). One redis-cli run asks all three: polling is cheap.
+# One node's view is healthy when CLUSTER INFO says ok with 6 known nodes (or the number given), CLUSTER
+# SLOTS covers all 16384 slots with a primary and at least one replica per range, and replication is up (a
+# primary has its replica connected, a replica's link to its primary is up). One redis-cli run asks all
+# three: polling is cheap.
 node_healthy() { # cluster port [number of nodes, default 6]
   local known="cluster_known_nodes:${3:-6}"
   printf 'CLUSTER INFO\nINFO replication\nECHO @@slots\nCLUSTER SLOTS\n' |

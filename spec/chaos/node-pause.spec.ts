@@ -26,10 +26,9 @@ describeChaos('chaos: a primary paused with SIGSTOP past the command timeout', (
         const primaries = await cluster.primaries();
         victim = primaries[1]!.port;
         ctx.affectSlots(primaries[1]!.slots);
-        const result = await cluster.fault('pause', victim, PAUSE_MS);
-        const [stop, cont] = result.output.split('\n');
-        stoppedAt = signalTime({ output: stop!, ms: 0 });
-        continuedAt = signalTime({ output: cont!, ms: 0 });
+        const [stop, cont] = (await cluster.fault('pause', victim, PAUSE_MS)).output.split('\n');
+        stoppedAt = signalTime(stop!);
+        continuedAt = signalTime(cont!);
         ctx.mark(`SIGSTOP ${victim}`, stoppedAt);
         ctx.mark('SIGCONT', continuedAt);
       },
@@ -48,14 +47,17 @@ describeChaos('chaos: a primary paused with SIGSTOP past the command timeout', (
         continuedAt + timeout + DEADLINE_MARGIN_MS,
       );
     }
+    // The async lanes of other slots go on meanwhile. (The sync loop makes one call at a time, so it
+    // waits out each call to the paused node; only the failures above concern it.)
+    const t = report.faces.async.timeline;
+    expect(
+      t.sum(t.okOther, stoppedAt, continuedAt),
+      'successes on other slots during the pause',
+    ).to.be.greaterThan(0);
     for (const face of ['async', 'sync'] as const) {
-      const t = report.faces[face].timeline;
+      const f = report.faces[face].timeline;
       expect(
-        t.sum(t.okOther, stoppedAt, continuedAt),
-        `${face} successes on other slots during the pause`,
-      ).to.be.greaterThan(0);
-      expect(
-        t.sum(t.okAffected, stoppedAt + timeout, continuedAt),
+        f.sum(f.okAffected, stoppedAt + timeout, continuedAt),
         `${face} successes on the paused node`,
       ).to.equal(0);
     }

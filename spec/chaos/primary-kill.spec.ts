@@ -17,7 +17,7 @@ describeChaos('chaos: a primary killed with SIGKILL, its replica promoted', (clu
       fault: async (ctx) => {
         const [victim] = await cluster.primaries();
         const affected = ctx.affectSlots(victim!.slots);
-        const killedAt = signalTime(await cluster.fault('kill', victim!.port));
+        const killedAt = signalTime((await cluster.fault('kill', victim!.port)).output);
         // No read can see a lost write before the promotion, which takes the node timeout (2 s) at least.
         ctx.model.setLossAllowance((key, at) => affected(key) && at >= killedAt - REPLICATION_RACE_MS);
         ctx.mark(`SIGKILL ${victim!.port}`, killedAt);

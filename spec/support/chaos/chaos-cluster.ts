@@ -74,10 +74,10 @@ export function clusterScript(...args: string[]): Promise<FaultResult> {
   });
 }
 
-/** When a kill / pause / resume helper sent its signal (epoch ms), from its "at <epoch seconds>". */
-export function signalTime(result: FaultResult): number {
-  const at = /\bat (\d+\.\d+)/.exec(result.output);
-  if (at === null) throw new Error(`no signal time in: ${result.output}`);
+/** When a kill / pause / resume helper sent its signal (epoch ms), from its line's "at <epoch seconds>". */
+export function signalTime(line: string): number {
+  const at = /\bat (\d+\.\d+)/.exec(line);
+  if (at === null) throw new Error(`no signal time in: ${line}`);
   return Number(at[1]) * 1000;
 }
 

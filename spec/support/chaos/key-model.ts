@@ -91,7 +91,7 @@ export class KeyModel {
     if (this.lost(key, state, seq)) return;
     const known = state.acked.some((a) => a.seq === seq);
     this.violation(
-      `${what} ${name}: ${value} is ${known ? 'an older acknowledged write' : 'no write of this key'}` +
+      `${what} ${name}: ${value} is ${known ? 'an older acknowledged write' : 'not a value this key may hold'}` +
         `, the last acknowledged is ${last === undefined ? 'none' : last.seq}`,
     );
   }

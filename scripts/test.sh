@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Body of `npm test` (after the pretest hook has built and linted): start the four real clusters, run every
-# spec with mocha against the built code in dist/, stop the clusters even when specs fail, and exit with
-# mocha's code. Extra arguments go to mocha, e.g. `npm test -- --grep 'tls cluster'`.
+# spec with mocha against the built code in dist/ (the chaos specs start and stop their own chaos
+# cluster), stop the clusters even when specs fail, and exit with mocha's code. Extra arguments go to
+# mocha, e.g. `npm test -- --grep 'tls cluster'`.
 # HIRCLUSTER_KEEP_CLUSTERS=1 leaves the clusters running afterwards (fast edit-test loops; the next start
 # finds them healthy and keeps them); stop them with `npm run clusters:stop`.
 set -euo pipefail
@@ -9,6 +10,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 stop_clusters() {
+  # The chaos specs start and stop the chaos cluster themselves; this stops what an interrupted run left,
+  # unless another run holds the cluster (its lock).
+  local tmp="${HIRCLUSTER_TMP:-/tmp/hircluster}"
+  mkdir -p "$tmp"
+  flock -n "$tmp/chaos.lock" bash scripts/cluster.sh stop chaos >/dev/null 2>&1 || true
   if [[ "${HIRCLUSTER_KEEP_CLUSTERS:-}" == 1 ]]; then
     echo 'HIRCLUSTER_KEEP_CLUSTERS=1: clusters left running (bash scripts/cluster.sh stop all)'
   else

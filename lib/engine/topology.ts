@@ -146,6 +146,9 @@ export class Topology implements ConnectionEvents {
     if (link === undefined) {
       const entry = this.selectNode();
       if (entry === undefined) {
+        // An attempt that finds no node to ask counts for the throttle too (hiredis-cluster sets
+        // lastSlotmapUpdateAttempt on this path); else every failed command reports another failure.
+        this.lastAttempt = this.adapter.now();
         this.events.updateFailed(NO_NODE());
         return;
       }

@@ -586,6 +586,33 @@ describe('engine: AsyncClusterContext against scripted nodes', () => {
       expect(outcomes.list).to.have.length(1);
     });
 
+    it('no node can be asked: that attempt counts for the throttle, one update-error a second, not one per failed command', async () => {
+      const a = await conv.node();
+      const b = await conv.node();
+      const acc = client({ nodes: a.addr });
+      await connected(acc, a, slots([0, 8191, a], [8192, 16383, b]));
+      const failures: string[] = [];
+      acc.on('update-error', (err) => failures.push(err.message));
+      const dropped = new Promise((resolve) => acc.once('disconnect', resolve));
+      await conv.close(); // every node gone: each command's connect is refused
+      await dropped; // the link kept from connect() is closed too
+      adapter.skew += 1001;
+      // Each failure asks for a throttled update; both nodes were dialled this instant, so none is chosen.
+      const keys = ['foo', 'bar', 'foo', 'bar', 'foo', 'bar'];
+      for (const key of keys) acc.command(outcomes.callback, key, 'GET %s', key);
+      await outcomes.wait(keys.length);
+      // Two links (one per node), each failing its commands in order; the links in either order.
+      expect(outcomes.list.map((o) => `${o.privdata} ${o.err} ${o.errstr}`).sort()).to.deep.equal(
+        keys.map((key) => `${key} ${REDIS_ERR_IO} Connection refused`).sort(),
+      );
+      expect(failures).to.deep.equal(['no valid server address']);
+      // A second later the throttle lets one attempt through again.
+      adapter.skew += 1001;
+      for (const key of keys) acc.command(outcomes.callback, key, 'GET %s', key);
+      await outcomes.wait(2 * keys.length);
+      expect(failures).to.deep.equal(['no valid server address', 'no valid server address']);
+    });
+
     it('a malformed reply: a PROTOCOL error naming the offset for the commands of that link only', async () => {
       const a = await conv.node();
       const b = await conv.node();

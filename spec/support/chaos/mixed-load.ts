@@ -1,0 +1,142 @@
+/**
+ * The load of a chaos run, both faces at once on the chaos cluster: an AsyncClusterContext in this process
+ * with one lane per key (1000 by default: that many commands in flight) and a BlockingClusterContext loop
+ * in a child process, over disjoint keys, every outcome going into one ledger checked against one key
+ * model. It also counts each face's slot-map updates, and reads every key back at the end.
+ */
+import { AsyncClusterContext } from '../../../lib/async-context.js';
+import type { BlockingOptions } from '../../../lib/blocking/blocking-context.js';
+import { keySlot } from '../../../lib/cluster/keyslot.js';
+import type { ClusterOptions } from '../../../lib/options.js';
+import { AsyncLoad } from './async-load.js';
+import { CHAOS_SEEDS } from './chaos-cluster.js';
+import {
+  ASYNC_BOUND_MS,
+  CALL_TIMEOUT_MS,
+  CHAOS_CLIENT,
+  PAUSE_AFTER_FAILURE_MS,
+  SYNC_BOUND_MS,
+} from './client-settings.js';
+import { KeyModel } from './key-model.js';
+import { type Face, Ledger } from './ledger.js';
+import { SyncLoad } from './sync-load.js';
+
+export interface MixedLoadOptions {
+  /** Keys (lanes) of the async load. Default 1000. */
+  asyncKeys?: number;
+  /** Keys of the sync child. Default 100. */
+  syncKeys?: number;
+  /** The first `keys` async keys are made to fall in slots `slots` (e.g. the slots a reshard moves). */
+  focus?: { slots: [number, number]; keys: number };
+  /** Bound on the sync child's run, ms. Default 4 minutes. */
+  maxMs?: number;
+}
+
+/** Slot-map updates a context made: succeeded and failed. */
+export interface UpdateCount {
+  ok: number;
+  failed: number;
+}
+
+export class MixedLoad {
+  readonly names: string[];
+  readonly model: KeyModel;
+  readonly ledger: Ledger;
+  readonly acc: AsyncClusterContext;
+  private readonly asyncLoad: AsyncLoad;
+  private readonly syncLoad: SyncLoad;
+  private readonly asyncUpdates: UpdateCount = { ok: 0, failed: 0 };
+
+  constructor(options: MixedLoadOptions = {}) {
+    const run = Date.now().toString(36);
+    const asyncKeys = options.asyncKeys ?? 1000;
+    const syncKeys = options.syncKeys ?? 100;
+    this.names = [
+      ...Array.from({ length: asyncKeys }, (_, i) => asyncKeyName(`chaos:${run}:a:${i}`, i, options.focus)),
+      ...Array.from({ length: syncKeys }, (_, i) => `chaos:${run}:s:${i}`),
+    ];
+    this.model = new KeyModel(this.names);
+    this.ledger = new Ledger(this.model);
+    this.acc = new AsyncClusterContext({ nodes: CHAOS_SEEDS, ...CHAOS_CLIENT } as ClusterOptions);
+    this.acc.on('slotmap-updated', () => this.asyncUpdates.ok++);
+    this.acc.on('update-error', () => this.asyncUpdates.failed++);
+    const indexes = this.names.map((_, i) => i);
+    this.asyncLoad = new AsyncLoad(this.acc, this.ledger, this.model, indexes.slice(0, asyncKeys), {
+      pauseMs: PAUSE_AFTER_FAILURE_MS,
+    });
+    this.syncLoad = new SyncLoad(this.ledger, indexes.slice(asyncKeys), {
+      prefix: `chaos:${run}:s:`,
+      keys: syncKeys,
+      options: { nodes: CHAOS_SEEDS, ...CHAOS_CLIENT, callTimeout: CALL_TIMEOUT_MS } as BlockingOptions,
+      pauseMs: PAUSE_AFTER_FAILURE_MS,
+      maxMs: options.maxMs ?? 240_000,
+      maxCommands: Number.MAX_SAFE_INTEGER,
+    });
+  }
+
+  /** The sync child's process id (for its memory), null before start and after stop. */
+  get childPid(): number | null {
+    return this.syncLoad.pid;
+  }
+
+  /** The longest sync call so far, ms. */
+  get maxSyncCallMs(): number {
+    return this.syncLoad.maxCallMs;
+  }
+
+  /** Slot-map updates per face (the sync child's arrive with its last line). */
+  get updates(): Record<Face, UpdateCount> {
+    return {
+      async: this.asyncUpdates,
+      sync: { ok: this.syncLoad.updates, failed: this.syncLoad.updateErrors },
+    };
+  }
+
+  /** Connects the async context, starts the sync child, then both loads. */
+  async start(): Promise<void> {
+    await this.acc.connect();
+    await this.syncLoad.start();
+    this.asyncLoad.start();
+  }
+
+  /** Stops both loads, waiting for the commands in flight (bounded by their deadlines). */
+  async stop(): Promise<void> {
+    await this.asyncLoad.stop(ASYNC_BOUND_MS);
+    await this.syncLoad.stop(SYNC_BOUND_MS + 5000);
+  }
+
+  /**
+   * Reads every key back through the async context and checks it against the model; returns the count.
+   * It asks for a fresh slot map first: as in hiredis-cluster, the context learns of moved slots from the
+   * MOVED replies and failures of its own commands, at most one update a second, so a slot it sent nothing
+   * to (the sync child's keys) may still point at a node that has since left the cluster.
+   */
+  async readBack(): Promise<number> {
+    await this.acc.connect();
+    const reads = this.names.map(async (name, key) => {
+      try {
+        this.model.read(key, await this.acc.send('GET', name), 'readback');
+      } catch (err) {
+        this.ledger.problem(`readback ${name}: ${(err as Error).message}`);
+      }
+    });
+    await Promise.all(reads);
+    return reads.length;
+  }
+
+  /** Stops what still runs and frees the async context. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.acc.free();
+  }
+}
+
+/** `base`, or for a focused key the first `base:n` whose slot is in the focus range. */
+function asyncKeyName(base: string, i: number, focus: MixedLoadOptions['focus']): string {
+  if (focus === undefined || i >= focus.keys) return base;
+  const [low, high] = focus.slots;
+  for (let n = 0; ; n++) {
+    const slot = keySlot(`${base}:${n}`);
+    if (slot >= low && slot <= high) return `${base}:${n}`;
+  }
+}

@@ -5,7 +5,14 @@
  * allocates on the hot path, so the reader can tell a reply is complete before anything is built.
  */
 import { otherError, protocolError } from '../errors.js';
-import { expected, hexByte, isDoubleText, isIntegerText, latin1Text } from './frame-syntax.js';
+import {
+  expected,
+  hexByte,
+  isDoubleText,
+  isIntegerText,
+  latin1Text,
+  MAX_LENGTH_DIGITS,
+} from './frame-syntax.js';
 
 /** Limits that protect the reader from a hostile or broken server. */
 export interface RespLimits {
@@ -74,8 +81,8 @@ function readLength(
       if (c < 48 || c > 57) break;
       value = value * 10 + (c - 48);
     }
-    // 20 digits is already far beyond any limit; refusing more keeps a digit flood from being buffered.
-    if (p - first > 20) throw protocolError(`invalid length at offset ${first - start}`);
+    // Refusing more digits at once keeps a digit flood from being buffered.
+    if (p - first > MAX_LENGTH_DIGITS) throw protocolError(`invalid length at offset ${first - start}`);
     if (p === first && p < end) throw protocolError(`invalid length at offset ${first - start}`);
   }
   if (p < end && buf[p] !== CR) throw protocolError(`invalid length at offset ${first - start}`);
@@ -97,6 +104,7 @@ export class FrameScanner {
   private depth = 0;
   /** Where the CR search of an incomplete line resumes, relative to the frame start. */
   private lineFrom = 0;
+  private topType = 0;
 
   constructor(limits?: Partial<RespLimits>) {
     const limit = (name: keyof RespLimits, max: number): number => {
@@ -134,6 +142,14 @@ export class FrameScanner {
     }
   }
 
+  /**
+   * The type byte of the value of the last complete frame, after any attributes before it: a push
+   * annotated by an attribute starts with `|` but is still a push (`>`).
+   */
+  get frameType(): number {
+    return this.topType;
+  }
+
   /** Forgets a partial frame. */
   reset(): void {
     this.pos = 0;
@@ -165,6 +181,8 @@ export class FrameScanner {
     for (;;) {
       if (p >= end) return this.suspend(p - start, d);
       const t = buf[p]!;
+      // At depth 0 the last type read is the frame's own value: attributes come before it.
+      if (d === 0) this.topType = t;
       if (d > 0 && kinds[d] === STREAMED_STRING) {
         if (t !== 59) throw expected("';' (streamed string chunk)", p - start);
         const len = readLength(buf, p + 1, end, start, false, false);

@@ -58,6 +58,8 @@ export const FRAMES: FrameCase[] = [
   }),
   frame('int64 minimum', ':-9223372036854775808\r\n', -9223372036854775808n),
   frame('long integer with leading zeros', ':00000000000000000012\r\n', 12),
+  // Found by the fuzzer: the builder used to refuse a length the scanner accepted.
+  frame('bulk length of 20 digits (leading zeros)', '$00000000000000000005\r\nhello\r\n', 'hello'),
   frame('bulk', '$5\r\nhello\r\n', 'hello', { type: 1, str: 'hello', len: 5 }),
   frame('empty bulk', '$0\r\n\r\n', '', { type: 1, str: '', len: 0 }),
   frame('bulk with CRLF inside', '$4\r\na\r\nb\r\n', 'a\r\nb'),

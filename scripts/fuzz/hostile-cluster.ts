@@ -1,0 +1,235 @@
+/**
+ * A fake cluster on loopback that answers by rules, for hostile-input runs: each node serves
+ * `CLUSTER SLOTS` from its slot ranges, `GET key` with `v:key` and `SET` with `+OK` — except for keys
+ * given raw replies, which it writes as they are (piece by piece, a loop turn apart) and then falls
+ * silent on that connection, the way a broken server would. A node may also greet every connection
+ * with bytes of its own (garbage on connect).
+ *
+ * The cluster runs where it is started; {@link startHostileClusterThread} starts it in a worker
+ * thread, for clients that block the thread they run on (the blocking context).
+ */
+import { Buffer } from 'node:buffer';
+import net from 'node:net';
+import { Worker } from 'node:worker_threads';
+import { parseCommand } from '../../lib/resp/parse-command.js';
+import { FrameScanner } from '../../lib/resp/scan.js';
+
+/** The rules of a cluster; plain data (it crosses to a worker thread). */
+export interface HostileRules {
+  /** Slot ranges per node: node i serves ranges[i]. */
+  ranges: [number, number][][];
+  /** Raw replies to `GET key`, in the pieces to write them in; the connection then goes silent. */
+  replies?: Record<string, Uint8Array[]>;
+  /** Bytes node i writes on every new connection before reading anything. */
+  greetings?: (Uint8Array | null)[];
+}
+
+/** A running cluster. */
+export interface HostileCluster {
+  /** 'host:port' of each node, in rule order. */
+  readonly addrs: readonly string[];
+  /** Replaces the raw replies and greetings (the ranges stay). */
+  setRules(rules: Pick<HostileRules, 'replies' | 'greetings'>): Promise<void>;
+  /** Connections accepted so far, per node. */
+  connections(): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+function bulk(text: string): Buffer {
+  const bytes = Buffer.from(text, 'utf8');
+  return Buffer.concat([Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n')]);
+}
+
+/** CLUSTER SLOTS of `ranges` over nodes at `ports`. */
+function slotsReply(ranges: [number, number][][], ports: number[]): Buffer {
+  const entries: Buffer[] = [];
+  ranges.forEach((list, i) => {
+    for (const [start, end] of list) {
+      const node = Buffer.concat([
+        Buffer.from('*3\r\n'),
+        bulk(HOST),
+        Buffer.from(`:${ports[i]}\r\n`),
+        bulk(`id${i}`),
+      ]);
+      entries.push(Buffer.concat([Buffer.from(`*3\r\n:${start}\r\n:${end}\r\n`), node]));
+    }
+  });
+  return Buffer.concat([Buffer.from(`*${entries.length}\r\n`), ...entries]);
+}
+
+class Node {
+  accepted = 0;
+  greeting: Uint8Array | null = null;
+  slots: Buffer = Buffer.alloc(0);
+  readonly sockets = new Set<net.Socket>();
+
+  constructor(
+    readonly server: net.Server,
+    readonly owner: LocalCluster,
+  ) {
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  private accept(socket: net.Socket): void {
+    this.accepted++;
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on('error', () => {});
+    socket.on('close', () => this.sockets.delete(socket));
+    if (this.greeting !== null) socket.write(this.greeting);
+    const scanner = new FrameScanner();
+    let buf: Buffer = Buffer.alloc(0);
+    let silent = false;
+    socket.on('data', (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      while (!silent && buf.length > 0) {
+        let end: number;
+        try {
+          end = scanner.scan(buf, 0, buf.length);
+        } catch {
+          socket.destroy();
+          return;
+        }
+        if (end < 0) return;
+        scanner.reset();
+        const argv = parseCommand(buf.subarray(0, end)).map((a) => a.toString('utf8'));
+        buf = buf.subarray(end);
+        const raw = argv[0]?.toUpperCase() === 'GET' ? this.owner.replies[argv[1]!] : undefined;
+        if (raw !== undefined) {
+          silent = true;
+          writePieces(socket, raw);
+        } else socket.write(this.answer(argv));
+      }
+    });
+  }
+
+  private answer(argv: string[]): Buffer {
+    const name = argv
+      .map((a, i) => (i < 2 ? a.toUpperCase() : a))
+      .slice(0, 2)
+      .join(' ');
+    if (name === 'CLUSTER SLOTS') return this.slots;
+    if (name.startsWith('GET ')) return bulk(`v:${argv[1]}`);
+    if (name.startsWith('SET ')) return Buffer.from('+OK\r\n');
+    if (name === 'PING' || name.startsWith('PING ')) return Buffer.from('+PONG\r\n');
+    return Buffer.from(`-ERR unknown command '${argv[0]}'\r\n`);
+  }
+}
+
+/** Writes the pieces one loop turn apart, so that they tend to arrive as separate reads. */
+function writePieces(socket: net.Socket, pieces: readonly Uint8Array[]): void {
+  let i = 0;
+  const next = () => {
+    if (i >= pieces.length || socket.destroyed) return;
+    socket.write(pieces[i++]!);
+    setImmediate(next);
+  };
+  next();
+}
+
+class LocalCluster implements HostileCluster {
+  replies: Record<string, Uint8Array[]> = {};
+  readonly nodes: Node[] = [];
+
+  get addrs(): string[] {
+    return this.nodes.map((n) => `${HOST}:${n.port}`);
+  }
+
+  async setRules(rules: Pick<HostileRules, 'replies' | 'greetings'>): Promise<void> {
+    this.replies = rules.replies ?? {};
+    this.nodes.forEach((node, i) => {
+      node.greeting = rules.greetings?.[i] ?? null;
+    });
+  }
+
+  async connections(): Promise<number[]> {
+    return this.nodes.map((n) => n.accepted);
+  }
+
+  async close(): Promise<void> {
+    for (const node of this.nodes) for (const socket of node.sockets) socket.destroy();
+    await Promise.all(this.nodes.map((n) => new Promise((resolve) => n.server.close(resolve))));
+  }
+}
+
+/** Starts a cluster in this thread. */
+export async function startHostileCluster(rules: HostileRules): Promise<HostileCluster> {
+  const cluster = new LocalCluster();
+  for (let i = 0; i < rules.ranges.length; i++) {
+    const server = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: HOST, port: 0 }, resolve);
+    });
+    cluster.nodes.push(new Node(server, cluster));
+  }
+  const slots = slotsReply(
+    rules.ranges,
+    cluster.nodes.map((n) => n.port),
+  );
+  for (const node of cluster.nodes) node.slots = slots;
+  await cluster.setRules(rules);
+  return cluster;
+}
+
+/** Messages between a thread-hosted cluster and its handle. */
+type Request =
+  | { id: number; op: 'setRules'; rules: Pick<HostileRules, 'replies' | 'greetings'> }
+  | { id: number; op: 'connections' | 'close' };
+type Call =
+  | { op: 'setRules'; rules: Pick<HostileRules, 'replies' | 'greetings'> }
+  | { op: 'connections' | 'close' };
+
+/** Starts a cluster in a worker thread; the handle talks to it by messages. */
+export async function startHostileClusterThread(rules: HostileRules): Promise<HostileCluster> {
+  const worker = new Worker(new URL('./hostile-cluster-thread.js', import.meta.url), { workerData: rules });
+  const addrs = await new Promise<string[]>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  let nextId = 0;
+  const waiting = new Map<number, (value: unknown) => void>();
+  worker.on('message', (message: { id: number; value: unknown }) => {
+    waiting.get(message.id)?.(message.value);
+    waiting.delete(message.id);
+  });
+  const call = (request: Call): Promise<unknown> =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      waiting.set(id, resolve);
+      worker.postMessage({ ...request, id });
+    });
+  return {
+    addrs,
+    setRules: async (next) => {
+      await call({ op: 'setRules', rules: next });
+    },
+    connections: async () => (await call({ op: 'connections' })) as number[],
+    close: async () => {
+      await call({ op: 'close' });
+      await worker.terminate();
+    },
+  };
+}
+
+/** The worker side of {@link startHostileClusterThread}. */
+export async function serveHostileClusterThread(
+  rules: HostileRules,
+  port: { postMessage(value: unknown): void; on(event: 'message', fn: (request: Request) => void): void },
+): Promise<void> {
+  const cluster = await startHostileCluster(rules);
+  port.on('message', async (request) => {
+    let value: unknown;
+    if (request.op === 'setRules') value = await cluster.setRules(request.rules);
+    else if (request.op === 'connections') value = await cluster.connections();
+    else value = await cluster.close();
+    port.postMessage({ id: request.id, value });
+  });
+  port.postMessage(cluster.addrs);
+}

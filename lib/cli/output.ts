@@ -20,3 +20,23 @@ export function out(text: string): void {
 export function printEvent(event: number): void {
   out(`Event: ${EVENT_NAMES[event] ?? 'unknown'}\n`);
 }
+
+/**
+ * The C programs' `Unknown argument: '<arg>'` on stderr; the value of a `--name=value` is not repeated
+ * (a password given as `--password=...` must not be echoed).
+ */
+export function unknownArgument(arg: string): void {
+  const shown =
+    arg.startsWith('--') && arg.includes('=') ? `${arg.slice(0, arg.indexOf('='))}=<hidden>` : arg;
+  process.stderr.write(`Unknown argument: '${shown}'\n`);
+}
+
+/** Makes the context; bad options (an address without a port, ...) print `Connect error: <why>` and exit. */
+export function contextOrExit<T>(make: () => T, status: number): T {
+  try {
+    return make();
+  } catch (err) {
+    out(`Connect error: ${(err as Error).message}\n`);
+    process.exit(status);
+  }
+}

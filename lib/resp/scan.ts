@@ -31,10 +31,12 @@ export const DEFAULT_LIMITS: Readonly<RespLimits> = Object.freeze({
   maxDepth: 64,
 });
 
-/** Counts are kept in an Int32Array. */
-const MAX_LIMIT = 2 ** 31 - 1;
-/** The stacks are preallocated for maxDepth levels. */
-const MAX_DEPTH = 65536;
+/** The largest value of each limit: counts are kept in an Int32Array, stacks preallocated for maxDepth. */
+export const MAX_LIMITS: Readonly<RespLimits> = Object.freeze({
+  maxBulkLength: 2 ** 31 - 1,
+  maxAggregateElements: 2 ** 31 - 1,
+  maxDepth: 65536,
+});
 
 // What a stack level is waiting for.
 const COUNTED = 0; // counts[d] elements still to come
@@ -107,16 +109,17 @@ export class FrameScanner {
   private topType = 0;
 
   constructor(limits?: Partial<RespLimits>) {
-    const limit = (name: keyof RespLimits, max: number): number => {
+    const limit = (name: keyof RespLimits): number => {
       const value = limits?.[name] ?? DEFAULT_LIMITS[name];
+      const max = MAX_LIMITS[name];
       if (!Number.isInteger(value) || value < 1 || value > max) {
         throw otherError(`Invalid RESP limit ${name}: ${value} (expected an integer from 1 to ${max})`);
       }
       return value;
     };
-    this.maxBulkLength = limit('maxBulkLength', MAX_LIMIT);
-    this.maxAggregateElements = limit('maxAggregateElements', MAX_LIMIT);
-    this.maxDepth = limit('maxDepth', MAX_DEPTH);
+    this.maxBulkLength = limit('maxBulkLength');
+    this.maxAggregateElements = limit('maxAggregateElements');
+    this.maxDepth = limit('maxDepth');
     this.counts = new Int32Array(this.maxDepth + 1);
     this.kinds = new Uint8Array(this.maxDepth + 1);
   }

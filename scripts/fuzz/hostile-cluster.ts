@@ -1,9 +1,9 @@
 /**
  * A fake cluster on loopback that answers by rules, for hostile-input runs: each node serves
  * `CLUSTER SLOTS` from its slot ranges, `GET key` with `v:key` and `SET` with `+OK` — except for keys
- * given raw replies, which it writes as they are (piece by piece, a loop turn apart) and then falls
- * silent on that connection, the way a broken server would. A node may also greet every connection
- * with bytes of its own (garbage on connect).
+ * given raw replies, which it writes as they are (piece by piece, a loop turn apart, the answers to
+ * later commands after them), or error replies. A node may also greet every connection with bytes of
+ * its own (garbage on connect).
  *
  * The cluster runs where it is started; {@link startHostileClusterThread} starts it in a worker
  * thread, for clients that block the thread they run on (the blocking context).
@@ -18,18 +18,23 @@ import { FrameScanner } from '../../lib/resp/scan.js';
 export interface HostileRules {
   /** Slot ranges per node: node i serves ranges[i]. */
   ranges: [number, number][][];
-  /** Raw replies to `GET key`, in the pieces to write them in; the connection then goes silent. */
+  /** Raw replies to `GET key`, in the pieces to write them in. */
   replies?: Record<string, Uint8Array[]>;
+  /** Error replies (`-<text>`) to `GET key`; the connection goes on. */
+  errors?: Record<string, string>;
   /** Bytes node i writes on every new connection before reading anything. */
   greetings?: (Uint8Array | null)[];
 }
+
+/** The rules that can change while a cluster runs. */
+export type ReplyRules = Pick<HostileRules, 'replies' | 'errors' | 'greetings'>;
 
 /** A running cluster. */
 export interface HostileCluster {
   /** 'host:port' of each node, in rule order. */
   readonly addrs: readonly string[];
-  /** Replaces the raw replies and greetings (the ranges stay). */
-  setRules(rules: Pick<HostileRules, 'replies' | 'greetings'>): Promise<void>;
+  /** Replaces the raw replies, errors and greetings (the ranges stay). */
+  setRules(rules: ReplyRules): Promise<void>;
   /** Connections accepted so far, per node. */
   connections(): Promise<number[]>;
   close(): Promise<void>;
@@ -84,11 +89,11 @@ class Node {
     socket.on('close', () => this.sockets.delete(socket));
     if (this.greeting !== null) socket.write(this.greeting);
     const scanner = new FrameScanner();
+    const write = writer(socket);
     let buf: Buffer = Buffer.alloc(0);
-    let silent = false;
     socket.on('data', (chunk: Buffer) => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      while (!silent && buf.length > 0) {
+      while (buf.length > 0) {
         let end: number;
         try {
           end = scanner.scan(buf, 0, buf.length);
@@ -101,10 +106,7 @@ class Node {
         const argv = parseCommand(buf.subarray(0, end)).map((a) => a.toString('utf8'));
         buf = buf.subarray(end);
         const raw = argv[0]?.toUpperCase() === 'GET' ? this.owner.replies[argv[1]!] : undefined;
-        if (raw !== undefined) {
-          silent = true;
-          writePieces(socket, raw);
-        } else socket.write(this.answer(argv));
+        write(raw ?? [this.answer(argv)]);
       }
     });
   }
@@ -115,6 +117,8 @@ class Node {
       .slice(0, 2)
       .join(' ');
     if (name === 'CLUSTER SLOTS') return this.slots;
+    const error = name.startsWith('GET ') ? this.owner.errors[argv[1]!] : undefined;
+    if (error !== undefined) return Buffer.from(`-${error}\r\n`);
     if (name.startsWith('GET ')) return bulk(`v:${argv[1]}`);
     if (name.startsWith('SET ')) return Buffer.from('+OK\r\n');
     if (name === 'PING' || name.startsWith('PING ')) return Buffer.from('+PONG\r\n');
@@ -122,27 +126,46 @@ class Node {
   }
 }
 
-/** Writes the pieces one loop turn apart, so that they tend to arrive as separate reads. */
-function writePieces(socket: net.Socket, pieces: readonly Uint8Array[]): void {
-  let i = 0;
-  const next = () => {
-    if (i >= pieces.length || socket.destroyed) return;
-    socket.write(pieces[i++]!);
-    setImmediate(next);
+/**
+ * A socket's writer: each reply's pieces go out one loop turn apart (so that they tend to arrive as
+ * separate reads), and replies in the order they were given.
+ */
+function writer(socket: net.Socket): (pieces: readonly Uint8Array[]) => void {
+  const queue: Uint8Array[][] = [];
+  let writing = false;
+  const step = (): void => {
+    while (queue.length > 0 && !socket.destroyed) {
+      const pieces = queue[0]!;
+      socket.write(pieces.shift()!);
+      if (pieces.length === 0) queue.shift();
+      else {
+        setImmediate(step);
+        return;
+      }
+    }
+    writing = false;
   };
-  next();
+  return (pieces) => {
+    if (pieces.length === 0) return;
+    queue.push([...pieces]);
+    if (writing) return;
+    writing = true;
+    step();
+  };
 }
 
 class LocalCluster implements HostileCluster {
   replies: Record<string, Uint8Array[]> = {};
+  errors: Record<string, string> = {};
   readonly nodes: Node[] = [];
 
   get addrs(): string[] {
     return this.nodes.map((n) => `${HOST}:${n.port}`);
   }
 
-  async setRules(rules: Pick<HostileRules, 'replies' | 'greetings'>): Promise<void> {
+  async setRules(rules: ReplyRules): Promise<void> {
     this.replies = rules.replies ?? {};
+    this.errors = rules.errors ?? {};
     this.nodes.forEach((node, i) => {
       node.greeting = rules.greetings?.[i] ?? null;
     });
@@ -179,12 +202,8 @@ export async function startHostileCluster(rules: HostileRules): Promise<HostileC
 }
 
 /** Messages between a thread-hosted cluster and its handle. */
-type Request =
-  | { id: number; op: 'setRules'; rules: Pick<HostileRules, 'replies' | 'greetings'> }
-  | { id: number; op: 'connections' | 'close' };
-type Call =
-  | { op: 'setRules'; rules: Pick<HostileRules, 'replies' | 'greetings'> }
-  | { op: 'connections' | 'close' };
+type Call = { op: 'setRules'; rules: ReplyRules } | { op: 'connections' | 'close' };
+type Request = Call & { id: number };
 
 /** Starts a cluster in a worker thread; the handle talks to it by messages. */
 export async function startHostileClusterThread(rules: HostileRules): Promise<HostileCluster> {

@@ -1,7 +1,8 @@
 /**
  * Fuzz target (c), a context after a malformed reply: a two-node hostile cluster on loopback (in a
  * worker thread, so that the blocking context can wait on it) answers one command on node A with
- * malformed or oversize bytes, in random pieces. With commands to both nodes in flight, through the
+ * malformed or oversize bytes, in random pieces (the scanner's error on them alone is the error: what
+ * follows cannot change a verdict already reached). With commands to both nodes in flight, through the
  * async context or a blocking pipeline, it holds that
  *   - A's commands answered before the bad reply get their values;
  *   - the bad command and the ones behind it on A's link get exactly the scanner's PROTOCOL error,

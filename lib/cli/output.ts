@@ -31,12 +31,16 @@ export function unknownArgument(arg: string): void {
   process.stderr.write(`Unknown argument: '${shown}'\n`);
 }
 
-/** Makes the context; bad options (an address without a port, ...) print `Connect error: <why>` and exit. */
+/**
+ * Makes the context. The only input it takes from the command line is the address, so a failure here
+ * is an unusable address: the C programs' AddNodes then leaves no node, and Connect2 says so (without
+ * repeating the argument, which may be anything the user typed).
+ */
 export function contextOrExit<T>(make: () => T, status: number): T {
   try {
     return make();
-  } catch (err) {
-    out(`Connect error: ${(err as Error).message}\n`);
+  } catch {
+    out('Connect error: servers address does not set up\n');
     process.exit(status);
   }
 }

@@ -572,22 +572,12 @@ describe('bad input: the table of errors', function () {
   });
 
   describe('the command-line clients', () => {
+    const NO_ADDRESS = 'Connect error: servers address does not set up\n';
     const rows: [cli: CliName, args: string[], stdout: string, stderr: string, code: number][] = [
-      ['clusterclient', ['127.0.0.1'], "Connect error: Invalid address '127.0.0.1': missing port\n", '', 2],
-      [
-        'clusterclient_async',
-        ['127.0.0.1:0'],
-        "Connect error: Invalid address '127.0.0.1:0': port must be 1-65535\n",
-        '',
-        2,
-      ],
-      [
-        'clusterclient_reconnect_async',
-        ['127.0.0.1:70000'],
-        "Connect error: Invalid address '127.0.0.1:70000': port must be 1-65535\n",
-        '',
-        255,
-      ],
+      // As the C programs: AddNodes takes nothing from a bad address, Connect2 says so (never echoing it).
+      ['clusterclient', ['127.0.0.1'], NO_ADDRESS, '', 2],
+      ['clusterclient_async', ['127.0.0.1:0'], NO_ADDRESS, '', 2],
+      ['clusterclient_reconnect_async', ['127.0.0.1:70000'], NO_ADDRESS, '', 255],
       [
         'clusterclient',
         ['--password=secretword', PLAIN[0]!],

@@ -5,8 +5,8 @@
  * later commands after them), or error replies. A node may also greet every connection with bytes of
  * its own (garbage on connect).
  *
- * The cluster runs where it is started; {@link startHostileClusterThread} starts it in a worker
- * thread, for clients that block the thread they run on (the blocking context).
+ * {@link startHostileClusterThread} runs it in a worker thread, so that clients that block the thread
+ * they run on (the blocking context) can wait on it; the handle talks to it by messages.
  */
 import { Buffer } from 'node:buffer';
 import net from 'node:net';
@@ -33,10 +33,8 @@ export type ReplyRules = Pick<HostileRules, 'replies' | 'errors' | 'greetings'>;
 export interface HostileCluster {
   /** 'host:port' of each node, in rule order. */
   readonly addrs: readonly string[];
-  /** Replaces the raw replies, errors and greetings (the ranges stay). */
+  /** Replaces the raw replies, errors and greetings (the ranges stay); resolves once they apply. */
   setRules(rules: ReplyRules): Promise<void>;
-  /** Connections accepted so far, per node. */
-  connections(): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -65,7 +63,6 @@ function slotsReply(ranges: [number, number][][], ports: number[]): Buffer {
 }
 
 class Node {
-  accepted = 0;
   greeting: Uint8Array | null = null;
   slots: Buffer = Buffer.alloc(0);
   readonly sockets = new Set<net.Socket>();
@@ -82,7 +79,6 @@ class Node {
   }
 
   private accept(socket: net.Socket): void {
-    this.accepted++;
     this.sockets.add(socket);
     socket.setNoDelay(true);
     socket.on('error', () => {});
@@ -95,15 +91,17 @@ class Node {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       while (buf.length > 0) {
         let end: number;
+        let argv: string[];
         try {
           end = scanner.scan(buf, 0, buf.length);
+          if (end < 0) return;
+          argv = parseCommand(buf.subarray(0, end)).map((a) => a.toString('utf8'));
         } catch {
+          // Not a command: a real server would hang up too.
           socket.destroy();
           return;
         }
-        if (end < 0) return;
         scanner.reset();
-        const argv = parseCommand(buf.subarray(0, end)).map((a) => a.toString('utf8'));
         buf = buf.subarray(end);
         const raw = argv[0]?.toUpperCase() === 'GET' ? this.owner.replies[argv[1]!] : undefined;
         write(raw ?? [this.answer(argv)]);
@@ -171,10 +169,6 @@ class LocalCluster implements HostileCluster {
     });
   }
 
-  async connections(): Promise<number[]> {
-    return this.nodes.map((n) => n.accepted);
-  }
-
   async close(): Promise<void> {
     for (const node of this.nodes) for (const socket of node.sockets) socket.destroy();
     await Promise.all(this.nodes.map((n) => new Promise((resolve) => n.server.close(resolve))));
@@ -182,7 +176,7 @@ class LocalCluster implements HostileCluster {
 }
 
 /** Starts a cluster in this thread. */
-export async function startHostileCluster(rules: HostileRules): Promise<HostileCluster> {
+async function startHostileCluster(rules: HostileRules): Promise<HostileCluster> {
   const cluster = new LocalCluster();
   for (let i = 0; i < rules.ranges.length; i++) {
     const server = net.createServer();
@@ -202,7 +196,7 @@ export async function startHostileCluster(rules: HostileRules): Promise<HostileC
 }
 
 /** Messages between a thread-hosted cluster and its handle. */
-type Call = { op: 'setRules'; rules: ReplyRules } | { op: 'connections' | 'close' };
+type Call = { op: 'setRules'; rules: ReplyRules } | { op: 'close' };
 type Request = Call & { id: number };
 
 /** Starts a cluster in a worker thread; the handle talks to it by messages. */
@@ -213,12 +207,12 @@ export async function startHostileClusterThread(rules: HostileRules): Promise<Ho
     worker.once('error', reject);
   });
   let nextId = 0;
-  const waiting = new Map<number, (value: unknown) => void>();
-  worker.on('message', (message: { id: number; value: unknown }) => {
-    waiting.get(message.id)?.(message.value);
+  const waiting = new Map<number, () => void>();
+  worker.on('message', (message: { id: number }) => {
+    waiting.get(message.id)?.();
     waiting.delete(message.id);
   });
-  const call = (request: Call): Promise<unknown> =>
+  const call = (request: Call): Promise<void> =>
     new Promise((resolve) => {
       const id = nextId++;
       waiting.set(id, resolve);
@@ -229,7 +223,6 @@ export async function startHostileClusterThread(rules: HostileRules): Promise<Ho
     setRules: async (next) => {
       await call({ op: 'setRules', rules: next });
     },
-    connections: async () => (await call({ op: 'connections' })) as number[],
     close: async () => {
       await call({ op: 'close' });
       await worker.terminate();
@@ -244,11 +237,9 @@ export async function serveHostileClusterThread(
 ): Promise<void> {
   const cluster = await startHostileCluster(rules);
   port.on('message', async (request) => {
-    let value: unknown;
-    if (request.op === 'setRules') value = await cluster.setRules(request.rules);
-    else if (request.op === 'connections') value = await cluster.connections();
-    else value = await cluster.close();
-    port.postMessage({ id: request.id, value });
+    if (request.op === 'setRules') await cluster.setRules(request.rules);
+    else await cluster.close();
+    port.postMessage({ id: request.id });
   });
   port.postMessage(cluster.addrs);
 }

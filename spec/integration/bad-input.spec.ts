@@ -2,9 +2,9 @@
  * The bad-input table: every kind of bad input a caller or a server can give, with the exact error
  * (hiredis `err` code and `errstr`) that each face gets, in one place. The async context refuses a
  * command synchronously (`false`, err/errstr set, the callback never runs) or calls back once with
- * `null`; the blocking context throws the ClusterError and sets err/errstr. After every row the same
- * context still works. hiredis-cluster's own strings are kept where it defines them (key routing,
- * redirects, the C address setters); the rest name the problem and where it is.
+ * `null`; the blocking context throws the ClusterError and sets err/errstr. After each bad command or
+ * reply the same context still works. hiredis-cluster's own strings are kept where it defines them (key
+ * routing, redirects, the C address setters, the CLIs); the rest name the problem and where it is.
  *
  * Commands and limits run against the real plain cluster (keys `badinput:*`); misbehaving servers
  * are a hostile cluster on loopback (scripts/fuzz/hostile-cluster.ts) in a worker thread, so that the

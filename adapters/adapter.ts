@@ -44,7 +44,8 @@ export interface ConnectAddress {
  * The codes are those of `lib/errors.ts`:
  * - `REDIS_ERR_IO` (1) for socket errors, with the C library's `strerror()` wording:
  *   `'Connection refused'`, `'Connection reset by peer'`, `'Connection timed out'`, ...; a failed TLS
- *   handshake or certificate check reads `'SSL_connect failed: <reason> (<code>)'`;
+ *   handshake or certificate check reads `'SSL_connect failed: <reason> (<code>)'`, a TLS failure after
+ *   it (e.g. the server's alert refusing a client certificate) `'SSL error: <reason> (<code>)'`;
  * - `REDIS_ERR_EOF` (3), `'Server closed the connection'`, when the peer closed the connection;
  * - `REDIS_ERR_TIMEOUT` (6), `'Timeout'`, when {@link ConnectAddress.timeoutMs} passed before the
  *   connection was made (hiredis ≥ 1.1 wording for the async connect timeout);

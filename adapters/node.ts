@@ -84,6 +84,11 @@ export function transportError(err: NodeError, handshaking = false): TransportEr
       message: `SSL_connect failed: ${code === '' ? reason : `${reason} (${code})`}`,
     };
   }
+  if (err.library !== undefined && err.reason !== undefined) {
+    // OpenSSL after the handshake, e.g. a TLS 1.3 server's alert refusing our client certificate: its
+    // message carries a pointer and a source path; the reason and the code say it all.
+    return { code: REDIS_ERR_IO, message: `SSL error: ${err.reason} (${code})` };
+  }
   const known = STRERROR[code];
   if (known !== undefined) return { code: REDIS_ERR_IO, message: known };
   if (typeof err.errno === 'number') {

@@ -23,10 +23,11 @@ import {
   type LinkAddress,
 } from './events.js';
 import { iterateNodes } from './node-iterator.js';
-import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { type ClusterOptions, type ResolvedOptions, resolveOptions, visibleOptions } from './options.js';
 import { buildReply, plainReplies } from './resp/build.js';
-import { type CommandArg, formatArgv } from './resp/encode.js';
+import { type CommandArg, checkArgv, formatArgv } from './resp/encode.js';
 import { parseCommand } from './resp/parse-command.js';
+import { INSPECT, type InspectFunction, type InspectOptions, inspectAs } from './secrets.js';
 
 /** hiredis' `redisClusterCallbackFn`: the reply (null on failure) and the caller's privdata. */
 export type AsyncCallback<P = unknown> = (acc: AsyncClusterContext, reply: unknown, privdata: P) => void;
@@ -102,6 +103,22 @@ export class AsyncClusterContext extends EventEmitter<ClusterEvents> implements 
     return this.topology.version;
   }
 
+  /** What JSON.stringify shows: the state and the options, the password and TLS secrets hidden. */
+  toJSON(): object {
+    return {
+      err: this.err,
+      errstr: this.errstr,
+      version: this.version,
+      pendingCount: this.pendingCount,
+      options: visibleOptions(this.options),
+    };
+  }
+
+  /** What util.inspect (console.log) shows: the same as {@link toJSON}, never the internals. */
+  [INSPECT](depth: number, options: InspectOptions, inspect: InspectFunction): string {
+    return inspectAs('AsyncClusterContext', this.toJSON(), depth, options, inspect);
+  }
+
   /** Top-level commands waiting for their outcome. */
   get pendingCount(): number {
     return this.dispatcher.pending;
@@ -148,6 +165,11 @@ export class AsyncClusterContext extends EventEmitter<ClusterEvents> implements 
 
   /** `redisClusterAsyncCommandArgv`. */
   commandArgv<P>(fn: AsyncCallback<P>, privdata: P, argv: readonly CommandArg[]): boolean {
+    try {
+      checkArgv(argv);
+    } catch (err) {
+      return this.refuse(err);
+    }
     return this.submit(fn, privdata, argv, null);
   }
 

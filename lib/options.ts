@@ -9,7 +9,8 @@ import type { TimerWheelOptions } from '../adapters/timer-wheel.js';
 import { type HostPort, parseHostPort } from './cluster/address.js';
 import { otherError } from './errors.js';
 import { plainReplies, plainRepliesWith, type ReplyBuilder } from './resp/build.js';
-import { DEFAULT_LIMITS, type RespLimits } from './resp/scan.js';
+import { DEFAULT_LIMITS, MAX_LIMITS, type RespLimits } from './resp/scan.js';
+import { hidden, hideTlsSecrets, showAs } from './secrets.js';
 
 /** Jittered exponential backoff for TRYAGAIN / CLUSTERDOWN retries (hiredis retries at once). */
 export interface RetryBackoff {
@@ -152,6 +153,16 @@ function text(name: string, value: unknown): string {
   return value;
 }
 
+/** A secret: a wrong one is named by its type only, never shown. */
+function secret(name: string, value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') {
+    const type = Array.isArray(value) ? 'an array' : `a value of type ${typeof value}`;
+    throw otherError(`Invalid option '${name}': must be a string, got ${type}`);
+  }
+  return value;
+}
+
 /** Parses a hiredis-cluster node list: `"h:p,h:p"` or an array of `"h:p"`. Duplicates are dropped. */
 export function parseNodeList(nodes: string | readonly string[]): HostPort[] {
   const items = typeof nodes === 'string' ? nodes.split(',') : nodes;
@@ -202,7 +213,24 @@ function resolveTimerWheel(value: ClusterOptions['timerWheel']): TimerWheelOptio
   return wheel;
 }
 
-/** Validates `options` and fills in the defaults; throws a ClusterError naming the bad option. */
+/**
+ * What resolved options show to util.inspect and JSON: the settings (not the reply builder and the
+ * random source, which are code), with the secrets (password, TLS private material) as `<hidden>`.
+ */
+export function visibleOptions(o: ResolvedOptions): object {
+  const { replyBuilder: _builder, random: _random, ...settings } = o;
+  return {
+    ...settings,
+    seeds: o.seeds.map((s) => `${s.host}:${s.port}`),
+    password: hidden(o.password),
+    tls: hideTlsSecrets(o.tls),
+  };
+}
+
+/**
+ * Validates `options` and fills in the defaults; throws a ClusterError naming the bad option (a bad
+ * password is named by its type only). The result shows its secrets hidden to util.inspect and JSON.
+ */
 export function resolveOptions(options: ClusterOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') invalid('options', 'must be an object', options);
   for (const key of Object.keys(options)) {
@@ -215,7 +243,7 @@ export function resolveOptions(options: ClusterOptions): ResolvedOptions {
   if (seeds.length === 0) invalid('nodes', 'must name at least one node', options.nodes);
 
   const username = text('username', options.username);
-  const password = text('password', options.password);
+  const password = secret('password', options.password);
   if (username !== '' && password === '') invalid('username', 'needs a password', options.username);
   if (options.resp !== undefined && options.resp !== 2 && options.resp !== 3) {
     invalid('resp', 'must be 2 or 3', options.resp);
@@ -246,9 +274,10 @@ export function resolveOptions(options: ClusterOptions): ResolvedOptions {
   const limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(options.limits ?? {})) {
     if (!(key in DEFAULT_LIMITS)) throw otherError(`Unknown option 'limits.${key}'`);
-    limits[key as keyof RespLimits] = integer(`limits.${key}`, value, 0, 1);
+    const name = key as keyof RespLimits;
+    limits[name] = integer(`limits.${key}`, value, 0, 1, MAX_LIMITS[name]);
   }
-  return {
+  const resolved: ResolvedOptions = {
     seeds,
     username,
     password,
@@ -273,4 +302,5 @@ export function resolveOptions(options: ClusterOptions): ResolvedOptions {
     limits,
     timerWheel: resolveTimerWheel(options.timerWheel),
   };
+  return showAs(resolved, () => visibleOptions(resolved));
 }

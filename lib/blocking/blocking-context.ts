@@ -20,11 +20,12 @@ import {
   type LinkAddress,
 } from '../events.js';
 import { iterateNodes } from '../node-iterator.js';
-import { type ClusterOptions, type ResolvedOptions, resolveOptions } from '../options.js';
+import { type ClusterOptions, type ResolvedOptions, resolveOptions, visibleOptions } from '../options.js';
 import { buildReply, type ReplyBuilder } from '../resp/build.js';
 import type { CommandArg } from '../resp/encode.js';
-import { formatArgv } from '../resp/encode.js';
+import { checkArgv, formatArgv } from '../resp/encode.js';
 import { parseCommand } from '../resp/parse-command.js';
+import { INSPECT, type InspectFunction, type InspectOptions, inspectAs } from '../secrets.js';
 import {
   BatchWriter,
   OP_BATCH,
@@ -141,6 +142,21 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
     return this.mapVersion;
   }
 
+  /** What JSON.stringify shows: the state and the options, the password and TLS secrets hidden. */
+  toJSON(): object {
+    return {
+      err: this.err,
+      errstr: this.errstr,
+      version: this.version,
+      options: visibleOptions(this.options),
+    };
+  }
+
+  /** What util.inspect (console.log) shows: the same as {@link toJSON}, never the internals. */
+  [INSPECT](depth: number, options: InspectOptions, inspect: InspectFunction): string {
+    return inspectAs('BlockingClusterContext', this.toJSON(), depth, options, inspect);
+  }
+
   /** `redisClusterConnect2`: the first slot map, asked on a temporary link per node in turn. */
   connect(): void {
     this.control(OP_CONNECT, 0);
@@ -167,7 +183,10 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
 
   /** `redisClusterCommandArgv`. */
   commandArgv(argv: readonly CommandArg[]): unknown {
-    return this.guard(() => this.run(argv, null));
+    return this.guard(() => {
+      checkArgv(argv);
+      return this.run(argv, null);
+    });
   }
 
   /** `redisClusterFormattedCommand`: pre-encoded RESP. */
@@ -191,7 +210,10 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
 
   /** `redisClusterAppendCommandArgv`. */
   appendCommandArgv(argv: readonly CommandArg[]): void {
-    this.guard(() => this.pipeline.append(argv, null));
+    this.guard(() => {
+      checkArgv(argv);
+      this.pipeline.append(argv, null);
+    });
   }
 
   /** `redisClusterAppendFormattedCommand`. */

@@ -74,18 +74,33 @@ class Batch implements RetryBudget {
     this.starts[index] = keepFrame(buf, start, end);
     this.ends[index] = this.starts[index]! + end - start;
     this.remaining--;
-    settle();
+    settleSoon();
   }
 
   fail(index: number, err: ClusterError): void {
     this.starts[index] = -1;
     this.failures[index] = err;
     this.remaining--;
-    settle();
+    settleSoon();
   }
 }
 
 let current: Batch | null = null;
+let settling = false;
+
+/**
+ * settle() once the engine's current step is over: a link that fails its commands reports its close
+ * right after, and a frame may be followed in the same read by bytes that drop the link; the caller
+ * must see those events with the reply, not one call later.
+ */
+function settleSoon(): void {
+  if (settling) return;
+  settling = true;
+  queueMicrotask(() => {
+    settling = false;
+    settle();
+  });
+}
 
 /** Publishes the current batch once every command has its outcome and no update is on the way. */
 function settle(): void {

@@ -13,7 +13,7 @@ import { type AsyncCallback, AsyncClusterContext } from '../async-context.js';
 import { HIRCLUSTER_EVENT_READY } from '../events.js';
 import { type TypedReply, typedReplies } from '../resp/build.js';
 import { LineReader } from './line-reader.js';
-import { out, printEvent } from './output.js';
+import { contextOrExit, out, printEvent, unknownArgument } from './output.js';
 import { formatReply } from './print-reply.js';
 
 const HISTORY_DEPTH = 16;
@@ -38,7 +38,7 @@ for (; index < args.length && args[index]!.startsWith('-'); index++) {
   else if (arg === '--connection-events') showConnectionEvents = true;
   else if (arg === '--use-cluster-nodes') useClusterNodes = true;
   else if (arg === '--async-initial-update') blockingInitialUpdate = false;
-  else process.stderr.write(`Unknown argument: '${arg}'\n`);
+  else unknownArgument(arg);
 }
 const address = args[index];
 if (address === undefined) {
@@ -48,14 +48,18 @@ if (address === undefined) {
   process.exit(1);
 }
 
-const acc = new AsyncClusterContext({
-  nodes: address,
-  connectTimeout: 500,
-  commandTimeout: 500,
-  maxRetry: 1,
-  useClusterNodes,
-  replyBuilder: typedReplies,
-});
+const acc = contextOrExit(
+  () =>
+    new AsyncClusterContext({
+      nodes: address,
+      connectTimeout: 500,
+      commandTimeout: 500,
+      maxRetry: 1,
+      useClusterNodes,
+      replyBuilder: typedReplies,
+    }),
+  2,
+);
 const history: string[] = new Array(HISTORY_DEPTH).fill('');
 const lines = new LineReader();
 let running = 0;

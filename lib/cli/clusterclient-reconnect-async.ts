@@ -11,7 +11,7 @@ import { type AsyncCallback, AsyncClusterContext } from '../async-context.js';
 import { REDIS_ERR_EOF, REDIS_ERR_IO } from '../errors.js';
 import { type TypedReply, typedReplies } from '../resp/build.js';
 import { LineReader } from './line-reader.js';
-import { out } from './output.js';
+import { contextOrExit, out } from './output.js';
 
 const NO_CLUSTER = 'ERR This instance has cluster support disabled';
 
@@ -21,7 +21,10 @@ if (address === undefined) {
   process.exit(1);
 }
 
-const acc = new AsyncClusterContext({ nodes: address, connectTimeout: 0, replyBuilder: typedReplies });
+const acc = contextOrExit(
+  () => new AsyncClusterContext({ nodes: address, connectTimeout: 0, replyBuilder: typedReplies }),
+  255,
+);
 const lines = new LineReader();
 
 /** Disconnects (resetting the context), then fetches the slot map again on a temporary link. */

@@ -9,7 +9,7 @@ import { BlockingClusterContext } from '../blocking/blocking-context.js';
 import { ClusterError } from '../errors.js';
 import { type TypedReply, typedReplies } from '../resp/build.js';
 import { LineReader } from './line-reader.js';
-import { out, printEvent } from './output.js';
+import { contextOrExit, out, printEvent, unknownArgument } from './output.js';
 import { formatReply } from './print-reply.js';
 
 let showEvents = false;
@@ -22,7 +22,7 @@ for (; index < args.length && args[index]!.startsWith('-'); index++) {
   if (arg === '--events') showEvents = true;
   else if (arg === '--use-cluster-nodes') useClusterNodes = true;
   else {
-    process.stderr.write(`Unknown argument: '${arg}'\n`);
+    unknownArgument(arg);
     process.exit(1);
   }
 }
@@ -32,18 +32,16 @@ if (address === undefined) {
   process.exit(1);
 }
 
-let cc: BlockingClusterContext;
-try {
-  cc = new BlockingClusterContext({
-    nodes: address,
-    connectTimeout: 1500,
-    useClusterNodes,
-    replyBuilder: typedReplies,
-  });
-} catch (err) {
-  out(`Connect error: ${(err as Error).message}\n`);
-  process.exit(2);
-}
+const cc = contextOrExit(
+  () =>
+    new BlockingClusterContext({
+      nodes: address,
+      connectTimeout: 1500,
+      useClusterNodes,
+      replyBuilder: typedReplies,
+    }),
+  2,
+);
 if (showEvents) cc.setEventCallback((_cc, event) => printEvent(event));
 try {
   cc.connect();

@@ -20,3 +20,27 @@ export function out(text: string): void {
 export function printEvent(event: number): void {
   out(`Event: ${EVENT_NAMES[event] ?? 'unknown'}\n`);
 }
+
+/**
+ * The C programs' `Unknown argument: '<arg>'` on stderr; the value of a `--name=value` is not repeated
+ * (a password given as `--password=...` must not be echoed).
+ */
+export function unknownArgument(arg: string): void {
+  const shown =
+    arg.startsWith('--') && arg.includes('=') ? `${arg.slice(0, arg.indexOf('='))}=<hidden>` : arg;
+  process.stderr.write(`Unknown argument: '${shown}'\n`);
+}
+
+/**
+ * Makes the context. The only input it takes from the command line is the address, so a failure here
+ * is an unusable address: the C programs' AddNodes then leaves no node, and Connect2 says so (without
+ * repeating the argument, which may be anything the user typed).
+ */
+export function contextOrExit<T>(make: () => T, status: number): T {
+  try {
+    return make();
+  } catch {
+    out('Connect error: servers address does not set up\n');
+    process.exit(status);
+  }
+}

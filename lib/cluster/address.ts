@@ -24,9 +24,18 @@ export function parsePort(text: string): number {
 
 /**
  * 'host:port', '::1:7000' or '[::1]:7000' -> { host, port }. Throws otherError naming the address and
- * the problem: "Invalid address '127.0.0.1': missing port", "Invalid address 'h:0': port must be 1-65535".
+ * the problem: "Invalid address '127.0.0.1': missing port", "Invalid address 'h:0': port must be 1-65535";
+ * a URL is refused, and credentials in one are not repeated.
  */
 export function parseHostPort(addr: string): HostPort {
+  const at = addr.lastIndexOf('@');
+  if (at >= 0) {
+    // 'user:password@host:port' (a URL's userinfo): the message must not repeat the password.
+    throw otherError(
+      `Invalid address '<hidden>@${addr.slice(at + 1)}': credentials do not belong in an address (use the username and password options)`,
+    );
+  }
+  if (addr.includes('/')) throw invalid(addr, 'expected host:port, not a URL');
   let host: string;
   let portText: string;
   if (addr.startsWith('[')) {

@@ -21,6 +21,14 @@ import type { ClusterOptions } from '../options.js';
 import type { TypedReply } from '../resp/reply-types.js';
 import { typedReplies } from '../resp/typed-replies.js';
 import {
+  hidden,
+  hideTlsSecrets,
+  INSPECT,
+  type InspectFunction,
+  type InspectOptions,
+  inspectAs,
+} from '../secrets.js';
+import {
   HIRCLUSTER_FLAG_ADD_OPENSLOT,
   HIRCLUSTER_FLAG_ADD_SLAVE,
   HIRCLUSTER_FLAG_NULL,
@@ -122,6 +130,28 @@ export class RedisClusterContext implements ErrorFields {
    * `acc`; the node iterator and redisClusterGetNodeByKey see acc's slot map).
    */
   constructor(readonly owner: RedisClusterAsyncContext | null = null) {}
+
+  /** What JSON.stringify shows: the C struct's settings, the password and TLS secrets hidden. */
+  toJSON(): object {
+    return {
+      err: this.err,
+      errstr: this.errstr,
+      flags: this.flags,
+      nodes: this.seeds.map((node) => node.addr),
+      username: this.username,
+      password: hidden(this.password),
+      connectTimeout: this.connectTimeout,
+      commandTimeout: this.commandTimeout,
+      maxRetry: this.maxRetry,
+      tls: hideTlsSecrets(this.tls),
+      engine: this.engine,
+    };
+  }
+
+  /** What util.inspect (console.log) shows: the same as {@link toJSON}. */
+  [INSPECT](depth: number, options: InspectOptions, inspect: InspectFunction): string {
+    return inspectAs('RedisClusterContext', this.toJSON(), depth, options, inspect);
+  }
 }
 
 /** The C type name of {@link RedisClusterContext}, for code ported from C. */

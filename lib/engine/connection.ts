@@ -5,7 +5,15 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import type { EventLoopAdapter, Transport, TransportError } from '../../adapters/adapter.js';
-import { ClusterError, REDIS_ERR_EOF, REDIS_ERR_IO, REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT } from '../errors.js';
+import {
+  ClusterError,
+  protocolError,
+  REDIS_ERR_EOF,
+  REDIS_ERR_IO,
+  REDIS_ERR_OTHER,
+  REDIS_ERR_PROTOCOL,
+  REDIS_ERR_TIMEOUT,
+} from '../errors.js';
 import { type CommandArg, CommandWriter } from '../resp/encode.js';
 import { FrameScanner, type RespLimits } from '../resp/scan.js';
 import { type CommandDeadlines, commandDeadlines } from './deadlines.js';
@@ -289,7 +297,9 @@ export class Connection {
     try {
       frameEnd = this.scanner.scan(buf, start, end);
     } catch (err) {
-      this.destroy(err instanceof ClusterError ? err : new ClusterError(REDIS_ERR_OTHER, String(err)));
+      // The scanner names the place in the frame; the node is named here, where it is known.
+      const message = err instanceof Error ? err.message : String(err);
+      this.destroy(new ClusterError(REDIS_ERR_PROTOCOL, `${message} (from ${this.addr})`));
       return -2;
     }
     if (frameEnd >= 0) this.scanner.reset();
@@ -297,17 +307,12 @@ export class Connection {
   }
 
   private deliver(buf: Uint8Array, start: number, end: number): void {
-    if (buf[start] === PUSH) {
+    if (this.scanner.frameType === PUSH) {
       this.events.onPush(this, buf, start, end);
       return;
     }
     if (this.fifo.length === 0) {
-      this.destroy(
-        new ClusterError(
-          REDIS_ERR_OTHER,
-          `Protocol error: a reply arrived with no command waiting (${this.addr})`,
-        ),
-      );
+      this.destroy(protocolError(`a reply arrived with no command waiting (from ${this.addr})`));
       return;
     }
     const pending = this.fifo.shift();

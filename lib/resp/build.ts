@@ -9,7 +9,14 @@
 import { Buffer } from 'node:buffer';
 import { otherError, protocolError } from '../errors.js';
 import { bufferView, type FastBuffer } from './buffer-view.js';
-import { doubleSpecial, expected, hexByte, isDoubleText, isIntegerText } from './frame-syntax.js';
+import {
+  doubleSpecial,
+  expected,
+  hexByte,
+  isDoubleText,
+  isIntegerText,
+  MAX_LENGTH_DIGITS,
+} from './frame-syntax.js';
 import { plainReplies } from './plain-replies.js';
 import {
   REDIS_REPLY_ARRAY,
@@ -93,7 +100,7 @@ function readLength(buf: Uint8Array, p: number, end: number, start: number, stre
   after = cr + 2;
   if (cr === p + 1 && buf[p] === 63 && streamed) return -2;
   if (cr === p + 2 && buf[p] === 45 && buf[p + 1] === 49) return -1;
-  if (cr === p || cr - p > 15) throw protocolError(`invalid length at offset ${p - start}`);
+  if (cr === p || cr - p > MAX_LENGTH_DIGITS) throw protocolError(`invalid length at offset ${p - start}`);
   let n = 0;
   for (let i = p; i < cr; i++) {
     const c = buf[i]!;

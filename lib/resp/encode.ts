@@ -79,11 +79,27 @@ function numberText(value: number | bigint): string {
   return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString();
 }
 
+function notArgv(): Error {
+  return otherError('Invalid command: argv must be a non-empty array');
+}
+
+/**
+ * Checks what a caller gave as argv before anything reads it (routing looks at keys before encoding):
+ * an array of strings, Uint8Arrays, numbers and bigints, or the encoder's own clear error.
+ */
+export function checkArgv(argv: readonly CommandArg[]): void {
+  if (!Array.isArray(argv)) throw notArgv();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const t = typeof arg;
+    if (t !== 'string' && t !== 'number' && t !== 'bigint' && !(arg instanceof Uint8Array))
+      throw badArg(arg, i);
+  }
+}
+
 /** An upper bound of the encoded size of argv; throws on an argument of the wrong type. */
 function maxEncodedLength(argv: readonly CommandArg[]): number {
-  if (!Array.isArray(argv) || argv.length === 0) {
-    throw otherError('Invalid command: argv must be a non-empty array');
-  }
+  if (!Array.isArray(argv) || argv.length === 0) throw notArgv();
   let total = 16;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];

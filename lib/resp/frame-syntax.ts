@@ -4,6 +4,12 @@
 import type { ClusterError } from '../errors.js';
 import { protocolError } from '../errors.js';
 
+/**
+ * Most digits of a length or count. 20 is far beyond any limit yet leaves room for leading zeros; the
+ * scanner and the builder must agree on it, or a frame the scanner passes could not be built.
+ */
+export const MAX_LENGTH_DIGITS = 20;
+
 /** `+12`, `-3`, `7`: optional sign then at least one digit. */
 export function isIntegerText(buf: Uint8Array, start: number, end: number): boolean {
   let p = start;

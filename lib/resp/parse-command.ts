@@ -2,13 +2,14 @@
  * A pre-encoded RESP command (hiredis' "formatted command") back to its argv, for routing.
  */
 import { Buffer } from 'node:buffer';
-import { otherError } from '../errors.js';
+import { ClusterError, REDIS_ERR_PROTOCOL } from '../errors.js';
 
 /** Largest count or length accepted (Redis' own multibulk/bulk limits are below this). */
 const MAX_NUMBER = 2 ** 31 - 1;
 
+/** hiredis-cluster's parser failure: REDIS_ERR_PROTOCOL, as for every command it cannot parse. */
 function parseError(): Error {
-  return otherError('Command parse error');
+  return new ClusterError(REDIS_ERR_PROTOCOL, 'Command parse error');
 }
 
 /** Reads `<digits>\r\n` at `pos`; returns [value, offset after the CRLF]. */
@@ -28,7 +29,7 @@ function readNumber(bytes: Uint8Array, pos: number): [number, number] {
 
 /**
  * One RESP multibulk of bulk strings (exactly one command, nothing after it) -> argv as Buffers copied
- * out of `bytes`. Inline commands, empty commands and anything malformed throw otherError('Command parse error').
+ * out of `bytes`. Inline commands, empty commands and anything malformed throw 'Command parse error' (REDIS_ERR_PROTOCOL).
  */
 export function parseCommand(bytes: Uint8Array): Buffer[] {
   if (!(bytes instanceof Uint8Array) || bytes[0] !== 42) throw parseError();

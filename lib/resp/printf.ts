@@ -53,7 +53,8 @@ function isDigit(c: number): boolean {
 export function parseNumericConversion(format: string, start: number): NumericConversion {
   let i = start + 1;
   let flags = 0;
-  for (;;) {
+  // At the end charAt gives '', which indexOf finds at 0: the bound keeps '%-' from looping forever.
+  while (i < format.length) {
     const f = FLAG_CHARS.indexOf(format.charAt(i));
     if (f < 0) break;
     flags |= FLAG_BITS[f]!;

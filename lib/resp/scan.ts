@@ -5,7 +5,14 @@
  * allocates on the hot path, so the reader can tell a reply is complete before anything is built.
  */
 import { otherError, protocolError } from '../errors.js';
-import { expected, hexByte, isDoubleText, isIntegerText, latin1Text } from './frame-syntax.js';
+import {
+  expected,
+  hexByte,
+  isDoubleText,
+  isIntegerText,
+  latin1Text,
+  MAX_LENGTH_DIGITS,
+} from './frame-syntax.js';
 
 /** Limits that protect the reader from a hostile or broken server. */
 export interface RespLimits {
@@ -24,10 +31,12 @@ export const DEFAULT_LIMITS: Readonly<RespLimits> = Object.freeze({
   maxDepth: 64,
 });
 
-/** Counts are kept in an Int32Array. */
-const MAX_LIMIT = 2 ** 31 - 1;
-/** The stacks are preallocated for maxDepth levels. */
-const MAX_DEPTH = 65536;
+/** The largest value of each limit: counts are kept in an Int32Array, stacks preallocated for maxDepth. */
+export const MAX_LIMITS: Readonly<RespLimits> = Object.freeze({
+  maxBulkLength: 2 ** 31 - 1,
+  maxAggregateElements: 2 ** 31 - 1,
+  maxDepth: 65536,
+});
 
 // What a stack level is waiting for.
 const COUNTED = 0; // counts[d] elements still to come
@@ -74,8 +83,8 @@ function readLength(
       if (c < 48 || c > 57) break;
       value = value * 10 + (c - 48);
     }
-    // 20 digits is already far beyond any limit; refusing more keeps a digit flood from being buffered.
-    if (p - first > 20) throw protocolError(`invalid length at offset ${first - start}`);
+    // Refusing more digits at once keeps a digit flood from being buffered.
+    if (p - first > MAX_LENGTH_DIGITS) throw protocolError(`invalid length at offset ${first - start}`);
     if (p === first && p < end) throw protocolError(`invalid length at offset ${first - start}`);
   }
   if (p < end && buf[p] !== CR) throw protocolError(`invalid length at offset ${first - start}`);
@@ -97,18 +106,20 @@ export class FrameScanner {
   private depth = 0;
   /** Where the CR search of an incomplete line resumes, relative to the frame start. */
   private lineFrom = 0;
+  private topType = 0;
 
   constructor(limits?: Partial<RespLimits>) {
-    const limit = (name: keyof RespLimits, max: number): number => {
+    const limit = (name: keyof RespLimits): number => {
       const value = limits?.[name] ?? DEFAULT_LIMITS[name];
+      const max = MAX_LIMITS[name];
       if (!Number.isInteger(value) || value < 1 || value > max) {
         throw otherError(`Invalid RESP limit ${name}: ${value} (expected an integer from 1 to ${max})`);
       }
       return value;
     };
-    this.maxBulkLength = limit('maxBulkLength', MAX_LIMIT);
-    this.maxAggregateElements = limit('maxAggregateElements', MAX_LIMIT);
-    this.maxDepth = limit('maxDepth', MAX_DEPTH);
+    this.maxBulkLength = limit('maxBulkLength');
+    this.maxAggregateElements = limit('maxAggregateElements');
+    this.maxDepth = limit('maxDepth');
     this.counts = new Int32Array(this.maxDepth + 1);
     this.kinds = new Uint8Array(this.maxDepth + 1);
   }
@@ -132,6 +143,14 @@ export class FrameScanner {
       this.reset();
       throw error;
     }
+  }
+
+  /**
+   * The type byte of the value of the last complete frame, after any attributes before it: a push
+   * annotated by an attribute starts with `|` but is still a push (`>`).
+   */
+  get frameType(): number {
+    return this.topType;
   }
 
   /** Forgets a partial frame. */
@@ -165,6 +184,8 @@ export class FrameScanner {
     for (;;) {
       if (p >= end) return this.suspend(p - start, d);
       const t = buf[p]!;
+      // At depth 0 the last type read is the frame's own value: attributes come before it.
+      if (d === 0) this.topType = t;
       if (d > 0 && kinds[d] === STREAMED_STRING) {
         if (t !== 59) throw expected("';' (streamed string chunk)", p - start);
         const len = readLength(buf, p + 1, end, start, false, false);

@@ -613,7 +613,7 @@ describe('engine: AsyncClusterContext against scripted nodes', () => {
       expect(failures).to.deep.equal(['no valid server address', 'no valid server address']);
     });
 
-    it('a malformed reply: a PROTOCOL error naming the offset for the commands of that link only', async () => {
+    it('a malformed reply: a PROTOCOL error naming the offset and the node, for the commands of that link only', async () => {
       const a = await conv.node();
       const b = await conv.node();
       const acc = client({ nodes: a.addr });
@@ -632,8 +632,8 @@ describe('engine: AsyncClusterContext against scripted nodes', () => {
       acc.command(outcomes.callback, 'foo', 'GET foo');
       await conv.done();
       expect(results()).to.deep.equal([
-        ['bar', null, REDIS_ERR_PROTOCOL, 'Protocol error: invalid length at offset 1'],
-        ['b', null, REDIS_ERR_PROTOCOL, 'Protocol error: invalid length at offset 1'],
+        ['bar', null, REDIS_ERR_PROTOCOL, `Protocol error: invalid length at offset 1 (from ${a.addr})`],
+        ['b', null, REDIS_ERR_PROTOCOL, `Protocol error: invalid length at offset 1 (from ${a.addr})`],
         ['foo', 'f', 0, ''],
       ]);
     });
@@ -752,6 +752,8 @@ describe('engine: AsyncClusterContext against scripted nodes', () => {
         b.expectCommand(['GET', 'foo']),
         b.sendRaw(hello),
         b.sendRaw('>2\r\n$7\r\nmessage\r\n$1\r\nx\r\n'),
+        // A push annotated by an attribute is still a push (found by the fuzzer).
+        b.sendRaw('|1\r\n+ttl\r\n:1\r\n>2\r\n$7\r\nmessage\r\n$1\r\ny\r\n'),
         b.send('f'),
       );
       const pushes: unknown[] = [];
@@ -759,7 +761,10 @@ describe('engine: AsyncClusterContext against scripted nodes', () => {
       acc.command(outcomes.callback, 1, 'GET foo');
       await conv.done();
       expect(results()).to.deep.equal([[1, 'f', 0, '']]);
-      expect(pushes).to.deep.equal([[['message', 'x'], b.port]]);
+      expect(pushes).to.deep.equal([
+        [['message', 'x'], b.port],
+        [['message', 'y'], b.port],
+      ]);
     });
 
     it('a refused HELLO 3 fails the link with a clear error; connect() rejects with it', async () => {

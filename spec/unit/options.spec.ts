@@ -116,9 +116,10 @@ describe('options', () => {
       `Invalid option 'username': needs a password, got "u"`,
     ],
     [
+      // Named by its type: the value is never repeated.
       'a numeric password',
       { nodes: 'h:1', password: 123 },
-      "Invalid option 'password': must be a string, got 123",
+      "Invalid option 'password': must be a string, got a value of type number",
     ],
     [
       'a string flag',

@@ -46,6 +46,15 @@ describe('cluster/address', () => {
     ['[::1]7000', "Invalid address '[::1]7000': expected ':' after ']'"],
     ['[::1:7000', "Invalid address '[::1:7000': missing ']'"],
     ['[]:7000', "Invalid address '[]:7000': missing host"],
+    ['redis://127.0.0.1:7000', "Invalid address 'redis://127.0.0.1:7000': expected host:port, not a URL"],
+    [
+      'redis://user:secretword@127.0.0.1:7000',
+      "Invalid address '<hidden>@127.0.0.1:7000': credentials do not belong in an address (use the username and password options)",
+    ],
+    [
+      ':secretword@h:1',
+      "Invalid address '<hidden>@h:1': credentials do not belong in an address (use the username and password options)",
+    ],
   ];
   for (const [addr, message] of bad) {
     it(`rejects '${addr}'`, () => {

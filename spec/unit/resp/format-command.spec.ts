@@ -64,6 +64,9 @@ describe('resp/format-command formatArgv (hiredis redisFormatCommand)', () => {
   describe('errors', () => {
     const errors: [unknown, unknown[], string][] = [
       ['GET %k', [], "Invalid format string: unsupported conversion '%k'"],
+      // Found by the fuzzer: a flag at the very end used to loop forever.
+      ['GET a%-', [], "Invalid format string: incomplete conversion '%-' at the end"],
+      ['GET a%#0+ ', [], "Invalid format string: incomplete conversion '%#0+ ' at the end"],
       ['GET %s', [], "Invalid format string: missing argument 1 for '%s'"],
       ['SET %s %b', ['k'], "Invalid format string: missing argument 2 for '%b'"],
       [

@@ -2,20 +2,10 @@
  * RESP frames with their expected plain and typed values, shared by the scanner, builder and decoder specs.
  */
 import { Buffer } from 'node:buffer';
-import { ReplyError } from '../../../lib/errors.js';
-import { PushReply } from '../../../lib/resp/build.js';
 import type { TypedReply } from '../../../lib/resp/reply-types.js';
 
-/** A comparable picture of a plain reply: keeps the kinds (Map, Set, PushReply, Buffer, ReplyError) visible. */
-export function view(value: unknown): unknown {
-  if (value instanceof ReplyError) return { error: value.message };
-  if (value instanceof PushReply) return { push: [...value].map(view) };
-  if (Buffer.isBuffer(value)) return { buffer: value.toString('hex') };
-  if (Array.isArray(value)) return value.map(view);
-  if (value instanceof Map) return { map: [...value].map(([k, v]) => [view(k), view(v)]) };
-  if (value instanceof Set) return { set: [...value].map(view) };
-  return value;
-}
+/** The fuzzer's reference model compares plain replies the same way. */
+export { view } from '../../../scripts/fuzz/resp-model.js';
 
 export interface FrameCase {
   name: string;
@@ -58,6 +48,8 @@ export const FRAMES: FrameCase[] = [
   }),
   frame('int64 minimum', ':-9223372036854775808\r\n', -9223372036854775808n),
   frame('long integer with leading zeros', ':00000000000000000012\r\n', 12),
+  // Found by the fuzzer: the builder used to refuse a length the scanner accepted.
+  frame('bulk length of 20 digits (leading zeros)', '$00000000000000000005\r\nhello\r\n', 'hello'),
   frame('bulk', '$5\r\nhello\r\n', 'hello', { type: 1, str: 'hello', len: 5 }),
   frame('empty bulk', '$0\r\n\r\n', '', { type: 1, str: '', len: 0 }),
   frame('bulk with CRLF inside', '$4\r\na\r\nb\r\n', 'a\r\nb'),

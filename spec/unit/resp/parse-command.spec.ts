@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { expect } from 'chai';
-import { ClusterError, REDIS_ERR_OTHER } from '../../../lib/errors.js';
+import { ClusterError, REDIS_ERR_PROTOCOL } from '../../../lib/errors.js';
 import { encodeArgv } from '../../../lib/resp/encode.js';
 import { parseCommand } from '../../../lib/resp/parse-command.js';
 
@@ -48,7 +48,7 @@ describe('resp/parse-command parseCommand', () => {
         expect.fail('no error');
       } catch (error) {
         expect(error).to.be.instanceOf(ClusterError);
-        expect((error as ClusterError).code).to.equal(REDIS_ERR_OTHER);
+        expect((error as ClusterError).code).to.equal(REDIS_ERR_PROTOCOL);
         expect((error as Error).message).to.equal('Command parse error');
       }
     });

@@ -49,6 +49,23 @@ describe('resp/scan FrameScanner', () => {
       expect(scanner.scan(whole, 0, whole.length)).to.equal(whole.length);
     });
 
+    it("frameType: the type byte of the frame's value, after any attributes", () => {
+      const scanner = new FrameScanner();
+      const cases: [string, string][] = [
+        ['>1\r\n+m\r\n', '>'],
+        ['|1\r\n+a\r\n+b\r\n>1\r\n+m\r\n', '>'],
+        ['|1\r\n+a\r\n>1\r\n+m\r\n*1\r\n:1\r\n', '*'],
+        ['|0\r\n|1\r\n+a\r\n+b\r\n:1\r\n', ':'],
+      ];
+      for (const [wire, type] of cases) {
+        const buf = bytes(wire);
+        // Byte by byte too: the type survives suspension.
+        for (let end = 1; end < buf.length; end++) expect(scanner.scan(buf, 0, end)).to.equal(-1);
+        expect(scanner.scan(buf, 0, buf.length), wire).to.equal(buf.length);
+        expect(String.fromCharCode(scanner.frameType), wire).to.equal(type);
+      }
+    });
+
     it('returns -1 for an empty range', () => {
       expect(new FrameScanner().scan(bytes('+OK\r\n'), 0, 0)).to.equal(-1);
     });

@@ -40,3 +40,4 @@ export type { ClusterOptions, RetryBackoff } from './options.js';
 export * from './resp/build.js';
 export { type CommandArg, encodeArgv, formatArgv } from './resp/encode.js';
 export { DEFAULT_LIMITS, type RespLimits } from './resp/scan.js';
+export type { InspectFunction, InspectOptions } from './secrets.js';

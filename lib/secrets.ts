@@ -15,6 +15,7 @@ export type InspectFunction = (value: unknown, options?: object) => string;
 
 /** The options util.inspect passes to a custom inspect hook (the part used here). */
 export interface InspectOptions {
+  /** How many levels of nesting util.inspect still shows (null: all). */
   depth?: number | null;
 }
 

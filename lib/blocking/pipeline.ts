@@ -95,11 +95,13 @@ export class Pipeline {
       let to = 0;
       for (const { at, plan } of splits) {
         while (from < at) replies[to++] = results[from++];
+        let merged: unknown;
         try {
-          replies[to++] = mergeParts(plan, results, from, this.ops);
+          merged = mergeParts(plan, results, from, this.ops);
         } catch (err) {
-          replies[to - 1] = err;
+          merged = err;
         }
+        replies[to++] = merged;
         from += plan.parts.length;
       }
       while (from < count) replies[to++] = results[from++];

@@ -250,7 +250,8 @@ export class CallerChannel {
     const start = performance.now();
     // The seq-cst store publishes the header and request bytes written before it.
     Atomics.store(w, Word.REQ_SEQ, seq);
-    Atomics.notify(w, Word.REQ_SEQ);
+    // Store, then load (both seq-cst): either the worker sees this seq before it sleeps, or this sees it asleep.
+    if (Atomics.load(w, Word.WORKER_SLEEPS) !== 0) Atomics.notify(w, Word.REQ_SEQ);
     if (
       !spinUntil(w, Word.RESP_SEQ, seq, true, this.spin.budgetUs(length)) &&
       !this.sleepUntilAnswered(seq, start, timeoutMs)

@@ -18,6 +18,11 @@ export const Word = {
   REQ_SEQ: 0,
   /** Sequence number of the newest response; the worker writes it, the caller waits on it. */
   RESP_SEQ: LINE,
+  /**
+   * 1 while the worker may be asleep on REQ_SEQ (the caller must notify after a request), 0 while it polls
+   * for one (a notify would only cost the caller a syscall to wake an event loop that is not waiting).
+   */
+  WORKER_SLEEPS: LINE + 1,
   REQ_OPCODE: 2 * LINE,
   /** Number of commands in the request (pipelines carry many). */
   REQ_COUNT: 2 * LINE + 1,

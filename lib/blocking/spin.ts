@@ -17,8 +17,8 @@ export type SpinSetting = 'auto' | number;
 export const SPIN_CAP_US = 250;
 /** Payloads above this are dominated by copies, not wake-ups; spinning would only starve the worker. */
 export const SPIN_MAX_PAYLOAD = 16 * 1024;
-/** The budget is this multiple of the recent round-trip time, so a typical reply lands inside it. */
-const BUDGET_FACTOR = 1.5;
+/** The budget is this multiple of the recent round-trip time, so a slow reply (the tail, not only the typical one) still lands inside it: a reply that misses it costs a wake-up, worth several round trips here. */
+const BUDGET_FACTOR = 4;
 /** Weight of the newest round trip in the moving average (1/8: smooths out single slow calls). */
 const EWMA_WEIGHT = 1 / 8;
 /** Starting estimate, so the first calls spin a moderate 150 µs until real figures arrive. */

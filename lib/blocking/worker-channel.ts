@@ -23,6 +23,9 @@ import {
 } from './channel-layout.js';
 import { SpinHits, spinUntil } from './spin.js';
 
+/** Longest the worker polls for a request header the caller is writing (µs). */
+const HEADER_SPIN_US = 20;
+
 /** Runs inside the worker (bootstrap): watches for fatal ends, then loads the entry module. */
 export async function runWorkerEntry(): Promise<void> {
   const init = channelInit();
@@ -59,6 +62,14 @@ export class WorkerChannel {
   /** When the last answer was published without a spin after it (performance.now()), else -1. */
   private publishedAt = -1;
   private closed = false;
+  /** Whether a waitAsync on REQ_SEQ is registered: at most one, kept across requests until a notify wakes it. */
+  private armed = false;
+  /** Resolves next()'s sleep: called when the armed waiter wakes, or when publish() polled in a request. */
+  private wake: (() => void) | null = null;
+  private readonly onWaiterWoken = (): void => {
+    this.armed = false;
+    this.wakeNext();
+  };
 
   constructor(init: ChannelInit = channelInit()) {
     this.data = init.data;
@@ -99,10 +110,41 @@ export class WorkerChannel {
         this.closeSeq = seq;
         break;
       }
-      const waited = Atomics.waitAsync(w, Word.REQ_SEQ, seq);
-      if (waited.async) await waited.value;
+      // The caller is between its two stores of a header (a few words): sleeping now would cost it a
+      // wake-up syscall at its notify, so wait the nanoseconds out (bounded: it may be descheduled).
+      if (seq === SEQ_WRITING && spinUntil(w, Word.REQ_SEQ, SEQ_WRITING, false, HEADER_SPIN_US)) continue;
+      const slept = this.sleep(seq);
+      if (slept !== undefined) await slept;
     }
     return null;
+  }
+
+  /**
+   * A promise that resolves once REQ_SEQ may have moved on from `seq`, or undefined when it already has. A
+   * waiter registered while a batch was in flight stays armed (its value is only compared when registered,
+   * and every wake-up is checked again), so a request polled in by publish() leaves no waiter behind and
+   * costs the caller no notify.
+   */
+  private sleep(seq: number): Promise<void> | undefined {
+    const w = this.words;
+    Atomics.store(w, Word.WORKER_SLEEPS, 1);
+    if (Atomics.load(w, Word.REQ_SEQ) !== seq) return undefined;
+    if (!this.armed) {
+      const waited = Atomics.waitAsync(w, Word.REQ_SEQ, seq);
+      if (!waited.async) return undefined;
+      this.armed = true;
+      void waited.value.then(this.onWaiterWoken);
+    }
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  private wakeNext(): void {
+    const wake = this.wake;
+    if (wake === null) return;
+    this.wake = null;
+    wake();
   }
 
   /** Whether the caller still waits for this request (it has not timed out and moved on). */
@@ -157,13 +199,19 @@ export class WorkerChannel {
     w[Word.RESP_EVENTS] = this.pendingEvents;
     w[Word.RESP_AREA] = this.responseGen;
     this.pendingEvents = 0;
+    // Nothing is in flight now: wait for a caller in a loop awake rather than asleep (spin.ts). Said before
+    // the answer, so the caller's next request already skips its notify.
+    const spin = this.spinUs > 0 && this.spinHits.allows();
+    if (spin) Atomics.store(w, Word.WORKER_SLEEPS, 0);
     Atomics.store(w, Word.RESP_SEQ, req.seq);
     Atomics.notify(w, Word.RESP_SEQ, 1);
-    // Nothing is in flight now: wait for a caller in a loop awake rather than asleep (spin.ts). The request
-    // itself is taken by next(), whose waitAsync resolves as soon as this callback returns.
-    if (this.spinUs > 0) {
-      if (this.spinHits.allows()) this.spinHits.note(spinUntil(w, Word.REQ_SEQ, req.seq, false, this.spinUs));
-      else this.publishedAt = performance.now();
+    if (spin) {
+      this.spinHits.note(spinUntil(w, Word.REQ_SEQ, req.seq, false, this.spinUs));
+      // A request stored after the poll ended may have skipped its notify: look once more after the flag.
+      Atomics.store(w, Word.WORKER_SLEEPS, 1);
+      if (Atomics.load(w, Word.REQ_SEQ) !== req.seq) this.wakeNext();
+    } else if (this.spinUs > 0) {
+      this.publishedAt = performance.now();
     }
     return true;
   }

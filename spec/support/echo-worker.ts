@@ -38,6 +38,11 @@ export const OP_CLOSE_SELF = 10;
 export const OP_HEADER = 11;
 /** Declares itself dead with the request text as the reason (WorkerChannel.fail). */
 export const OP_FAIL = 12;
+/**
+ * Echoes from a later turn of the event loop while next() already waits for the following request, as the
+ * real worker answers a command in flight.
+ */
+export const OP_ECHO_LATER = 13;
 
 /** `options.data` understood by this worker. */
 export interface EchoWorkerData {
@@ -61,6 +66,11 @@ async function handle(ch: WorkerChannel, req: ChannelRequest, words: Int32Array)
     case OP_ECHO:
       ch.respond(req, STATUS_OK, body);
       return true;
+    case OP_ECHO_LATER: {
+      const copy = Buffer.from(body);
+      setImmediate(() => ch.respond(req, STATUS_OK, copy));
+      return true;
+    }
     case OP_SLEEP_ECHO: {
       const rest = Buffer.from(body.subarray(4)); // copy: the caller may time out and move on
       await sleep(body.readUInt32LE(0));

@@ -17,6 +17,7 @@ import {
   OP_BLOCK,
   OP_CLOSE_SELF,
   OP_ECHO,
+  OP_ECHO_LATER,
   OP_ERROR,
   OP_EVENTS,
   OP_EXIT,
@@ -132,6 +133,21 @@ describe('blocking/channel', () => {
       for (let i = 0; i < 100_000; i++) {
         ch.beginRequest(4).writeUInt32LE(i, 0);
         if (ch.call(OP_ECHO, 4) !== STATUS_OK || ch.response().readUInt32LE(0) !== i) mismatches++;
+      }
+      expect(mismatches).to.equal(0);
+    });
+
+    it('answers while the worker already waits for the next request, whether it polls or sleeps by then', function () {
+      this.timeout(60_000);
+      // The caller comes back after 0..200 µs: within the worker's 50 µs poll (no notify needed) or after it
+      // went to sleep on the waiter it registered while the answer was pending (notify needed).
+      const ch = channel();
+      let mismatches = 0;
+      for (let i = 0; i < 20_000; i++) {
+        const until = performance.now() + ((i * 7919) % 200) / 1000;
+        while (performance.now() < until);
+        ch.beginRequest(4).writeUInt32LE(i, 0);
+        if (ch.call(OP_ECHO_LATER, 4) !== STATUS_OK || ch.response().readUInt32LE(0) !== i) mismatches++;
       }
       expect(mismatches).to.equal(0);
     });

@@ -11,19 +11,20 @@ import { ClusterError } from '../../../lib/errors.js';
 
 describe('blocking/spin', () => {
   describe('SpinPolicy', () => {
-    it("'auto' starts at 1.5x the initial 100 µs estimate", () => {
+    it("'auto' starts at 4x the initial 100 µs estimate, capped", () => {
       const policy = new SpinPolicy('auto', 2);
       expect(policy.averageRoundTripUs).to.equal(100);
-      expect(policy.budgetUs(50)).to.equal(150);
+      expect(policy.budgetUs(50)).to.equal(SPIN_CAP_US);
     });
 
     it("'auto' follows the moving average of round trips, capped", () => {
       const policy = new SpinPolicy('auto', 4);
-      policy.record(20, 50);
-      expect(policy.averageRoundTripUs).to.equal(90);
-      expect(policy.budgetUs(50)).to.equal(135);
+      for (let i = 0; i < 5; i++) policy.record(20, 50);
+      // 100 µs moved 5 times by 1/8 of the way to 20: 20 + 80 * (7/8)^5.
+      expect(policy.averageRoundTripUs).to.be.closeTo(61.03, 0.01);
+      expect(policy.budgetUs(50)).to.equal(policy.averageRoundTripUs * 4);
       for (let i = 0; i < 40; i++) policy.record(20, 50);
-      expect(policy.budgetUs(50)).to.be.within(30, 31);
+      expect(policy.budgetUs(50)).to.be.within(80, 81);
       for (let i = 0; i < 40; i++) policy.record(240, 50);
       expect(policy.averageRoundTripUs).to.be.within(235, 240);
       expect(policy.budgetUs(50)).to.equal(SPIN_CAP_US);
@@ -34,12 +35,13 @@ describe('blocking/spin', () => {
       for (let i = 0; i < 40; i++) policy.record(1000, 50);
       expect(policy.budgetUs(50)).to.equal(0);
       for (let i = 0; i < 40; i++) policy.record(30, 50);
-      expect(policy.budgetUs(50)).to.be.within(45, 60);
+      expect(policy.averageRoundTripUs).to.be.within(30, 40);
+      expect(policy.budgetUs(50)).to.equal(policy.averageRoundTripUs * 4);
     });
 
     it("'auto' never spins for large payloads, which do not move the average either", () => {
       const policy = new SpinPolicy('auto', 2);
-      expect(policy.budgetUs(SPIN_MAX_PAYLOAD)).to.equal(150);
+      expect(policy.budgetUs(SPIN_MAX_PAYLOAD)).to.equal(SPIN_CAP_US);
       expect(policy.budgetUs(SPIN_MAX_PAYLOAD + 1)).to.equal(0);
       policy.record(5000, SPIN_MAX_PAYLOAD + 1);
       expect(policy.averageRoundTripUs).to.equal(100);
@@ -98,9 +100,9 @@ describe('blocking/spin', () => {
     it("'auto' stops spinning when round trips keep overrunning the budget, and counts unspun ones too", () => {
       const policy = new SpinPolicy('auto', 2);
       for (let i = 0; i < 40; i++) policy.record(20, 50);
-      expect(policy.budgetUs(50)).to.be.within(30, 31);
-      // Each 100 µs round trip overruns the budget of its time (30, 45, 58, 70, 80, 88 µs).
-      for (let i = 0; i < 6; i++) policy.record(100, 50);
+      expect(policy.budgetUs(50)).to.be.within(81, 82);
+      // Each 400 µs round trip overruns the budget of its time (81 µs, then the 250 µs cap).
+      for (let i = 0; i < 6; i++) policy.record(400, 50);
       expect(policy.hitRate).to.be.below(0.5);
       expect(policy.averageRoundTripUs).to.be.below(SPIN_CAP_US);
       expect(policy.budgetUs(50)).to.equal(0);

@@ -94,7 +94,7 @@ export class CallerChannel {
       port: port2,
       entry: toUrl(entry),
       channelModule: toUrl(options.channelModule ?? new URL('./channel.js', import.meta.url)),
-      workerSpinUs: this.spin.workerBudgetUs,
+      workerSpinUs: this.spin.workerCapUs,
       data: options.data,
     };
     this.worker = new Worker(BOOTSTRAP, {
@@ -236,6 +236,7 @@ export class CallerChannel {
 
   private roundTrip(opcode: number, length: number, count: number, timeoutMs: number, flags: number): number {
     const w = this.words;
+    const start = performance.now();
     // Seqlock: a worker still reading the previous header (that call timed out) sees the seq change and
     // rereads, so it never acts on a header that is half old, half new.
     Atomics.store(w, Word.REQ_SEQ, SEQ_WRITING);
@@ -247,7 +248,6 @@ export class CallerChannel {
     w[Word.REQ_AREA] = this.requestGen;
     const seq = this.seq === INT32_MAX ? 1 : this.seq + 1;
     this.seq = seq;
-    const start = performance.now();
     // The seq-cst store publishes the header and request bytes written before it.
     Atomics.store(w, Word.REQ_SEQ, seq);
     // Store, then load (both seq-cst): either the worker sees this seq before it sleeps, or this sees it asleep.

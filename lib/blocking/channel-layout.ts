@@ -93,7 +93,7 @@ export interface ChannelInit {
   entry: string;
   /** URL of this module, for the bootstrap. */
   channelModule: string;
-  /** µs the worker polls for the next request after each answer (spin.ts). */
+  /** The longest the worker polls for the next request after each answer, µs (spin.ts). */
   workerSpinUs: number;
   /** The caller's `options.data`. */
   data: unknown;

@@ -24,11 +24,14 @@ const EWMA_WEIGHT = 1 / 8;
 /** Starting estimate, so the first calls spin a moderate 150 µs until real figures arrive. */
 const INITIAL_ROUND_TRIP_US = 100;
 /**
- * After answering, the worker polls this long for the caller's next request before it sleeps. A caller in a
- * loop sends it within a few µs; catching it saves the sleeping worker's wake-up (tens of µs on a small VM),
- * and the worker's event loop waits at most this long for socket news meanwhile.
+ * After answering, the worker polls for the caller's next request before it sleeps: catching it saves the
+ * sleeping worker's wake-up and the caller's notify (tens of µs each on a small VM). A caller in a loop of
+ * single commands comes back within a few µs, one building a pipeline's replies and appending the next in a
+ * few hundred: the poll covers 4x the recent turnaround, at least the floor and at most the cap. Nothing is
+ * in flight meanwhile, so the worker's event loop has little to miss.
  */
-export const WORKER_SPIN_US = 50;
+export const WORKER_SPIN_MIN_US = 50;
+export const WORKER_SPIN_CAP_US = 500;
 /** Spin while at least this share of recent waits ended (or would have ended) within the budget. */
 const HIT_RATE_TO_SPIN = 0.5;
 /** While spinning does not pay, still spin one wait in this many, to notice when it pays again. */
@@ -83,9 +86,9 @@ export class SpinPolicy {
     }
   }
 
-  /** µs the worker polls for the next request after each answer: only when this side spins too. */
-  get workerBudgetUs(): number {
-    return this.adaptive ? WORKER_SPIN_US : Math.min(this.fixedUs, WORKER_SPIN_US);
+  /** The longest the worker polls for the next request after each answer: only when this side spins too. */
+  get workerCapUs(): number {
+    return this.adaptive ? WORKER_SPIN_CAP_US : Math.min(this.fixedUs, WORKER_SPIN_CAP_US);
   }
 
   /** The moving average of recent round trips, µs. */
@@ -117,6 +120,33 @@ export class SpinPolicy {
     if (payloadBytes > SPIN_MAX_PAYLOAD) return;
     this.hits.note(roundTripUs <= this.adaptiveBudgetUs());
     this.averageUs += (roundTripUs - this.averageUs) * EWMA_WEIGHT;
+  }
+}
+
+/**
+ * The worker's poll after an answer: 4x the moving average of the caller's turnaround (answer published to
+ * next request seen), within [WORKER_SPIN_MIN_US, cap], while it pays (SpinHits).
+ */
+export class TurnaroundSpin {
+  private averageUs = WORKER_SPIN_MIN_US;
+  private readonly hits = new SpinHits();
+
+  /** `capUs` 0 never polls. */
+  constructor(private readonly capUs: number) {}
+
+  /** µs to poll after this answer; 0 means sleep at once. */
+  budgetUs(): number {
+    return this.capUs > 0 && this.hits.allows() ? this.budget() : 0;
+  }
+
+  /** One turnaround (µs), polled for or slept through. A long pause counts as twice the cap, so it fades fast. */
+  record(turnaroundUs: number): void {
+    this.hits.note(turnaroundUs <= this.budget());
+    this.averageUs += (Math.min(turnaroundUs, 2 * this.capUs) - this.averageUs) * EWMA_WEIGHT;
+  }
+
+  private budget(): number {
+    return Math.min(this.capUs, Math.max(WORKER_SPIN_MIN_US, this.averageUs * BUDGET_FACTOR));
   }
 }
 

@@ -21,7 +21,7 @@ import {
   Word,
   watchForDeath,
 } from './channel-layout.js';
-import { SpinHits, spinUntil } from './spin.js';
+import { spinUntil, TurnaroundSpin } from './spin.js';
 
 /** Longest the worker polls for a request header the caller is writing (µs). */
 const HEADER_SPIN_US = 20;
@@ -57,9 +57,8 @@ export class WorkerChannel {
   private lastSeq = 0;
   private closeSeq = 0;
   private pendingEvents = 0;
-  private readonly spinUs: number;
-  private readonly spinHits = new SpinHits();
-  /** When the last answer was published without a spin after it (performance.now()), else -1. */
+  private readonly spin: TurnaroundSpin;
+  /** When the last answer was published (performance.now()), until the next request is seen; else -1. */
   private publishedAt = -1;
   private closed = false;
   /** Whether a waitAsync on REQ_SEQ is registered: at most one, kept across requests until a notify wakes it. */
@@ -73,7 +72,7 @@ export class WorkerChannel {
 
   constructor(init: ChannelInit = channelInit()) {
     this.data = init.data;
-    this.spinUs = init.workerSpinUs;
+    this.spin = new TurnaroundSpin(init.workerSpinUs);
     this.words = new Int32Array(init.control);
     this.port = init.port;
     this.requestBuf = Buffer.from(init.request);
@@ -102,8 +101,7 @@ export class WorkerChannel {
         if (Atomics.load(w, Word.REQ_SEQ) !== seq) continue;
         this.lastSeq = seq;
         if (this.publishedAt >= 0) {
-          // An answer published without spinning: would a spin have caught this request?
-          this.spinHits.note((performance.now() - this.publishedAt) * 1000 <= this.spinUs);
+          this.spin.record((performance.now() - this.publishedAt) * 1000);
           this.publishedAt = -1;
         }
         if (req !== null) return req;
@@ -201,17 +199,19 @@ export class WorkerChannel {
     this.pendingEvents = 0;
     // Nothing is in flight now: wait for a caller in a loop awake rather than asleep (spin.ts). Said before
     // the answer, so the caller's next request already skips its notify.
-    const spin = this.spinUs > 0 && this.spinHits.allows();
-    if (spin) Atomics.store(w, Word.WORKER_SLEEPS, 0);
+    const spinUs = this.spin.budgetUs();
+    if (spinUs > 0) Atomics.store(w, Word.WORKER_SLEEPS, 0);
     Atomics.store(w, Word.RESP_SEQ, req.seq);
     Atomics.notify(w, Word.RESP_SEQ, 1);
-    if (spin) {
-      this.spinHits.note(spinUntil(w, Word.REQ_SEQ, req.seq, false, this.spinUs));
+    this.publishedAt = performance.now();
+    if (spinUs > 0) {
+      // SEQ_WRITING is not the request yet: the caller reads the flag only after its final store.
+      if (spinUntil(w, Word.REQ_SEQ, req.seq, false, spinUs) && Atomics.load(w, Word.REQ_SEQ) === SEQ_WRITING) {
+        spinUntil(w, Word.REQ_SEQ, SEQ_WRITING, false, HEADER_SPIN_US);
+      }
       // A request stored after the poll ended may have skipped its notify: look once more after the flag.
       Atomics.store(w, Word.WORKER_SLEEPS, 1);
       if (Atomics.load(w, Word.REQ_SEQ) !== req.seq) this.wakeNext();
-    } else if (this.spinUs > 0) {
-      this.publishedAt = performance.now();
     }
     return true;
   }

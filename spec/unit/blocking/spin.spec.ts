@@ -5,7 +5,9 @@ import {
   SpinHits,
   SpinPolicy,
   spinUntil,
-  WORKER_SPIN_US,
+  TurnaroundSpin,
+  WORKER_SPIN_CAP_US,
+  WORKER_SPIN_MIN_US,
 } from '../../../lib/blocking/spin.js';
 import { ClusterError } from '../../../lib/errors.js';
 
@@ -62,11 +64,11 @@ describe('blocking/spin', () => {
     });
 
     it('the worker polls for the next request only when the caller spins, and never longer than its cap', () => {
-      expect(new SpinPolicy('auto', 2).workerBudgetUs).to.equal(WORKER_SPIN_US);
-      expect(new SpinPolicy('auto', 1).workerBudgetUs).to.equal(0);
-      expect(new SpinPolicy(0, 8).workerBudgetUs).to.equal(0);
-      expect(new SpinPolicy(20, 8).workerBudgetUs).to.equal(20);
-      expect(new SpinPolicy(1000, 8).workerBudgetUs).to.equal(WORKER_SPIN_US);
+      expect(new SpinPolicy('auto', 2).workerCapUs).to.equal(WORKER_SPIN_CAP_US);
+      expect(new SpinPolicy('auto', 1).workerCapUs).to.equal(0);
+      expect(new SpinPolicy(0, 8).workerCapUs).to.equal(0);
+      expect(new SpinPolicy(20, 8).workerCapUs).to.equal(20);
+      expect(new SpinPolicy(10_000, 8).workerCapUs).to.equal(WORKER_SPIN_CAP_US);
     });
 
     it('rejects a bad setting with a clear error', () => {
@@ -109,6 +111,38 @@ describe('blocking/spin', () => {
       policy.record(20, 50);
       expect(policy.hitRate).to.be.above(0.5);
       expect(policy.budgetUs(50)).to.be.above(0);
+    });
+  });
+
+  describe('TurnaroundSpin', () => {
+    it("polls 4x the caller's recent turnaround, at least the floor and at most the cap", () => {
+      const spin = new TurnaroundSpin(WORKER_SPIN_CAP_US);
+      expect(spin.budgetUs()).to.equal(4 * WORKER_SPIN_MIN_US);
+      for (let i = 0; i < 60; i++) spin.record(3);
+      // A loop of single commands comes back within µs: the floor.
+      expect(spin.budgetUs()).to.equal(WORKER_SPIN_MIN_US);
+      for (let i = 0; i < 60; i++) spin.record(100);
+      expect(spin.budgetUs()).to.be.within(390, 400);
+      // A pipeline's build-and-append takes a few hundred µs: the cap.
+      for (let i = 0; i < 60; i++) spin.record(300);
+      expect(spin.budgetUs()).to.equal(WORKER_SPIN_CAP_US);
+    });
+
+    it('stops polling while the caller keeps coming back after the budget, and a long pause fades fast', () => {
+      const spin = new TurnaroundSpin(WORKER_SPIN_CAP_US);
+      for (let i = 0; i < 6; i++) spin.record(1_000_000);
+      expect(spin.budgetUs()).to.equal(0);
+      for (let i = 0; i < 3; i++) spin.record(5);
+      expect(spin.budgetUs()).to.equal(WORKER_SPIN_CAP_US);
+      // Counted as 2 x the cap, 6 pauses of a second leave the average near 1000 µs, not near a second.
+      for (let i = 0; i < 40; i++) spin.record(5);
+      expect(spin.budgetUs()).to.equal(WORKER_SPIN_MIN_US);
+    });
+
+    it('a cap of 0 never polls', () => {
+      const spin = new TurnaroundSpin(0);
+      spin.record(1);
+      expect(spin.budgetUs()).to.equal(0);
     });
   });
 

@@ -4,8 +4,9 @@
  * A batch request holds `count` commands, each:
  *   u8 kind (ROUTED, ROUTED_NO_REDIRECT, TO_NODE) | i32 slot, or u16 length + "host:port" for TO_NODE |
  *   i32 length + the command's RESP bytes.
- * Its response holds one result per command, in order:
- *   u8 REPLY | i32 length + the reply frame, or u8 FAILURE | i32 err code | i32 length + UTF-8 errstr.
+ * Its response starts with a table of `count` Int32 pairs, one per command in order: where its result starts
+ * and its length, or -1 for a failure. The results follow in the order they arrived: a reply is its frame,
+ * a failure is i32 err code | i32 length + UTF-8 errstr. Both threads share the platform's byte order.
  * Other opcodes answer STATUS_OK with no bytes, or STATUS_ERROR with one failure (code + errstr).
  */
 import { ClusterError } from '../errors.js';
@@ -29,8 +30,10 @@ export const ROUTED_NO_REDIRECT = 1;
 /** Sent to one node (ToNode). */
 export const TO_NODE = 2;
 
-const REPLY = 0;
-const FAILURE = 1;
+/** The table's length of a failed command. */
+const FAILURE = -1;
+/** Frames up to this size are copied byte by byte: cheaper than a native copy's call overhead. */
+const SMALL_FRAME = 64;
 
 /** A command as the worker reads it. */
 export interface BatchCommand {
@@ -38,7 +41,7 @@ export interface BatchCommand {
   slot: number;
   address: string;
   /** A view of the request area: the worker copies it when it queues the command. */
-  bytes: Buffer;
+  bytes: Uint8Array;
 }
 
 /** Appends commands to a growable area; `grow(min, keep)` returns a bigger area holding the first `keep` bytes. */
@@ -117,52 +120,75 @@ export function readBatch(body: Buffer, count: number): BatchCommand[] {
       at += 4;
     }
     const length = body.readInt32LE(at);
-    commands[i] = { kind, slot, address, bytes: body.subarray(at + 4, at + 4 + length) };
+    // A plain view: Buffer#subarray costs several times more, and nothing needs Buffer methods on it.
+    commands[i] = {
+      kind,
+      slot,
+      address,
+      bytes: new Uint8Array(body.buffer, body.byteOffset + at + 4, length),
+    };
     at += 4 + length;
   }
   return commands;
 }
 
-/** Bytes the results take in a response: per command a frame `frames[starts[i]..ends[i])` or a failure. */
-export function resultsLength(
-  starts: Int32Array,
-  ends: Int32Array,
-  failures: readonly (ClusterError | undefined)[],
-): number {
-  let total = 0;
-  for (let i = 0; i < starts.length; i++) {
-    const failure = failures[i];
-    total += failure !== undefined ? 9 + Buffer.byteLength(failure.message) : 5 + ends[i]! - starts[i]!;
-  }
-  return total;
-}
+/**
+ * Writes a batch's results straight into the response area as they arrive (one copy per reply frame).
+ * `reserve(minBytes, keepBytes)` returns an area at least `minBytes` long holding the first `keepBytes`.
+ */
+export class ResultsWriter {
+  private area: Buffer = Buffer.alloc(0);
+  private table: Int32Array = new Int32Array(0);
+  private at = 0;
 
-/** Writes the results into `area` (at least resultsLength bytes); returns the length written. */
-export function writeResults(
-  area: Buffer,
-  frames: Buffer,
-  starts: Int32Array,
-  ends: Int32Array,
-  failures: readonly (ClusterError | undefined)[],
-): number {
-  let at = 0;
-  for (let i = 0; i < starts.length; i++) {
-    const failure = failures[i];
-    if (failure !== undefined) {
-      area[at] = FAILURE;
-      area.writeInt32LE(failure.code, at + 1);
-      const length = area.write(failure.message, at + 9, 'utf8');
-      area.writeInt32LE(length, at + 5);
-      at += 9 + length;
-    } else {
-      const length = ends[i]! - starts[i]!;
-      area[at] = REPLY;
-      area.writeInt32LE(length, at + 1);
-      frames.copy(area, at + 5, starts[i]!, ends[i]!);
-      at += 5 + length;
-    }
+  constructor(private readonly reserve: (minBytes: number, keepBytes: number) => Buffer) {}
+
+  /** Bytes written so far: the response's length once every command has its result. */
+  get length(): number {
+    return this.at;
   }
-  return at;
+
+  /** Starts the results of `count` commands. */
+  begin(count: number): void {
+    this.at = count * 8;
+    this.adopt(this.reserve(this.at, 0));
+  }
+
+  /** Command `index`'s reply: the frame `buf[start..end)`. */
+  reply(index: number, buf: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    const area = this.room(length);
+    const at = this.at;
+    if (length <= SMALL_FRAME) for (let i = 0; i < length; i++) area[at + i] = buf[start + i]!;
+    else area.set(buf.subarray(start, end), at);
+    this.table[2 * index] = at;
+    this.table[2 * index + 1] = length;
+    this.at = at + length;
+  }
+
+  /** Command `index`'s failure. */
+  failure(index: number, err: ClusterError): void {
+    const length = Buffer.byteLength(err.message);
+    const area = this.room(8 + length);
+    const at = this.at;
+    area.writeInt32LE(err.code, at);
+    area.writeInt32LE(length, at + 4);
+    area.write(err.message, at + 8, 'utf8');
+    this.table[2 * index] = at;
+    this.table[2 * index + 1] = FAILURE;
+    this.at = at + 8 + length;
+  }
+
+  private room(bytes: number): Buffer {
+    if (this.at + bytes > this.area.length) this.adopt(this.reserve(this.at + bytes, this.at));
+    return this.area;
+  }
+
+  private adopt(area: Buffer): void {
+    if (area === this.area) return;
+    this.area = area;
+    this.table = new Int32Array(area.buffer, area.byteOffset, area.length >> 2);
+  }
 }
 
 /** The failure encoded in a STATUS_ERROR response. */
@@ -186,17 +212,18 @@ export function readResults(
   onReply: (area: Buffer, start: number, end: number, index: number) => void,
   onFailure: (err: ClusterError, index: number) => void,
 ): void {
-  let at = 0;
+  const table = new Int32Array(area.buffer, area.byteOffset, count * 2);
   for (let i = 0; i < count; i++) {
-    if (area[at] === FAILURE) {
-      const code = area.readInt32LE(at + 1);
-      const length = area.readInt32LE(at + 5);
-      onFailure(new ClusterError(code, area.toString('utf8', at + 9, at + 9 + length)), i);
-      at += 9 + length;
+    const at = table[2 * i]!;
+    const length = table[2 * i + 1]!;
+    if (length === FAILURE) {
+      const textLength = area.readInt32LE(at + 4);
+      onFailure(
+        new ClusterError(area.readInt32LE(at), area.toString('utf8', at + 8, at + 8 + textLength)),
+        i,
+      );
     } else {
-      const length = area.readInt32LE(at + 1);
-      onReply(area, at + 5, at + 5 + length, i);
-      at += 5 + length;
+      onReply(area, at, at + length, i);
     }
   }
 }

@@ -206,7 +206,10 @@ export class WorkerChannel {
     this.publishedAt = performance.now();
     if (spinUs > 0) {
       // SEQ_WRITING is not the request yet: the caller reads the flag only after its final store.
-      if (spinUntil(w, Word.REQ_SEQ, req.seq, false, spinUs) && Atomics.load(w, Word.REQ_SEQ) === SEQ_WRITING) {
+      if (
+        spinUntil(w, Word.REQ_SEQ, req.seq, false, spinUs) &&
+        Atomics.load(w, Word.REQ_SEQ) === SEQ_WRITING
+      ) {
         spinUntil(w, Word.REQ_SEQ, SEQ_WRITING, false, HEADER_SPIN_US);
       }
       // A request stored after the poll ended may have skipped its notify: look once more after the flag.

@@ -17,10 +17,9 @@ import {
   OP_DROP_LINKS,
   OP_SET_TIMEOUT,
   OP_UPDATE,
+  ResultsWriter,
   readBatch,
-  resultsLength,
   TO_NODE,
-  writeResults,
 } from './batch.js';
 import { type ChannelRequest, STATUS_ERROR, STATUS_OK, WorkerChannel } from './channel.js';
 import type { WorkerEvent } from './worker-events.js';
@@ -33,53 +32,34 @@ function post(event: WorkerEvent): void {
   channel.postEvent(event);
 }
 
+/** The current batch's results, written into the response area as they arrive. */
+const results = new ResultsWriter((minBytes, keepBytes) => channel.reserve(minBytes, keepBytes));
+
 /**
- * Reply frames of the batches in flight, copied into one reused buffer (no allocation per reply):
- * a frame is the range [start, end) of `frames.bytes`.
+ * The batch being served: one result per command, published once all are in and no update runs. A batch
+ * the caller gave up on (its deadline passed) is no longer current: its late results are dropped.
  */
-const frames = { bytes: Buffer.allocUnsafe(64 * 1024), length: 0 };
-
-function keepFrame(buf: Uint8Array, start: number, end: number): number {
-  const size = end - start;
-  if (frames.length + size > frames.bytes.length) {
-    const grown = Buffer.allocUnsafe(Math.max(frames.bytes.length * 2, frames.length + size));
-    frames.bytes.copy(grown, 0, 0, frames.length);
-    frames.bytes = grown;
-  }
-  frames.bytes.set(buf.subarray(start, end), frames.length);
-  frames.length += size;
-  return frames.length - size;
-}
-
-/** The batch being served: one result per command, published once all are in and no update runs. */
 class Batch implements RetryBudget {
   retries = 0;
   remaining: number;
-  /** Per command: where its frame starts in `frames`, or -1 for a failure. */
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-  readonly failures: (ClusterError | undefined)[];
 
   constructor(
     readonly req: ChannelRequest,
     count: number,
   ) {
     this.remaining = count;
-    this.starts = new Int32Array(count);
-    this.ends = new Int32Array(count);
-    this.failures = new Array(count);
   }
 
   frame(index: number, buf: Uint8Array, start: number, end: number): void {
-    this.starts[index] = keepFrame(buf, start, end);
-    this.ends[index] = this.starts[index]! + end - start;
+    if (current !== this) return;
+    results.reply(index, buf, start, end);
     this.remaining--;
     settleSoon();
   }
 
   fail(index: number, err: ClusterError): void {
-    this.starts[index] = -1;
-    this.failures[index] = err;
+    if (current !== this) return;
+    results.failure(index, err);
     this.remaining--;
     settleSoon();
   }
@@ -107,10 +87,7 @@ function settle(): void {
   const batch = current;
   if (batch === null || batch.remaining > 0 || topology.isUpdating) return;
   current = null;
-  const length = resultsLength(batch.starts, batch.ends, batch.failures);
-  writeResults(channel.reserve(length), frames.bytes, batch.starts, batch.ends, batch.failures);
-  frames.length = 0;
-  channel.publish(batch.req, STATUS_OK, length);
+  channel.publish(batch.req, STATUS_OK, results.length);
 }
 
 const events: TopologyEvents = {
@@ -161,6 +138,7 @@ async function batch(req: ChannelRequest): Promise<void> {
   const commands = readBatch(req.body, req.count);
   const batch = new Batch(req, commands.length);
   current = batch;
+  results.begin(commands.length);
   for (let i = 0; i < commands.length; i++) {
     const command = commands[i]!;
     // Sent (and resent) straight from the request area: the caller leaves it alone until the answer,

@@ -127,10 +127,11 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
       returnBuffers: _buffers,
       ...workerOptions
     } = shared as unknown as ClusterOptions;
-    // The build bundles worker.js and its imports (scripts/bundle-worker.mjs): one file loads in a fraction of
-    // the time ~35 modules take, which is most of a new context's start-up after the thread itself.
-    this.channel = new CallerChannel(new URL('./worker-bundle/worker.js', import.meta.url), {
-      channelModule: new URL('./worker-bundle/channel.js', import.meta.url),
+    // The build bundles worker.js and its imports into one CommonJS script (scripts/bundle-worker.mjs), run as
+    // the thread's main script: ~35 modules, or an ES module loader, would be most of a new context's start-up
+    // after the thread itself.
+    this.channel = new CallerChannel(new URL('./worker-bundle/worker.cjs', import.meta.url), {
+      mainScript: true,
       spin: options.spin,
       bufferBytes: options.bufferBytes,
       data: workerOptions,

@@ -93,15 +93,15 @@ export class CallerChannel {
       response: this.responseBuf.buffer as SharedArrayBuffer,
       port: port2,
       entry: toUrl(entry),
-      channelModule: toUrl(options.channelModule ?? new URL('./channel.js', import.meta.url)),
+      channelModule: new URL('./channel.js', import.meta.url).href,
       workerSpinUs: this.spin.workerCapUs,
       data: options.data,
     };
-    this.worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      workerData: { [INIT_KEY]: init },
-      transferList: [port2],
-    });
+    const workerOptions = { workerData: { [INIT_KEY]: init }, transferList: [port2] };
+    this.worker =
+      options.mainScript === true
+        ? new Worker(new URL(init.entry), workerOptions)
+        : new Worker(BOOTSTRAP, { ...workerOptions, eval: true });
     // Both listeners are added before unref() (a 'message' listener after it would re-ref the worker,
     // nodejs/node#53036). Without an 'error' listener a worker crash would crash this process. They only run
     // while this thread is not blocked; during a call the same news arrives through shared memory.

@@ -91,7 +91,7 @@ export interface ChannelInit {
   port: MessagePort;
   /** URL of the worker entry module. */
   entry: string;
-  /** URL of this module, for the bootstrap. */
+  /** URL of the channel module, for the bootstrap. */
   channelModule: string;
   /** The longest the worker polls for the next request after each answer, µs (spin.ts). */
   workerSpinUs: number;
@@ -113,10 +113,12 @@ export interface ChannelOptions {
   /** Plain data for the worker entry (`WorkerChannel.data`); structured-cloned. */
   data?: unknown;
   /**
-   * URL of the channel module the worker bootstraps from; this module's own copy by default. A bundled entry
-   * passes the bundle's copy, so the worker loads one chunk of code instead of every module one by one.
+   * Runs `entry` as the worker's main script instead of importing it from a bootstrap. The bootstrap imports
+   * the channel module first, so that an entry failing to load is still reported; a self-contained CommonJS
+   * bundle that creates its WorkerChannel before anything that can fail needs no such help, and the thread
+   * serves ~20 ms sooner without an ES module loader. False by default.
    */
-  channelModule?: string | URL;
+  mainScript?: boolean;
 }
 
 export interface ChannelRequest {

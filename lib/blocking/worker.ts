@@ -188,13 +188,19 @@ async function serve(req: ChannelRequest): Promise<void> {
   }
 }
 
-for (;;) {
-  const req = await channel.next();
-  if (req === null) break;
-  // A new request while a batch is unanswered means the caller gave up on it (its deadline passed).
-  current = null;
-  await serve(req);
+/** Serves requests until the caller closes; a failure ends the thread, and the channel's death watch reports it. */
+async function serveUntilClosed(): Promise<void> {
+  for (;;) {
+    const req = await channel.next();
+    if (req === null) break;
+    // A new request while a batch is unanswered means the caller gave up on it (its deadline passed).
+    current = null;
+    await serve(req);
+  }
+  topology.shutdown = true;
+  topology.closeLinks(false, otherError('context closed'));
+  channel.close();
 }
-topology.shutdown = true;
-topology.closeLinks(false, otherError('context closed'));
-channel.close();
+
+// Not top-level await: the worker ships as a CommonJS bundle (scripts/bundle-worker.mjs), which has none.
+void serveUntilClosed();

@@ -298,6 +298,15 @@ describe('blocking/channel', () => {
       expect(code).to.equal(1);
     });
 
+    it("run as the thread's main script (mainScript): it serves, and a throw fails the call at once", async () => {
+      const ch = channel({ mainScript: true });
+      expect(send(ch, OP_ECHO, 'as main script')).to.equal(STATUS_OK);
+      expect(ch.responseText()).to.equal('as main script');
+      expectDeath(ch, OP_THROW, '', 'Worker thread died: Error: boom', 1000);
+      const [code] = await once(ch.worker, 'exit');
+      expect(code).to.equal(1);
+    });
+
     it('by process.exit(): the call fails at once with the exit code', () => {
       const ch = channel();
       expectDeath(ch, OP_EXIT, '', 'Worker thread died: exited with code 3', 1000);

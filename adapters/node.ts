@@ -4,7 +4,6 @@
  * as hiredis-cluster's do.
  */
 
-import { createRequire } from 'node:module';
 import { isIP, type LookupFunction, type Socket, connect as tcpConnect } from 'node:net';
 import { getSystemErrorMap } from 'node:util';
 import { REDIS_ERR_EOF, REDIS_ERR_IO, REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT } from '../lib/errors.js';
@@ -17,12 +16,14 @@ import type {
   TransportEvents,
 } from './adapter.js';
 
-const require = createRequire(import.meta.url);
 let tlsModule: typeof import('node:tls') | undefined;
 
-/** node:tls on first use: loading it costs a new context (and its worker) ~5 ms even when no link uses TLS. */
+/**
+ * node:tls on first use: loading it costs a new context (and its worker) ~5 ms even when no link uses TLS.
+ * Not through createRequire: node:module brings the ES module loader into the worker, another ~2 ms.
+ */
 function loadTls(): typeof import('node:tls') {
-  tlsModule ??= require('node:tls') as typeof import('node:tls');
+  tlsModule ??= process.getBuiltinModule('node:tls');
   return tlsModule;
 }
 

@@ -21,7 +21,9 @@ import {
   readBatch,
   TO_NODE,
 } from './batch.js';
-import { type ChannelRequest, STATUS_ERROR, STATUS_OK, WorkerChannel } from './channel.js';
+// Not the channel.js barrel: the caller's end has no business in the worker's bundle.
+import { type ChannelRequest, STATUS_ERROR, STATUS_OK } from './channel-layout.js';
+import { WorkerChannel } from './worker-channel.js';
 import type { WorkerEvent } from './worker-events.js';
 
 const channel = new WorkerChannel();

@@ -19,8 +19,8 @@ const PIPELINED_OPS = 100_000;
 const READY_SAMPLES = 10;
 const READY_BUDGET_MS = 60;
 
-/** redis-benchmark's GET figure on the same cluster: one client, one command at a time. */
-function redisBenchmarkGet(): number {
+/** redis-benchmark's GET figures on the same cluster (one client, one command at a time): ops/s and p50 µs. */
+function redisBenchmarkGet(): { opsPerSecond: number; p50Us: number } {
   const out = execFileSync(
     'redis-benchmark',
     [
@@ -41,10 +41,24 @@ function redisBenchmarkGet(): number {
     ],
     { encoding: 'utf8', timeout: 30_000 },
   );
-  // Progress lines read "GET: rps=..."; only the final one says "requests per second".
-  const figures = [...out.matchAll(/GET: ([\d.]+) requests per second/g)];
+  // Progress lines read "GET: rps=..."; only the final one says "requests per second, p50=... msec".
+  const figures = [...out.matchAll(/GET: ([\d.]+) requests per second, p50=([\d.]+) msec/g)];
   if (figures.length === 0) throw new Error(`bench: no GET figure in redis-benchmark's output:\n${out}`);
-  return Number(figures[figures.length - 1]![1]);
+  const last = figures[figures.length - 1]!;
+  return { opsPerSecond: Number(last[1]), p50Us: Number(last[2]) * 1000 };
+}
+
+/** Per-call latency of sequential GETs: p50 and p99 in µs. */
+function sequentialLatency(cc: BlockingClusterContext, total: number): { p50: number; p99: number } {
+  const argv = ['GET', 'bench:sync:get'];
+  const times = new Float64Array(total);
+  for (let i = 0; i < total; i++) {
+    const start = performance.now();
+    if (cc.commandArgv(argv) !== VALUE) throw new Error('bench: sync GET got a wrong reply');
+    times[i] = (performance.now() - start) * 1000;
+  }
+  times.sort();
+  return { p50: times[Math.floor(total / 2)]!, p99: times[Math.floor(total * 0.99)]! };
 }
 
 function sequentialGet(cc: BlockingClusterContext, total: number): number {
@@ -95,14 +109,18 @@ export async function benchSync(): Promise<void> {
   await pipelinedHircluster(acc, 20_000);
   const ours: number[] = [];
   const theirs: number[] = [];
+  const theirP50: number[] = [];
   const oursPipe: number[] = [];
   const asyncPipe: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     ours.push(sequentialGet(cc, SEQUENTIAL_OPS));
-    theirs.push(redisBenchmarkGet());
+    const reference = redisBenchmarkGet();
+    theirs.push(reference.opsPerSecond);
+    theirP50.push(reference.p50Us);
     oursPipe.push(pipelined(cc, PIPELINED_OPS));
     asyncPipe.push(await pipelinedHircluster(acc, PIPELINED_OPS));
   }
+  const latency = sequentialLatency(cc, SEQUENTIAL_OPS);
   cc.close();
   acc.free();
   const ready: number[] = [];
@@ -114,6 +132,10 @@ export async function benchSync(): Promise<void> {
     'redis-benchmark -c 1 -P 1',
     median(theirs),
     2,
+  );
+  console.log(
+    `  sequential GET latency: p50 ${latency.p50.toFixed(1)} µs, p99 ${latency.p99.toFixed(1)} µs` +
+      ` (redis-benchmark p50 ${median(theirP50).toFixed(0)} µs; ${SEQUENTIAL_OPS.toLocaleString('en')} calls)`,
   );
   report(
     'sync, pipeline of 1000, 50% SET / 50% GET, 16 B (median of 3 x 100 000)',

@@ -106,6 +106,7 @@ export class BatchWriter {
 /** The commands of a batch request. */
 export function readBatch(body: Buffer, count: number): BatchCommand[] {
   const commands: BatchCommand[] = new Array(count);
+  const { buffer, byteOffset } = body;
   let at = 0;
   for (let i = 0; i < count; i++) {
     const kind = body[at++]!;
@@ -125,7 +126,7 @@ export function readBatch(body: Buffer, count: number): BatchCommand[] {
       kind,
       slot,
       address,
-      bytes: new Uint8Array(body.buffer, body.byteOffset + at + 4, length),
+      bytes: new Uint8Array(buffer, byteOffset + at + 4, length),
     };
     at += 4 + length;
   }

@@ -1,5 +1,6 @@
 /**
- * How long a blocked caller busy-polls for a reply before it goes to sleep in `Atomics.wait`.
+ * How long each end of the channel busy-polls before it sleeps: the caller for a reply (then
+ * `Atomics.wait`), the worker for the next request (then `Atomics.waitAsync`).
  *
  * Waking a sleeping thread costs tens of µs on small VMs (two wake-ups per round trip), so a short
  * spin that catches a fast reply is the difference between ≈20 µs and ≈100 µs per call
@@ -17,11 +18,14 @@ export type SpinSetting = 'auto' | number;
 export const SPIN_CAP_US = 250;
 /** Payloads above this are dominated by copies, not wake-ups; spinning would only starve the worker. */
 export const SPIN_MAX_PAYLOAD = 16 * 1024;
-/** The budget is this multiple of the recent round-trip time, so a slow reply (the tail, not only the typical one) still lands inside it: a reply that misses it costs a wake-up, worth several round trips here. */
+/**
+ * The budget is this multiple of the recent round-trip time, so a slow reply (the tail, not only the typical
+ * one) still lands inside it: a reply that misses it costs a wake-up, worth a round trip or more.
+ */
 const BUDGET_FACTOR = 4;
 /** Weight of the newest round trip in the moving average (1/8: smooths out single slow calls). */
 const EWMA_WEIGHT = 1 / 8;
-/** Starting estimate, so the first calls spin a moderate 150 µs until real figures arrive. */
+/** Starting estimate, so the first calls spin up to the cap until real figures arrive. */
 const INITIAL_ROUND_TRIP_US = 100;
 /**
  * After answering, the worker polls for the caller's next request before it sleeps: catching it saves the

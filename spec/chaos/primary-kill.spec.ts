@@ -30,6 +30,8 @@ describeChaos('chaos: a primary killed with SIGKILL, its replica promoted', (clu
         // The connection to the killed node breaks, reconnects are refused until the map moves on.
         'Server closed the connection',
         'Connection reset by peer',
+        // A write that reaches the socket after the reset came in, before the read noticed it (EPIPE).
+        'Broken pipe',
         'Connection refused',
         // Between the FAIL flag and the promotion every node answers CLUSTERDOWN: retried with backoff
         // until the retries run out.

@@ -24,6 +24,8 @@ describeChaos('chaos: every node restarted', (cluster) => {
         // Links break at the shutdown, connects are refused until the nodes are back.
         'Server closed the connection',
         'Connection reset by peer',
+        // A write that reaches the socket after the reset came in, before the read noticed it (EPIPE).
+        'Broken pipe',
         'Connection refused',
         // A node back before the others answers CLUSTERDOWN until the cluster is ok: retried until the
         // retries run out.

@@ -110,7 +110,7 @@ export class WorkerChannel {
       }
       // The caller is between its two stores of a header (a few words): sleeping now would cost it a
       // wake-up syscall at its notify, so wait the nanoseconds out (bounded: it may be descheduled).
-      if (seq === SEQ_WRITING && spinUntil(w, Word.REQ_SEQ, SEQ_WRITING, false, HEADER_SPIN_US)) continue;
+      if (seq === SEQ_WRITING && this.headerWritten()) continue;
       const slept = this.sleep(seq);
       if (slept !== undefined) await slept;
     }
@@ -136,6 +136,11 @@ export class WorkerChannel {
     return new Promise((resolve) => {
       this.wake = resolve;
     });
+  }
+
+  /** Waits out a request header the caller is writing (bounded: it may be descheduled); true once it is out. */
+  private headerWritten(): boolean {
+    return spinUntil(this.words, Word.REQ_SEQ, SEQ_WRITING, false, HEADER_SPIN_US);
   }
 
   private wakeNext(): void {
@@ -206,12 +211,7 @@ export class WorkerChannel {
     this.publishedAt = performance.now();
     if (spinUs > 0) {
       // SEQ_WRITING is not the request yet: the caller reads the flag only after its final store.
-      if (
-        spinUntil(w, Word.REQ_SEQ, req.seq, false, spinUs) &&
-        Atomics.load(w, Word.REQ_SEQ) === SEQ_WRITING
-      ) {
-        spinUntil(w, Word.REQ_SEQ, SEQ_WRITING, false, HEADER_SPIN_US);
-      }
+      if (spinUntil(w, Word.REQ_SEQ, req.seq, false, spinUs)) this.headerWritten();
       // A request stored after the poll ended may have skipped its notify: look once more after the flag.
       Atomics.store(w, Word.WORKER_SLEEPS, 1);
       if (Atomics.load(w, Word.REQ_SEQ) !== req.seq) this.wakeNext();

@@ -54,3 +54,23 @@ export function protocolError(message: string): ClusterError {
 export function otherError(message: string): ClusterError {
   return new ClusterError(REDIS_ERR_OTHER, message);
 }
+
+/** A routed command before any slot map: hiredis' 'slotmap not available'. */
+export function slotmapNotAvailable(): ClusterError {
+  return otherError('slotmap not available');
+}
+
+/** A routed command whose slot no node serves: hiredis' 'slot not served by any node'. */
+export function slotNotServed(): ClusterError {
+  return otherError('slot not served by any node');
+}
+
+/** A command that can no longer be sent because the context is closing. */
+export function clusterClosing(): ClusterError {
+  return otherError('client closing');
+}
+
+/** The redirect and retry budget is spent: err 100. */
+export function tooManyRetries(): ClusterError {
+  return new ClusterError(REDIS_ERR_CLUSTER_TOO_MANY_RETRIES, 'too many cluster retries');
+}

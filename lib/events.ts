@@ -43,3 +43,15 @@ export interface ClusterEvents {
   /** A RESP3 push message (pub/sub, client tracking) from a link. */
   push: (message: unknown, link: LinkAddress) => void;
 }
+
+/**
+ * What an engine reports to its face, as plain data: it crosses to the blocking face's caller thread. A
+ * failure is its code and message (code 0: none).
+ */
+export type EngineEvent =
+  | { type: 'slotmap-updated'; version: number; nodes: ClusterNode[] }
+  | { type: 'ready' }
+  | { type: 'update-error'; code: number; message: string }
+  | { type: 'node-added' | 'node-removed'; node: ClusterNode }
+  | { type: 'connect'; host: string; port: number }
+  | { type: 'connect-error' | 'disconnect'; host: string; port: number; code: number; message: string };

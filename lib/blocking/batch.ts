@@ -31,18 +31,7 @@ export const ROUTED_NO_REDIRECT = 1;
 export const TO_NODE = 2;
 
 /** The table's length of a failed command. */
-const FAILURE = -1;
-/** Frames up to this size are copied byte by byte: cheaper than a native copy's call overhead. */
-const SMALL_FRAME = 64;
-
-/** A command as the worker reads it. */
-export interface BatchCommand {
-  kind: number;
-  slot: number;
-  address: string;
-  /** A view of the request area: the worker copies it when it queues the command. */
-  bytes: Uint8Array;
-}
+export const FAILURE = -1;
 
 /** Appends commands to a growable area; `grow(min, keep)` returns a bigger area holding the first `keep` bytes. */
 export class BatchWriter {
@@ -100,95 +89,6 @@ export class BatchWriter {
     }
     area.writeInt32LE(slot, at);
     return at + 4;
-  }
-}
-
-/** The commands of a batch request. */
-export function readBatch(body: Buffer, count: number): BatchCommand[] {
-  const commands: BatchCommand[] = new Array(count);
-  const { buffer, byteOffset } = body;
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    const kind = body[at++]!;
-    let slot = -1;
-    let address = '';
-    if (kind === TO_NODE) {
-      const length = body.readUInt16LE(at);
-      address = body.toString('utf8', at + 2, at + 2 + length);
-      at += 2 + length;
-    } else {
-      slot = body.readInt32LE(at);
-      at += 4;
-    }
-    const length = body.readInt32LE(at);
-    // A plain view: Buffer#subarray costs several times more, and nothing needs Buffer methods on it.
-    commands[i] = {
-      kind,
-      slot,
-      address,
-      bytes: new Uint8Array(buffer, byteOffset + at + 4, length),
-    };
-    at += 4 + length;
-  }
-  return commands;
-}
-
-/**
- * Writes a batch's results straight into the response area as they arrive (one copy per reply frame).
- * `reserve(minBytes, keepBytes)` returns an area at least `minBytes` long holding the first `keepBytes`.
- */
-export class ResultsWriter {
-  private area: Buffer = Buffer.alloc(0);
-  private table: Int32Array = new Int32Array(0);
-  private at = 0;
-
-  constructor(private readonly reserve: (minBytes: number, keepBytes: number) => Buffer) {}
-
-  /** Bytes written so far: the response's length once every command has its result. */
-  get length(): number {
-    return this.at;
-  }
-
-  /** Starts the results of `count` commands. */
-  begin(count: number): void {
-    this.at = count * 8;
-    this.adopt(this.reserve(this.at, 0));
-  }
-
-  /** Command `index`'s reply: the frame `buf[start..end)`. */
-  reply(index: number, buf: Uint8Array, start: number, end: number): void {
-    const length = end - start;
-    const area = this.room(length);
-    const at = this.at;
-    if (length <= SMALL_FRAME) for (let i = 0; i < length; i++) area[at + i] = buf[start + i]!;
-    else area.set(buf.subarray(start, end), at);
-    this.table[2 * index] = at;
-    this.table[2 * index + 1] = length;
-    this.at = at + length;
-  }
-
-  /** Command `index`'s failure. */
-  failure(index: number, err: ClusterError): void {
-    const length = Buffer.byteLength(err.message);
-    const area = this.room(8 + length);
-    const at = this.at;
-    area.writeInt32LE(err.code, at);
-    area.writeInt32LE(length, at + 4);
-    area.write(err.message, at + 8, 'utf8');
-    this.table[2 * index] = at;
-    this.table[2 * index + 1] = FAILURE;
-    this.at = at + 8 + length;
-  }
-
-  private room(bytes: number): Buffer {
-    if (this.at + bytes > this.area.length) this.adopt(this.reserve(this.at + bytes, this.at));
-    return this.area;
-  }
-
-  private adopt(area: Buffer): void {
-    if (area === this.area) return;
-    this.area = area;
-    this.table = new Int32Array(area.buffer, area.byteOffset, area.length >> 2);
   }
 }
 

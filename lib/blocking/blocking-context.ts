@@ -4,28 +4,26 @@
  * follows redirects with the sync-API policy. A failure throws ClusterError and sets err/errstr; an
  * error reply is returned as a ReplyError value, as hiredis returns a REDIS_REPLY_ERROR.
  */
-import { EventEmitter } from 'eventemitter3';
 import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
-import { keySlot } from '../cluster/keyslot.js';
+import { joinParts } from '../cluster/multikey-join.js';
+import { type MultiKeyReplies, multiKeyReplies } from '../cluster/multikey-replies.js';
+import { routeOf } from '../cluster/route.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
-import { type MultiKeyReplies, multiKeyReplies } from '../engine/multikey-replies.js';
-import { routeOf } from '../engine/route.js';
-import { ClusterError, otherError, REDIS_ERR_TIMEOUT } from '../errors.js';
 import {
-  type ClusterEvents,
-  HIRCLUSTER_EVENT_FREE_CONTEXT,
-  HIRCLUSTER_EVENT_READY,
-  HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
-  type LinkAddress,
-} from '../events.js';
-import { iterateNodes } from '../node-iterator.js';
-import { type ClusterOptions, type ResolvedOptions, resolveOptions, visibleOptions } from '../options.js';
+  ClusterError,
+  otherError,
+  REDIS_ERR_TIMEOUT,
+  slotmapNotAvailable,
+  slotNotServed,
+} from '../errors.js';
+import type { EngineEvent } from '../events.js';
+import { ContextBase, type LinkCallback } from '../face/context-base.js';
+import { type ClusterOptions, type ResolvedOptions, resolveOptions } from '../options.js';
 import { buildReply, type ReplyBuilder } from '../resp/build.js';
 import type { CommandArg } from '../resp/encode.js';
 import { checkArgv, formatArgv } from '../resp/encode.js';
 import { parseCommand } from '../resp/parse-command.js';
-import { INSPECT, type InspectFunction, type InspectOptions, inspectAs } from '../secrets.js';
 import {
   BatchWriter,
   OP_BATCH,
@@ -40,9 +38,8 @@ import {
   TO_NODE,
 } from './batch.js';
 import { CallerChannel, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT } from './channel.js';
-import { mergeParts, Pipeline } from './pipeline.js';
+import { Pipeline } from './pipeline.js';
 import type { SpinSetting } from './spin.js';
-import type { WorkerEvent } from './worker-events.js';
 
 /** Options of the blocking context: the async context's, less the ones that cannot cross threads. */
 export interface BlockingOptions extends Omit<ClusterOptions, 'adapter' | 'random' | 'addressMap'> {
@@ -62,7 +59,7 @@ export interface BlockingOptions extends Omit<ClusterOptions, 'adapter' | 'rando
 }
 
 /** hiredis-style sync connect callback: status 0 (REDIS_OK) or -1 (REDIS_ERR). */
-export type SyncLinkCallback = (link: LinkAddress, status: number) => void;
+export type SyncLinkCallback = LinkCallback;
 /** hiredis-style event callback with HIRCLUSTER_EVENT_* numbers. */
 export type SyncEventCallback<P = unknown> = (cc: BlockingClusterContext, event: number, privdata: P) => void;
 
@@ -77,12 +74,8 @@ function seedNodes(options: ResolvedOptions): ClusterNode[] {
  * hiredis-cluster's `redisClusterContext`: every call blocks until its reply is in (a worker thread owns
  * the links); failures throw ClusterError and set `err`/`errstr`; error replies are ReplyError values.
  */
-export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
-  /** hiredis `cc->err`: set by a failed call. */
-  err = 0;
-  /** hiredis `cc->errstr`. */
-  errstr = '';
-  private readonly options: ResolvedOptions;
+export class BlockingClusterContext extends ContextBase<BlockingClusterContext> {
+  protected readonly options: ResolvedOptions;
   private readonly channel: CallerChannel;
   private readonly builder: ReplyBuilder;
   private readonly multiKey: MultiKeyReplies;
@@ -91,9 +84,6 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
   private known: ClusterNode[];
   private mapVersion = 0;
   private readonly pipeline: Pipeline;
-  private eventCallback: SyncEventCallback | null = null;
-  private eventPrivdata: unknown;
-  private connectCallback: SyncLinkCallback | null = null;
   private closed = false;
 
   constructor(options: BlockingOptions) {
@@ -138,24 +128,8 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
     });
   }
 
-  /** The slot-map version: 0 before the first map, then +1 per update (hiredis' route_version). */
   get version(): number {
     return this.mapVersion;
-  }
-
-  /** What JSON.stringify shows: the state and the options, the password and TLS secrets hidden. */
-  toJSON(): object {
-    return {
-      err: this.err,
-      errstr: this.errstr,
-      version: this.version,
-      options: visibleOptions(this.options),
-    };
-  }
-
-  /** What util.inspect (console.log) shows: the same as {@link toJSON}, never the internals. */
-  [INSPECT](depth: number, options: InspectOptions, inspect: InspectFunction): string {
-    return inspectAs('BlockingClusterContext', this.toJSON(), depth, options, inspect);
   }
 
   /** `redisClusterConnect2`: the first slot map, asked on a temporary link per node in turn. */
@@ -170,9 +144,7 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
 
   /** `redisClusterSetOptionTimeout`: the command timeout, applied live to every link. */
   setTimeout(ms: number): void {
-    if (!Number.isInteger(ms) || ms < 0)
-      throw otherError(`Invalid timeout: must be an integer >= 0, got ${ms}`);
-    this.options.commandTimeout = ms;
+    this.options.commandTimeout = this.checkTimeout(ms);
     this.channel.beginRequest(4).writeInt32LE(ms, 0);
     this.control(OP_SET_TIMEOUT, 4);
   }
@@ -253,47 +225,9 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
     }
     this.pipeline.clear();
     if (this.err !== 0 || !hadPipeline) {
-      this.err = 0;
-      this.errstr = '';
+      this.clearError();
       this.control(OP_DROP_LINKS, 0);
     }
-  }
-
-  /** The masters of the slot map (the seeds before it); restarts once when the map changes meanwhile. */
-  nodes(): IterableIterator<ClusterNode> {
-    return iterateNodes(
-      () => this.mapVersion,
-      () => this.known,
-    );
-  }
-
-  /** The slot of a key. */
-  slotForKey(key: string | Uint8Array): number {
-    return keySlot(key);
-  }
-
-  /** The node serving a key's slot, or null with err/errstr set. */
-  nodeForKey(key: string | Uint8Array): ClusterNode | null {
-    const node = this.map?.owner(keySlot(key));
-    if (node !== undefined) return node;
-    this.err = 2;
-    this.errstr = this.map === null ? 'slotmap not available' : 'slot not served by any node';
-    return null;
-  }
-
-  /** hiredis' set-once event callback (HIRCLUSTER_EVENT_*); false when already set. */
-  setEventCallback<P>(fn: SyncEventCallback<P>, privdata?: P): boolean {
-    if (this.eventCallback !== null) return false;
-    this.eventCallback = fn as SyncEventCallback;
-    this.eventPrivdata = privdata;
-    return true;
-  }
-
-  /** hiredis' set-once connect callback, called after each connect attempt of a command link. */
-  setConnectCallback(fn: SyncLinkCallback): boolean {
-    if (this.connectCallback !== null) return false;
-    this.connectCallback = fn;
-    return true;
   }
 
   /** `redisClusterFree`: closes the links and the worker, then `free-context`. */
@@ -301,7 +235,28 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
     if (this.closed) return;
     this.closed = true;
     this.channel.close();
-    this.raise(HIRCLUSTER_EVENT_FREE_CONTEXT, 'free-context');
+    this.raiseFreed();
+  }
+
+  protected get faceName(): string {
+    return 'BlockingClusterContext';
+  }
+
+  protected shownState(): object {
+    return {};
+  }
+
+  protected knownNodes(): readonly ClusterNode[] {
+    return this.known;
+  }
+
+  protected ownerOf(slot: number): ClusterNode | ClusterError {
+    if (this.map === null) return slotmapNotAvailable();
+    return this.map.owner(slot) ?? slotNotServed();
+  }
+
+  protected callUser(call: () => void): void {
+    call();
   }
 
   private writer(): BatchWriter {
@@ -325,7 +280,7 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
       return this.send(writer.length, writer.count)[0];
     }
     for (const part of plan.parts) writer.addArgv(ROUTED, part.slot, '', part.argv);
-    return mergeParts(plan, this.send(writer.length, writer.count, true), 0, this.multiKey.ops);
+    return joinParts(plan, this.send(writer.length, writer.count, true), 0, this.multiKey.ops);
   }
 
   private flushPipeline(): void {
@@ -375,63 +330,25 @@ export class BlockingClusterContext extends EventEmitter<ClusterEvents> {
 
   /** hiredis' err/errstr around a call: cleared before, set (and thrown) on failure. */
   private guard<T>(body: () => T): T {
-    this.err = 0;
-    this.errstr = '';
+    this.clearError();
     try {
       return body();
     } catch (err) {
-      const e = err instanceof ClusterError ? err : otherError(String(err));
-      this.err = e.code;
-      this.errstr = e.message;
-      throw e;
+      throw this.setError(err);
     }
   }
 
   /** Events the worker raised during the call, on this thread, before the call returns. */
   private deliverEvents(): void {
     for (const value of this.channel.takeEvents()) {
-      const event = value as WorkerEvent;
-      switch (event.type) {
-        case 'slotmap-updated':
-          this.map = new SlotMap(event.nodes);
-          this.map.version = event.version;
-          this.known = this.map.nodes;
-          this.mapVersion = event.version;
-          this.raise(HIRCLUSTER_EVENT_SLOTMAP_UPDATED, 'slotmap-updated', event.version);
-          break;
-        case 'ready':
-          this.raise(HIRCLUSTER_EVENT_READY, 'ready');
-          break;
-        case 'node-added':
-        case 'node-removed':
-          this.emit(event.type, event.node);
-          break;
-        case 'connect':
-          this.connectCallback?.({ host: event.host, port: event.port }, 0);
-          this.emit('connect', { host: event.host, port: event.port });
-          break;
-        case 'connect-error':
-          this.connectCallback?.({ host: event.host, port: event.port }, -1);
-          this.emit(
-            'connect-error',
-            { host: event.host, port: event.port },
-            new ClusterError(event.code, event.message),
-          );
-          break;
-        case 'disconnect':
-          this.emit(
-            'disconnect',
-            { host: event.host, port: event.port },
-            event.code === 0 ? null : new ClusterError(event.code, event.message),
-          );
-          break;
+      const event = value as EngineEvent;
+      if (event.type === 'slotmap-updated') {
+        this.map = new SlotMap(event.nodes);
+        this.map.version = event.version;
+        this.known = this.map.nodes;
+        this.mapVersion = event.version;
       }
+      this.deliver(event);
     }
-  }
-
-  private raise(event: number, name: 'slotmap-updated' | 'ready' | 'free-context', version?: number): void {
-    this.eventCallback?.(this, event, this.eventPrivdata);
-    if (name === 'slotmap-updated') this.emit(name, version!);
-    else this.emit(name);
   }
 }

@@ -5,22 +5,11 @@
  * back into one reply each.
  */
 import type { MergeOps, MultiKeyPlan } from '../cluster/multikey.js';
-import { routeOf } from '../engine/route.js';
+import { joinParts } from '../cluster/multikey-join.js';
+import { routeOf } from '../cluster/route.js';
 import { ClusterError, otherError } from '../errors.js';
 import type { CommandArg } from '../resp/encode.js';
 import { BatchWriter, TO_NODE } from './batch.js';
-
-/** Merges the parts of a split command found at `results[from..]`; a part's failure is thrown. */
-export function mergeParts(
-  plan: MultiKeyPlan,
-  results: readonly unknown[],
-  from: number,
-  ops: MergeOps<unknown>,
-): unknown {
-  const parts = results.slice(from, from + plan.parts.length);
-  for (const part of parts) if (part instanceof ClusterError) throw part;
-  return plan.mergeWith(parts, ops);
-}
 
 /** Initial size of a pipeline's private batch; it doubles as needed and is reused after each flush. */
 const INITIAL_BATCH_BYTES = 16 * 1024;
@@ -97,7 +86,7 @@ export class Pipeline {
         while (from < at) replies[to++] = results[from++];
         let merged: unknown;
         try {
-          merged = mergeParts(plan, results, from, this.ops);
+          merged = joinParts(plan, results, from, this.ops);
         } catch (err) {
           merged = err;
         }

@@ -9,7 +9,6 @@ import {
   ClusterError,
   protocolError,
   REDIS_ERR_EOF,
-  REDIS_ERR_IO,
   REDIS_ERR_OTHER,
   REDIS_ERR_PROTOCOL,
   REDIS_ERR_TIMEOUT,
@@ -51,11 +50,9 @@ export interface ConnectionSettings {
   resp: 2 | 3;
   selectDb: number;
   limits: RespLimits;
-  /** hiredis' sync API words a connect timeout as an I/O error, "Connection timed out". */
-  syncConnectErrors?: boolean;
+  /** The failure of a connect that timed out; null keeps the transport's. */
+  connectTimeoutError: ClusterError | null;
 }
-
-const SYNC_CONNECT_TIMEOUT = new ClusterError(REDIS_ERR_IO, 'Connection timed out');
 
 enum State {
   Connecting,
@@ -113,7 +110,7 @@ export class Connection {
   private commandTimeout: number;
   private readonly deadlines: CommandDeadlines;
   private readonly scanner: FrameScanner;
-  private readonly syncConnectErrors: boolean;
+  private readonly connectTimeoutError: ClusterError | null;
   private rbuf: Buffer | null = null;
   private rstart = 0;
   private rend = 0;
@@ -128,7 +125,7 @@ export class Connection {
     this.addr = `${settings.host}:${settings.port}`;
     this.commandTimeout = settings.commandTimeout;
     this.scanner = new FrameScanner(settings.limits);
-    this.syncConnectErrors = settings.syncConnectErrors === true;
+    this.connectTimeoutError = settings.connectTimeoutError;
     this.deadlines = commandDeadlines(adapter, () =>
       this.destroy(new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout')),
     );
@@ -327,9 +324,9 @@ export class Connection {
       error !== undefined &&
       error.code === REDIS_ERR_TIMEOUT &&
       !this.connected &&
-      this.syncConnectErrors
+      this.connectTimeoutError !== null
     ) {
-      this.close(SYNC_CONNECT_TIMEOUT);
+      this.close(this.connectTimeoutError);
     } else if (error !== undefined) this.close(new ClusterError(error.code, error.message));
     else if (this.state === State.Ending && this.pendingCount === 0) this.close(null);
     else this.close(new ClusterError(REDIS_ERR_EOF, 'Server closed the connection'));

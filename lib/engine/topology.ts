@@ -42,6 +42,14 @@ export interface TopologyEvents {
   push(link: Connection, buf: Uint8Array, start: number, end: number): void;
 }
 
+/** The rules a topology asks for (a part of the engine's policy, policy.ts). */
+export interface TopologyPolicy {
+  /** The failure of a connect that timed out; null keeps the transport's. */
+  readonly connectTimeoutError: ClusterError | null;
+  /** A slot-map update failed. */
+  updateFailed(topology: Topology): void;
+}
+
 const NO_NODE = () => otherError('no valid server address');
 
 export class Topology implements ConnectionEvents {
@@ -51,8 +59,6 @@ export class Topology implements ConnectionEvents {
   version = 0;
   /** Set by disconnect/free: no updates, no new links. */
   shutdown = false;
-  /** Sync API: an update is due; it is pipelined after the next command (hiredis' need_update_route). */
-  needUpdate = false;
   /**
    * The routing table: per slot, 1 + the index of its entry in `routeEntries`, 0 when unserved. A
    * typed array: a JS array of 16384 references is a large object to V8 (over 1 ms to allocate).
@@ -69,8 +75,7 @@ export class Topology implements ConnectionEvents {
     private readonly options: ResolvedOptions,
     private readonly adapter: EventLoopAdapter,
     private readonly events: TopologyEvents,
-    /** hiredis-cluster's sync API: its error wording for links (see ConnectionSettings). */
-    private readonly sync = false,
+    private readonly policy: TopologyPolicy,
   ) {
     for (const seed of options.seeds) this.entry(seed.host, seed.port, false);
   }
@@ -217,7 +222,6 @@ export class Topology implements ConnectionEvents {
     this.map = map;
     map.version = ++this.version;
     this.failures = 0;
-    this.needUpdate = false;
     for (const old of previous.values()) {
       if (entries.has(old.addr)) continue;
       old.link?.destroy(null);
@@ -242,10 +246,12 @@ export class Topology implements ConnectionEvents {
     }
     if (this.shutdown || failure === null) return;
     this.events.updateFailed(failure);
-    // Sync API: the next command asks again. Async (hiredis-cluster #252): a failed update is retried
-    // at once through another node; bounded here.
-    if (this.sync) this.needUpdate = true;
-    else if (++this.failures <= IMMEDIATE_RETRIES) this.update();
+    this.policy.updateFailed(this);
+  }
+
+  /** Starts another update at once through another node, a bounded number of times in a row. */
+  retryUpdate(): void {
+    if (++this.failures <= IMMEDIATE_RETRIES) this.update();
   }
 
   /** Parses a CLUSTER SLOTS / NODES reply from `fromHost`. */
@@ -295,7 +301,7 @@ export class Topology implements ConnectionEvents {
         resp: o.resp,
         selectDb: o.selectDb,
         limits: o.limits,
-        syncConnectErrors: this.sync,
+        connectTimeoutError: this.policy.connectTimeoutError,
       },
       events,
     );

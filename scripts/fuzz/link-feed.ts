@@ -65,6 +65,7 @@ export function feedLink(chunks: readonly Buffer[], pending: number, limits: Res
       resp: 2,
       selectDb: 0,
       limits,
+      connectTimeoutError: null,
     },
     {
       onConnect() {},

@@ -1,19 +1,18 @@
 /**
- * The blocking context's engine (the `sync` policy of lib/blocking/worker.ts) when a slot-map update
- * drops a node that still has commands of the current batch pending: hiredis' sync API never loses a
- * command that way, so a routed command goes to its slot's new owner, and a ToNode command fails with
- * an error code — never err 0, which a sync caller reads as success. (The async API keeps hiredis'
- * NULL reply with err 0: async-faults.spec.ts.) Found by the randomized fault spec.
+ * The blocking face's worker (WorkerHost, the sync policy) when a slot-map update drops a node that still
+ * has commands of the current batch pending: hiredis' sync API never loses a command that way, so a routed
+ * command goes to its slot's new owner, as one more retry, and a ToNode command fails with an error code —
+ * never err 0, which a sync caller reads as success. (The async API keeps hiredis' NULL reply with err 0:
+ * async-faults.spec.ts.) Found by the randomized fault spec.
  */
 import { expect } from 'chai';
+import { BatchWriter, OP_BATCH, OP_CONNECT, ROUTED, TO_NODE } from '../../lib/blocking/batch.js';
+import { STATUS_OK } from '../../lib/blocking/channel-layout.js';
 import { keySlot } from '../../lib/cluster/keyslot.js';
-import { type CommandOwner, Dispatcher, type RetryBudget } from '../../lib/engine/dispatch.js';
-import { Topology } from '../../lib/engine/topology.js';
 import { REDIS_ERR_CLUSTER_TOO_MANY_RETRIES, REDIS_ERR_OTHER } from '../../lib/errors.js';
 import { resolveOptions } from '../../lib/options.js';
-import { buildReply, plainReplies } from '../../lib/resp/build.js';
-import { encodeArgv } from '../../lib/resp/encode.js';
-import { QUIET_TOPOLOGY } from '../support/quiet-topology.js';
+import { MemoryChannel } from '../support/memory-channel.js';
+import { RecordingHost } from '../support/recording-host.js';
 import { error, type RespValue } from '../support/resp-values.js';
 import { SimNetwork, type SimNode } from '../support/sim-network.js';
 
@@ -24,7 +23,7 @@ function slots(...ranges: [number, number, SimNode][]): RespValue {
 const FOO = keySlot('foo'); // 12182
 const BAR = keySlot('bar'); // 5061
 
-describe('engine, sync policy: a node leaves the map while a batch waits on it', () => {
+describe('worker host, sync policy: a node leaves the map while a batch waits on it', () => {
   /** Nodes A (slots 0-8191) and B (8192-16383); after the update A serves everything. */
   async function setup(maxRetry = 5) {
     const net = new SimNetwork({ latency: 1 });
@@ -38,29 +37,42 @@ describe('engine, sync policy: a node leaves the map while a batch waits on it',
       return `A:${argv[1]}`;
     });
     const b = net.node('127.0.0.1:7001', () => undefined); // never answers
-    const options = resolveOptions({ nodes: a.addr, maxRetry });
-    const topology = new Topology(options, net.loop, QUIET_TOPOLOGY, true);
-    const outcomes: string[] = [];
-    const owner: CommandOwner = {
-      frame: (cmd, buf, start, end) =>
-        outcomes.push(`${cmd.fn} ${JSON.stringify(buildReply(buf, start, end, plainReplies))}`),
-      complete: (cmd, _reply, err) => outcomes.push(`${cmd.fn} failed ${err?.code} ${err?.message}`),
-    };
-    const dispatcher = new Dispatcher(options, net.loop, topology, owner, true);
-    const connecting = topology.updateWithTemporaryLinks();
+    const channel = new MemoryChannel();
+    const host = new RecordingHost(channel, net.loop, resolveOptions({ nodes: a.addr, maxRetry }));
+    void host.run();
+    const connected = channel.call(OP_CONNECT);
+    await Promise.resolve();
     net.loop.advance(10);
-    await connecting;
-    return { net, a, b, topology, dispatcher, outcomes };
+    expect((await connected).status).to.equal(STATUS_OK);
+    /** Sends one batch (`[kind, slot or address, ...argv]` per command) and runs the network until its answer. */
+    const batch = async (...commands: [number, number | string, ...string[]][]) => {
+      let area = Buffer.alloc(64);
+      const writer = new BatchWriter(area, (min, keep) => {
+        const grown = Buffer.alloc(min * 2);
+        area.copy(grown, 0, 0, keep);
+        area = grown;
+        return grown;
+      });
+      for (const [kind, target, ...argv] of commands) {
+        writer.addArgv(kind, typeof target === 'number' ? target : -1, String(target), argv);
+      }
+      host.expect(commands.length);
+      const answer = channel.call(OP_BATCH, area.subarray(0, writer.length), commands.length);
+      await Promise.resolve();
+      net.loop.advance(20);
+      expect((await answer).status).to.equal(STATUS_OK);
+      expect(host.counts).to.deep.equal(commands.map(() => 1));
+      return host.log;
+    };
+    return { a, b, host, batch };
   }
 
   it('a routed command is sent again to its slot’s new owner, as one more retry', async () => {
-    const { net, a, b, topology, dispatcher, outcomes } = await setup();
-    const budget: RetryBudget = { retries: 0 };
-    dispatcher.submitBytes(topology.ownerOf(FOO)!, encodeArgv(['GET', 'foo']), FOO, false, budget, 'foo');
-    dispatcher.submitBytes(topology.ownerOf(BAR)!, encodeArgv(['GET', 'bar']), BAR, false, budget, 'bar');
-    net.loop.advance(20);
-    expect(outcomes).to.deep.equal(['bar "A:bar"', 'foo "A:foo"']);
-    expect(budget.retries).to.equal(2); // the MOVED, and the resend after B left
+    const { a, b, host, batch } = await setup(2); // the MOVED and the resend after B left: 2 retries
+    expect(await batch([ROUTED, FOO, 'GET', 'foo'], [ROUTED, BAR, 'GET', 'bar'])).to.deep.equal([
+      '1 "A:bar"',
+      '0 "A:foo"',
+    ]);
     expect(b.commands()).to.deep.equal(['B#1 GET foo']);
     expect(a.commands().slice(-4)).to.deep.equal([
       'A#2 GET bar',
@@ -68,28 +80,23 @@ describe('engine, sync policy: a node leaves the map while a batch waits on it',
       'A#2 GET bar',
       'A#2 GET foo',
     ]);
-    expect(dispatcher.pending).to.equal(0);
+    expect(host.engine.pending).to.equal(0);
   });
 
-  it('past the retry budget it fails with err 100', async () => {
-    const { net, topology, dispatcher, outcomes } = await setup(1);
-    const budget: RetryBudget = { retries: 0 };
-    dispatcher.submitBytes(topology.ownerOf(FOO)!, encodeArgv(['GET', 'foo']), FOO, false, budget, 'foo');
-    dispatcher.submitBytes(topology.ownerOf(BAR)!, encodeArgv(['GET', 'bar']), BAR, false, budget, 'bar');
-    net.loop.advance(20);
+  it('past the retry budget (counted per call) it fails with err 100', async () => {
+    const { batch } = await setup(1);
     // It fails as the new map is applied, before bar's resent reply comes.
-    expect(outcomes).to.deep.equal([
-      `foo failed ${REDIS_ERR_CLUSTER_TOO_MANY_RETRIES} too many cluster retries`,
-      'bar "A:bar"',
+    expect(await batch([ROUTED, FOO, 'GET', 'foo'], [ROUTED, BAR, 'GET', 'bar'])).to.deep.equal([
+      `0 failed ${REDIS_ERR_CLUSTER_TOO_MANY_RETRIES} too many cluster retries`,
+      '1 "A:bar"',
     ]);
   });
 
   it("a ToNode command fails with REDIS_ERR_OTHER 'node left the cluster'", async () => {
-    const { net, topology, dispatcher, outcomes } = await setup();
-    const budget: RetryBudget = { retries: 0 };
-    dispatcher.submitBytes(topology.ownerOf(FOO)!, encodeArgv(['PING']), -1, true, budget, 'ping');
-    dispatcher.submitBytes(topology.ownerOf(BAR)!, encodeArgv(['GET', 'bar']), BAR, false, budget, 'bar');
-    net.loop.advance(20);
-    expect(outcomes).to.deep.equal([`ping failed ${REDIS_ERR_OTHER} node left the cluster`, 'bar "A:bar"']);
+    const { b, batch } = await setup();
+    expect(await batch([TO_NODE, b.addr, 'PING'], [ROUTED, BAR, 'GET', 'bar'])).to.deep.equal([
+      `0 failed ${REDIS_ERR_OTHER} node left the cluster`,
+      '1 "A:bar"',
+    ]);
   });
 });

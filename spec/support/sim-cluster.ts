@@ -34,6 +34,11 @@ export interface FaultRates {
   slowMs: number;
   /** CLUSTER SLOTS / NODES answered with an error. */
   slotsError: number;
+  /**
+   * The first CLUSTER SLOTS / NODES answer leaves out one node's slots (as a cluster answers while a shard
+   * has no primary): the client starts with unserved slots that the next answer serves.
+   */
+  firstMapHole: boolean;
 }
 
 interface Migration {
@@ -51,6 +56,8 @@ export class SimCluster {
   private readonly asking = new WeakSet<SimLink>();
   /** Nodes that were failed over: a replica of the node that took their slots. */
   private readonly replicaOf = new Map<number, number>();
+  /** The node the next topology answer leaves out (firstMapHole), or -1. */
+  private hole: number;
 
   constructor(
     private readonly net: SimNetwork,
@@ -58,6 +65,7 @@ export class SimCluster {
     size: number,
     private readonly faults: FaultRates,
   ) {
+    this.hole = faults.firstMapHole ? random.int(size) : -1;
     for (let i = 0; i < size; i++) {
       this.addNode();
       this.owner.fill(i, Math.floor((i * SLOT_COUNT) / size), Math.floor(((i + 1) * SLOT_COUNT) / size));
@@ -157,7 +165,9 @@ export class SimCluster {
     }
     if (command === 'CLUSTER') {
       if (this.random.chance(this.faults.slotsError)) return error('ERR the map is elsewhere today');
-      return argv[1]!.toUpperCase() === 'NODES' ? this.clusterNodes(index) : this.clusterSlots();
+      const hole = this.hole;
+      this.hole = -1;
+      return argv[1]!.toUpperCase() === 'NODES' ? this.clusterNodes(index, hole) : this.clusterSlots(hole);
     }
     const keys = command === 'MGET' ? argv.slice(1) : [argv[1]!];
     const slot = keySlot(keys[0]!);
@@ -213,16 +223,21 @@ export class SimCluster {
     return ranges;
   }
 
-  private clusterSlots(): RespValue {
-    return this.ranges().map(([start, end, i]) => {
+  /** The slot ranges and their owners, but those of node `hole`. */
+  private servedRanges(hole: number): [number, number, number][] {
+    return this.ranges().filter(([, , i]) => i !== hole);
+  }
+
+  private clusterSlots(hole: number): RespValue {
+    return this.servedRanges(hole).map(([start, end, i]) => {
       const node = this.nodes[i]!;
       return [start, end, [node.host, node.port, `id-${node.name}`]];
     });
   }
 
-  private clusterNodes(index: number): string {
+  private clusterNodes(index: number, hole: number): string {
     const slots = this.nodes.map(() => [] as string[]);
-    for (const [start, end, i] of this.ranges())
+    for (const [start, end, i] of this.servedRanges(hole))
       slots[i]!.push(start === end ? `${start}` : `${start}-${end}`);
     return this.nodes
       .map((node, i) => {

@@ -3,7 +3,7 @@
  * the walk it restarts once on the new nodes (nodes may then be visited twice), and stops after a
  * second change.
  */
-import type { ClusterNode } from './cluster/slotmap.js';
+import type { ClusterNode } from '../cluster/slotmap.js';
 
 export function* iterateNodes(
   version: () => number,

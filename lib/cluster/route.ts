@@ -3,10 +3,11 @@
  * TOUCH, the split per slot. Throws hiredis' errors for keyless or unknown commands. The blocking
  * context routes on the caller's thread, so its worker never loads the command table.
  */
-import { commandKeys } from '../cluster/command-keys.js';
-import { keySlot } from '../cluster/keyslot.js';
-import { type MultiKeyPlan, splitMultiKey } from '../cluster/multikey.js';
+
 import type { CommandArg } from '../resp/encode.js';
+import { commandKeys } from './command-keys.js';
+import { keySlot } from './keyslot.js';
+import { type MultiKeyPlan, splitMultiKey } from './multikey.js';
 
 export interface Route {
   slot: number;

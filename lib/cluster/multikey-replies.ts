@@ -3,7 +3,7 @@
  * the default and hiredis-style typed builders merge in their own shapes; a custom builder gets the
  * merged plain value (its parts are built as plain values, since merging needs to read them).
  */
-import { type MergeOps, plainMergeOps } from '../cluster/multikey.js';
+
 import {
   plainReplies,
   plainRepliesWith,
@@ -16,6 +16,7 @@ import {
   typedReplies,
   typedRepliesWith,
 } from '../resp/build.js';
+import { type MergeOps, plainMergeOps } from './multikey.js';
 
 /** Merge rules for hiredis-style typed replies. */
 export const typedMergeOps: MergeOps<TypedReply> = {

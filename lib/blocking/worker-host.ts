@@ -1,0 +1,114 @@
+/**
+ * The blocking context's worker as a class: requests from the channel, served by an engine with
+ * hiredis-cluster's sync-API policy, answers and events back into the channel. Redirects, updates,
+ * reconnects and timeouts happen in the engine without waking the caller; events reach the caller before
+ * the answer they precede. The thread's entry (worker.ts) builds one; specs build it the same way over an
+ * in-memory channel and a simulated network.
+ */
+import type { EventLoopAdapter } from '../../adapters/adapter.js';
+import type { BatchSink } from '../engine/batch.js';
+import { Engine, type EngineListener } from '../engine/engine.js';
+import { SyncPolicy } from '../engine/policy.js';
+import { ClusterError, otherError } from '../errors.js';
+import type { EngineEvent } from '../events.js';
+import type { ResolvedOptions } from '../options.js';
+import { failureBytes, OP_BATCH, OP_CONNECT, OP_DROP_LINKS, OP_SET_TIMEOUT, OP_UPDATE } from './batch.js';
+// Not the channel.js barrel: the caller's end has no business in the worker's bundle.
+import { type ChannelRequest, STATUS_ERROR, STATUS_OK } from './channel-layout.js';
+import { ResultsWriter, readBatch } from './worker-batch.js';
+
+/** What the host needs of its end of the channel (WorkerChannel in the thread). */
+export interface HostChannel {
+  /** The next request; null once the caller closes. */
+  next(): Promise<ChannelRequest | null>;
+  respond(req: ChannelRequest, status: number, body?: Uint8Array | string): boolean;
+  /** Publishes the first `length` bytes written into the response area. */
+  publish(req: ChannelRequest, status: number, length: number): boolean;
+  /** The response area, at least `minBytes` long and holding its first `keepBytes`. */
+  reserve(minBytes: number, keepBytes?: number): Buffer;
+  /** Queues an event; the caller receives it with the next answer. */
+  postEvent(value: unknown): void;
+  close(): void;
+}
+
+export class WorkerHost implements BatchSink, EngineListener {
+  /** The engine it serves with (its owner may look at its state, e.g. that nothing is left pending). */
+  readonly engine: Engine;
+  private readonly results: ResultsWriter;
+  /** The batch request being served. */
+  private request: ChannelRequest | null = null;
+
+  constructor(
+    private readonly channel: HostChannel,
+    adapter: EventLoopAdapter,
+    options: ResolvedOptions,
+  ) {
+    this.results = new ResultsWriter((minBytes, keepBytes) => channel.reserve(minBytes, keepBytes));
+    this.engine = new Engine(options, adapter, new SyncPolicy(), this, null);
+  }
+
+  /** Serves requests until the caller closes, then closes every link and the channel. */
+  async run(): Promise<void> {
+    for (;;) {
+      const req = await this.channel.next();
+      if (req === null) break;
+      // A new request while a batch is unanswered means the caller gave up on it (its deadline passed).
+      this.engine.abandonBatch();
+      await this.serve(req);
+    }
+    this.engine.close(false, otherError('context closed'));
+    this.channel.close();
+  }
+
+  event(event: EngineEvent): void {
+    this.channel.postEvent(event);
+  }
+
+  push(): void {}
+
+  reply(index: number, buf: Uint8Array, start: number, end: number): void {
+    this.results.reply(index, buf, start, end);
+  }
+
+  failure(index: number, err: ClusterError): void {
+    this.results.failure(index, err);
+  }
+
+  done(): void {
+    this.channel.publish(this.request!, STATUS_OK, this.results.length);
+  }
+
+  private serve(req: ChannelRequest): Promise<void> | undefined {
+    switch (req.opcode) {
+      case OP_BATCH:
+        this.request = req;
+        this.results.begin(req.count);
+        // Sent (and resent) straight from the request area: the caller leaves it alone until the answer,
+        // and moves to a fresh area when it gives up on a call.
+        return this.engine.serveBatch(readBatch(req.body, req.count), this);
+      case OP_CONNECT:
+      case OP_UPDATE:
+        return this.update(req);
+      case OP_SET_TIMEOUT:
+        this.engine.setCommandTimeout(req.body.readInt32LE(0));
+        this.channel.respond(req, STATUS_OK);
+        return;
+      case OP_DROP_LINKS:
+        this.engine.dropLinks(otherError('links dropped'));
+        this.channel.respond(req, STATUS_OK);
+        return;
+      default:
+        this.channel.respond(req, STATUS_ERROR, failureBytes(otherError(`Unknown opcode ${req.opcode}`)));
+    }
+  }
+
+  private async update(req: ChannelRequest): Promise<void> {
+    try {
+      await this.engine.updateWithTemporaryLinks();
+      this.channel.respond(req, STATUS_OK);
+    } catch (err) {
+      const failure = err instanceof ClusterError ? err : otherError(String(err));
+      this.channel.respond(req, STATUS_ERROR, failureBytes(failure));
+    }
+  }
+}

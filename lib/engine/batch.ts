@@ -1,0 +1,150 @@
+/**
+ * Serves a batch: the commands of one top-level blocking call (one command, the parts of a split multi-key
+ * command, or a pipeline), routed in order through the dispatcher with the policy's rules. Each outcome
+ * goes to the batch's sink by index as it comes; the batch is done once every command has its outcome and
+ * no slot-map update is under way, so the events of that update travel with the answer.
+ */
+import type { ClusterError } from '../errors.js';
+import { Command, NO_SLOT, type Receiver, type RetryBudget } from './command.js';
+import type { Dispatcher } from './dispatch.js';
+import type { Policy } from './policy.js';
+import type { Topology } from './topology.js';
+
+/** One command of a batch. */
+export interface BatchItem {
+  /** Its slot, for a routed command. */
+  slot: number;
+  /** "host:port" for a command to one node; '' for a routed one. */
+  address: string;
+  /** Whether a routed command follows redirects (a pipelined one does not, as in hiredis). */
+  redirects: boolean;
+  /** Its RESP bytes; left alone by their owner until the batch is answered (they are sent from here). */
+  bytes: Uint8Array;
+}
+
+/** Where a batch's outcomes go. */
+export interface BatchSink {
+  /** Command `index`'s reply frame, valid only during the call. */
+  reply(index: number, buf: Uint8Array, start: number, end: number): void;
+  failure(index: number, err: ClusterError): void;
+  /** Every command has its outcome and no update is under way. */
+  done(): void;
+}
+
+class BatchRun implements Receiver, RetryBudget {
+  retries = 0;
+  remaining: number;
+
+  constructor(
+    private readonly batches: Batches,
+    readonly sink: BatchSink,
+    count: number,
+  ) {
+    this.remaining = count;
+  }
+
+  reply(cmd: Command, buf: Uint8Array, start: number, end: number): void {
+    this.batches.dispatcher.pending--;
+    if (!this.batches.isCurrent(this)) return;
+    this.sink.reply(cmd.index, buf, start, end);
+    this.settled();
+  }
+
+  fail(cmd: Command, err: ClusterError): void {
+    this.batches.dispatcher.pending--;
+    if (!this.batches.isCurrent(this)) return;
+    this.sink.failure(cmd.index, err);
+    this.settled();
+  }
+
+  /** A refusal at routing: the command was never counted. */
+  refused(index: number, err: ClusterError): void {
+    this.sink.failure(index, err);
+    this.remaining--;
+  }
+
+  private settled(): void {
+    this.remaining--;
+    this.batches.settleSoon();
+  }
+}
+
+/** The batches of one engine: one served at a time. */
+export class Batches {
+  /** The batch being served; a batch its caller gave up on is no longer current and its late outcomes are dropped. */
+  private current: BatchRun | null = null;
+  private settling = false;
+
+  constructor(
+    readonly dispatcher: Dispatcher,
+    private readonly topology: Topology,
+    private readonly policy: Policy,
+  ) {}
+
+  isCurrent(run: BatchRun): boolean {
+    return this.current === run;
+  }
+
+  /** Sends the commands in order; a command held for an update is waited for before the next is routed. */
+  async serve(items: readonly BatchItem[], sink: BatchSink): Promise<void> {
+    const run = new BatchRun(this, sink, items.length);
+    this.current = run;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const routed = item.address === '';
+      const cmd = new Command(
+        this.dispatcher,
+        null,
+        item.bytes,
+        routed ? item.slot : NO_SLOT,
+        !routed || !item.redirects,
+        run,
+        i,
+        undefined,
+        undefined,
+      );
+      cmd.budget = this.policy.budgetOf(cmd, run);
+      if (!routed) {
+        const at = item.address.lastIndexOf(':');
+        const entry = this.topology.entry(
+          item.address.slice(0, at),
+          Number(item.address.slice(at + 1)),
+          true,
+        );
+        this.dispatcher.startOn(cmd, entry);
+        continue;
+      }
+      const started = this.dispatcher.start(cmd);
+      if (started instanceof Promise) await started;
+      else if (started !== null) run.refused(i, started);
+    }
+    this.settle();
+  }
+
+  /** The caller gave up on the current batch. */
+  abandon(): void {
+    this.current = null;
+  }
+
+  /**
+   * settle() once the engine's current step is over: a link that fails its commands reports its close right
+   * after, and a frame may be followed in the same read by bytes that drop the link; the caller must see
+   * those events with the reply, not one call later.
+   */
+  settleSoon(): void {
+    if (this.settling) return;
+    this.settling = true;
+    queueMicrotask(() => {
+      this.settling = false;
+      this.settle();
+    });
+  }
+
+  /** Reports the current batch done once every command has its outcome and no update is on the way. */
+  settle(): void {
+    const run = this.current;
+    if (run === null || run.remaining > 0 || this.topology.isUpdating) return;
+    this.current = null;
+    run.sink.done();
+  }
+}

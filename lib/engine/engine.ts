@@ -1,0 +1,234 @@
+/**
+ * The engine as a face sees it: the slot map and its updates (Topology), the dispatcher, batches, and one
+ * policy — hiredis-cluster's async or sync rules — behind a few calls. A face translates calls and results;
+ * it never reaches past this class.
+ */
+import type { EventLoopAdapter } from '../../adapters/adapter.js';
+import type { Route } from '../cluster/route.js';
+import type { ClusterNode, SlotMap } from '../cluster/slotmap.js';
+import { ClusterError, otherError, slotmapNotAvailable, slotNotServed } from '../errors.js';
+import type { EngineEvent } from '../events.js';
+import type { ResolvedOptions } from '../options.js';
+import type { CommandArg } from '../resp/encode.js';
+import { Batches, type BatchItem, type BatchSink } from './batch.js';
+import { Command, NO_SLOT } from './command.js';
+import type { Connection } from './connection.js';
+import { Dispatcher } from './dispatch.js';
+import type { Policy } from './policy.js';
+import { Topology, type TopologyEvents } from './topology.js';
+import { type CommandOwner, SplitCommand, ValueOutcomes } from './value-outcomes.js';
+
+/** What an engine tells its face. */
+export interface EngineListener {
+  event(event: EngineEvent): void;
+  /** A RESP3 push frame from the link to `host:port`, valid only during the call. */
+  push(buf: Uint8Array, start: number, end: number, host: string, port: number): void;
+}
+
+export class Engine {
+  private readonly topology: Topology;
+  private readonly dispatcher: Dispatcher;
+  private readonly batches: Batches;
+  /** Outcomes as values, for a face on this thread; null for a face that takes frames in batches. */
+  private readonly values: ValueOutcomes | null;
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    adapter: EventLoopAdapter,
+    policy: Policy,
+    private readonly listener: EngineListener,
+    owner: CommandOwner | null,
+  ) {
+    this.topology = new Topology(options, adapter, this.topologyEvents(), policy);
+    this.dispatcher = new Dispatcher(options, adapter, this.topology, policy);
+    this.batches = new Batches(this.dispatcher, this.topology, policy);
+    this.values = owner === null ? null : new ValueOutcomes(owner, options.replyBuilder, this.dispatcher);
+  }
+
+  /** The slot-map version: 0 before the first map, then +1 per update. */
+  get version(): number {
+    return this.topology.version;
+  }
+
+  /** Top-level commands waiting for their outcome. */
+  get pending(): number {
+    return this.dispatcher.pending;
+  }
+
+  /** True while a slot-map update is under way. */
+  get isUpdating(): boolean {
+    return this.topology.isUpdating;
+  }
+
+  /** Replies due on all links together (commands, updates, ASKING). */
+  get repliesDue(): number {
+    let due = 0;
+    for (const entry of this.topology.entries.values()) due += entry.link?.pendingCount ?? 0;
+    return due;
+  }
+
+  /** Every node the engine knows (the slot map's, the seeds before it, nodes named since), in order. */
+  nodes(): ClusterNode[] {
+    return [...this.topology.entries.values()].map((entry) => entry.node);
+  }
+
+  /** The node serving `slot`, or why there is none. */
+  nodeOf(slot: number): ClusterNode | ClusterError {
+    if (this.topology.map === null) return slotmapNotAvailable();
+    return this.topology.ownerOf(slot)?.node ?? slotNotServed();
+  }
+
+  /** Starts a slot-map update on a command link (hiredis' async connect); its outcome comes as events. */
+  update(): void {
+    this.topology.update();
+  }
+
+  /** hiredis' blocking update: each node in turn on a temporary link, until one answers. */
+  updateWithTemporaryLinks(): Promise<void> {
+    return this.topology.updateWithTemporaryLinks();
+  }
+
+  /** Installs a slot map fetched elsewhere, as if an update had returned it. */
+  install(map: SlotMap): void {
+    this.topology.apply(map);
+  }
+
+  /**
+   * Routes a command by its `route` (a split one as its parts); its outcome goes to the owner. Returns the
+   * refusal when it cannot be queued (the owner then hears nothing of it).
+   */
+  submit(
+    argv: readonly CommandArg[],
+    raw: Uint8Array | null,
+    route: Route,
+    fn: unknown,
+    privdata: unknown,
+  ): ClusterError | null {
+    const values = this.owned();
+    const refused = this.dispatcher.refusal('client closing');
+    if (refused !== null) return refused;
+    const plan = route.plan;
+    if (plan === null) {
+      const cmd = new Command(this.dispatcher, argv, raw, route.slot, false, values, 0, fn, privdata);
+      const started = this.dispatcher.start(cmd);
+      return started instanceof Promise ? null : started;
+    }
+    // hiredis refuses the whole command, sending nothing, when a part's slot has no owner.
+    for (const part of plan.parts) {
+      const place = this.dispatcher.place(part.slot);
+      if (place instanceof ClusterError) return place;
+    }
+    const top = new Command(this.dispatcher, argv, raw, NO_SLOT, false, values, 0, fn, privdata);
+    const split = new SplitCommand(plan, top, values);
+    this.dispatcher.pending++;
+    for (let i = 0; i < plan.parts.length; i++) {
+      const part = plan.parts[i]!;
+      const cmd = new Command(
+        this.dispatcher,
+        part.argv,
+        null,
+        part.slot,
+        false,
+        split,
+        i,
+        undefined,
+        undefined,
+      );
+      const started = this.dispatcher.start(cmd, false);
+      if (started !== null && !(started instanceof Promise)) split.fail(cmd, started);
+    }
+    return null;
+  }
+
+  /** Sends a command to the node at `host:port`: no redirects, no retries. Returns the refusal, if any. */
+  submitToNode(
+    host: string,
+    port: number,
+    argv: readonly CommandArg[] | null,
+    raw: Uint8Array | null,
+    fn: unknown,
+    privdata: unknown,
+  ): ClusterError | null {
+    const values = this.owned();
+    const refused = this.dispatcher.refusal('disconnecting');
+    if (refused !== null) return refused;
+    const cmd = new Command(this.dispatcher, argv, raw, NO_SLOT, true, values, 0, fn, privdata);
+    this.dispatcher.startOn(cmd, this.topology.entry(host, port, true));
+    return null;
+  }
+
+  /** Serves one top-level blocking call's commands; outcomes go to `sink` (see Batches). */
+  serveBatch(items: readonly BatchItem[], sink: BatchSink): Promise<void> {
+    return this.batches.serve(items, sink);
+  }
+
+  /** The caller gave up on the batch being served: its late outcomes are dropped. */
+  abandonBatch(): void {
+    this.batches.abandon();
+  }
+
+  /** Takes commands and updates again after close(true) (hiredis' connect on a disconnected context). */
+  open(): void {
+    this.dispatcher.closing = false;
+    this.topology.shutdown = false;
+  }
+
+  /**
+   * Stops taking commands and following redirects, and closes every link: gracefully (pending replies still
+   * come) or at once, when every pending command and one waiting out a backoff fails with `err`.
+   */
+  close(graceful: boolean, err: ClusterError | null = null): void {
+    this.dispatcher.closing = true;
+    this.topology.shutdown = true;
+    this.topology.closeLinks(graceful, err);
+    if (!graceful) this.dispatcher.failBackingOff(err ?? otherError('context closed'));
+  }
+
+  /** Drops every link, failing what is pending on them with `err` (hiredis' redisClusterReset). */
+  dropLinks(err: ClusterError): void {
+    this.topology.closeLinks(false, err);
+  }
+
+  /** A new command timeout (ms, 0 = none) for new and existing links, applied at once. */
+  setCommandTimeout(ms: number): void {
+    this.options.commandTimeout = ms;
+    for (const entry of this.topology.entries.values()) entry.link?.setCommandTimeout(ms);
+  }
+
+  private owned(): ValueOutcomes {
+    if (this.values === null) throw otherError('this engine serves batches only');
+    return this.values;
+  }
+
+  private topologyEvents(): TopologyEvents {
+    const listener = this.listener;
+    const linkEvent = (type: 'connect-error' | 'disconnect', link: Connection, err: ClusterError | null) => {
+      listener.event({
+        type,
+        host: link.host,
+        port: link.port,
+        code: err?.code ?? 0,
+        message: err?.message ?? '',
+      });
+    };
+    return {
+      slotmapUpdated: (version) => {
+        listener.event({ type: 'slotmap-updated', version, nodes: this.topology.map!.nodes });
+        this.batches.settle();
+      },
+      ready: () => listener.event({ type: 'ready' }),
+      updateFailed: (err) => {
+        listener.event({ type: 'update-error', code: err.code, message: err.message });
+        this.batches.settle();
+      },
+      nodeAdded: (node) => listener.event({ type: 'node-added', node }),
+      nodeRemoved: (node) => listener.event({ type: 'node-removed', node }),
+      linkConnected: (link) => listener.event({ type: 'connect', host: link.host, port: link.port }),
+      linkClosed: (link, err, connected) =>
+        connected
+          ? linkEvent('disconnect', link, err)
+          : linkEvent('connect-error', link, err ?? otherError('connection closed')),
+      push: (link, buf, start, end) => listener.push(buf, start, end, link.host, link.port),
+    };
+  }
+}

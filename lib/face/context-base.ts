@@ -1,0 +1,189 @@
+/**
+ * What both contexts share: hiredis' err/errstr, the set-once callbacks, the events an engine reports
+ * (translated once into hiredis callbacks and eventemitter3 events), the node iterator and key helpers,
+ * and what JSON and util.inspect show. A context adds its calls and how it reaches its engine.
+ */
+import { EventEmitter } from 'eventemitter3';
+import { keySlot } from '../cluster/keyslot.js';
+import type { ClusterNode } from '../cluster/slotmap.js';
+import { ClusterError, otherError } from '../errors.js';
+import {
+  type ClusterEvents,
+  type EngineEvent,
+  HIRCLUSTER_EVENT_FREE_CONTEXT,
+  HIRCLUSTER_EVENT_READY,
+  HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
+  type LinkAddress,
+} from '../events.js';
+import { type ResolvedOptions, visibleOptions } from '../options.js';
+import { INSPECT, type InspectFunction, type InspectOptions, inspectAs } from '../secrets.js';
+import { iterateNodes } from './node-iterator.js';
+
+/** hiredis-style connect/disconnect callback: status 0 (REDIS_OK) or -1 (REDIS_ERR). */
+export type LinkCallback = (link: LinkAddress, status: number) => void;
+
+const REDIS_OK = 0;
+const REDIS_ERR = -1;
+
+/** A failure carried by an engine event, or null for none (code 0). */
+function eventError(code: number, message: string): ClusterError | null {
+  return code === 0 ? null : new ClusterError(code, message);
+}
+
+export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
+  /** hiredis `err`: set by a failed call (and, on the async face, during a failed command's callback). */
+  err = 0;
+  /** hiredis `errstr`. */
+  errstr = '';
+  protected abstract readonly options: ResolvedOptions;
+  protected connectCallback: LinkCallback | null = null;
+  protected disconnectCallback: LinkCallback | null = null;
+  private eventCallback: ((context: Self, event: number, privdata: unknown) => void) | null = null;
+  private eventPrivdata: unknown;
+
+  /** The slot-map version: 0 before the first map, then +1 per update (hiredis' route_version). */
+  abstract get version(): number;
+
+  /** The class name util.inspect shows. */
+  protected abstract get faceName(): string;
+
+  /** State shown by toJSON between the version and the options. */
+  protected abstract shownState(): object;
+
+  /** The nodes `nodes()` walks. */
+  protected abstract knownNodes(): readonly ClusterNode[];
+
+  /** The node serving `slot`, or why there is none. */
+  protected abstract ownerOf(slot: number): ClusterNode | ClusterError;
+
+  /** Runs a user's callback the way this face does (the async face keeps the engine out of its throws). */
+  protected abstract callUser(call: () => void): void;
+
+  /** What JSON.stringify shows: the state and the options, the password and TLS secrets hidden. */
+  toJSON(): object {
+    return {
+      err: this.err,
+      errstr: this.errstr,
+      version: this.version,
+      ...this.shownState(),
+      options: visibleOptions(this.options),
+    };
+  }
+
+  /** What util.inspect (console.log) shows: the same as {@link toJSON}, never the internals. */
+  [INSPECT](depth: number, options: InspectOptions, inspect: InspectFunction): string {
+    return inspectAs(this.faceName, this.toJSON(), depth, options, inspect);
+  }
+
+  /** hiredis' set-once event callback with HIRCLUSTER_EVENT_* numbers; false when already set. */
+  setEventCallback<P>(fn: (context: Self, event: number, privdata: P) => void, privdata?: P): boolean {
+    if (this.eventCallback !== null) return false;
+    this.eventCallback = fn as (context: Self, event: number, privdata: unknown) => void;
+    this.eventPrivdata = privdata;
+    return true;
+  }
+
+  /** hiredis' set-once connect callback, after each connect attempt of a command link (REDIS_OK / REDIS_ERR). */
+  setConnectCallback(fn: LinkCallback): boolean {
+    if (this.connectCallback !== null) return false;
+    this.connectCallback = fn;
+    return true;
+  }
+
+  /**
+   * The known nodes (the masters of the slot map; the seeds before it). When the map changes during the
+   * walk, it restarts once on the new nodes, then stops (hiredis' node iterator).
+   */
+  nodes(): IterableIterator<ClusterNode> {
+    return iterateNodes(
+      () => this.version,
+      () => this.knownNodes(),
+    );
+  }
+
+  /** The slot of a key (CRC16 with hash tags). */
+  slotForKey(key: string | Uint8Array): number {
+    return keySlot(key);
+  }
+
+  /** The node serving a key's slot, or null with `err`/`errstr` set. */
+  nodeForKey(key: string | Uint8Array): ClusterNode | null {
+    const owner = this.ownerOf(keySlot(key));
+    if (!(owner instanceof ClusterError)) return owner;
+    this.setError(owner);
+    return null;
+  }
+
+  /** Sets err/errstr from a failure (anything thrown becomes REDIS_ERR_OTHER); returns it as a ClusterError. */
+  protected setError(err: unknown): ClusterError {
+    const e = err instanceof ClusterError ? err : otherError(String(err));
+    this.err = e.code;
+    this.errstr = e.message;
+    return e;
+  }
+
+  /** A command timeout as `setTimeout(ms)` takes it: an integer >= 0, else a clear error. */
+  protected checkTimeout(ms: number): number {
+    if (!Number.isInteger(ms) || ms < 0)
+      throw otherError(`Invalid timeout: must be an integer >= 0, got ${ms}`);
+    return ms;
+  }
+
+  protected clearError(): void {
+    this.err = 0;
+    this.errstr = '';
+  }
+
+  /** An engine event as hiredis callbacks and eventemitter3 events. */
+  protected deliver(event: EngineEvent): void {
+    switch (event.type) {
+      case 'slotmap-updated':
+        this.raise(HIRCLUSTER_EVENT_SLOTMAP_UPDATED, 'slotmap-updated', event.version);
+        return;
+      case 'ready':
+        this.raise(HIRCLUSTER_EVENT_READY, 'ready');
+        return;
+      case 'update-error':
+        this.emit('update-error', new ClusterError(event.code, event.message));
+        return;
+      case 'node-added':
+      case 'node-removed':
+        this.emit(event.type, event.node);
+        return;
+      case 'connect':
+        this.linkCallback(this.connectCallback, event, REDIS_OK);
+        this.emit('connect', { host: event.host, port: event.port });
+        return;
+      case 'connect-error':
+        this.linkCallback(this.connectCallback, event, REDIS_ERR);
+        this.emit(
+          'connect-error',
+          { host: event.host, port: event.port },
+          new ClusterError(event.code, event.message),
+        );
+        return;
+      case 'disconnect': {
+        const err = eventError(event.code, event.message);
+        this.linkCallback(this.disconnectCallback, event, err === null ? REDIS_OK : REDIS_ERR);
+        this.emit('disconnect', { host: event.host, port: event.port }, err);
+      }
+    }
+  }
+
+  /** hiredis' event callback, then the eventemitter3 event of the same moment. */
+  protected raise(event: number, name: 'slotmap-updated' | 'ready' | 'free-context', version?: number): void {
+    const fn = this.eventCallback;
+    if (fn !== null) this.callUser(() => fn(this as unknown as Self, event, this.eventPrivdata));
+    if (name === 'slotmap-updated') this.emit(name, version!);
+    else this.emit(name);
+  }
+
+  /** The context is freed: hiredis' HIRCLUSTER_EVENT_FREE_CONTEXT. */
+  protected raiseFreed(): void {
+    this.raise(HIRCLUSTER_EVENT_FREE_CONTEXT, 'free-context');
+  }
+
+  private linkCallback(fn: LinkCallback | null, link: LinkAddress, status: number): void {
+    if (fn !== null) this.callUser(() => fn({ host: link.host, port: link.port }, status));
+  }
+}

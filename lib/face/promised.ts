@@ -1,0 +1,39 @@
+/**
+ * The promise face over hiredis-style callbacks: a command's callback settles its promise (an error reply
+ * rejects with the ReplyError, a failure with a ClusterError from err/errstr), and a command refused at
+ * the call rejects at once.
+ */
+import { ClusterError, ReplyError } from '../errors.js';
+
+export interface Resolvers {
+  resolve(value: unknown): void;
+  reject(reason: unknown): void;
+}
+
+/** What a callback reads of its context when the reply is null. */
+interface ErrorState {
+  err: number;
+  errstr: string;
+}
+
+/** The callback behind a promise: `privdata` is its resolvers. */
+export function settle(context: ErrorState, reply: unknown, p: Resolvers): void {
+  if (reply === null && context.err !== 0) p.reject(new ClusterError(context.err, context.errstr));
+  else if (reply === null && context.errstr !== '') p.reject(new ClusterError(0, context.errstr));
+  else if (reply instanceof ReplyError) p.reject(reply);
+  else p.resolve(reply);
+}
+
+/** A promise for the command `submit` queues with the resolvers; false from it rejects with err/errstr. */
+export function promised(context: ErrorState, submit: (p: Resolvers) => boolean): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (!submit({ resolve, reject })) reject(new ClusterError(context.err, context.errstr));
+  });
+}
+
+/** Rethrows a user callback's exception outside the engine, which stays consistent. */
+export function rethrowLater(err: unknown): void {
+  queueMicrotask(() => {
+    throw err;
+  });
+}

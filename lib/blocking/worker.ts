@@ -9,7 +9,6 @@ import type { CommandOwner, RetryBudget } from '../engine/dispatch.js';
 import { Dispatcher } from '../engine/dispatch.js';
 import { Topology, type TopologyEvents } from '../engine/topology.js';
 import { ClusterError, otherError } from '../errors.js';
-import { type ClusterOptions, resolveOptions } from '../options.js';
 import {
   failureBytes,
   OP_BATCH,
@@ -25,9 +24,10 @@ import {
 import { type ChannelRequest, STATUS_ERROR, STATUS_OK } from './channel-layout.js';
 import { WorkerChannel } from './worker-channel.js';
 import type { WorkerEvent } from './worker-events.js';
+import { fromWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 const channel = new WorkerChannel();
-const options = resolveOptions(channel.data as ClusterOptions);
+const options = fromWorkerOptions(channel.data as WorkerOptions);
 const adapter = withTimerWheel(new NodeAdapter(), options.timerWheel);
 
 function post(event: WorkerEvent): void {

@@ -1,13 +1,23 @@
 /**
- * One options object for both contexts, validated once at construction with messages that name
- * the option. Node lists use hiredis-cluster's "host:port,host:port" form (IPv6 split at the last
- * colon, or bracketed).
+ * The options of both contexts, validated once at construction with messages that name the option:
+ * {@link resolveOptions} for the async context (and the engine), {@link resolveBlockingOptions} for the
+ * blocking one, over one core. Node lists use hiredis-cluster's "host:port,host:port" form (IPv6 split at
+ * the last colon, or bracketed).
  */
 import type { ConnectionOptions } from 'node:tls';
 import type { EventLoopAdapter } from '../adapters/adapter.js';
 import type { TimerWheelOptions } from '../adapters/timer-wheel.js';
+// The blocking face's options are bounded by its channel: the resolver checks them against its figures.
+import {
+  DEFAULT_BUFFER_BYTES,
+  INT32_MAX,
+  MAX_AREA_BYTES,
+  MIN_BUFFER_BYTES,
+} from './blocking/channel-layout.js';
+import type { SpinSetting } from './blocking/spin.js';
 import { type HostPort, parseHostPort } from './cluster/address.js';
 import { otherError } from './errors.js';
+import { channelInteger, flag, integer, invalid, secret, text } from './option-checks.js';
 import { plainReplies, plainRepliesWith, type ReplyBuilder } from './resp/build.js';
 import { DEFAULT_LIMITS, MAX_LIMITS, type RespLimits } from './resp/scan.js';
 import { hidden, hideTlsSecrets, showAs } from './secrets.js';
@@ -73,6 +83,27 @@ export interface ClusterOptions {
   timerWheel?: boolean | TimerWheelOptions;
 }
 
+/** Options of the blocking context: the async context's, less the ones that cannot cross threads. */
+export interface BlockingOptions extends Omit<ClusterOptions, 'adapter' | 'random' | 'addressMap'> {
+  /** NAT, as plain data for the worker: `{ "host:port": "host:port" }`. */
+  addressMap?: Readonly<Record<string, string>>;
+  /** Busy-poll before sleeping: 'auto' (adaptive, default), 0 (off) or a budget in µs. */
+  spin?: SpinSetting;
+  /**
+   * Longest time one call may block, in ms; past it the call throws "Timeout". Default: none when
+   * `commandTimeout` is 0 (hiredis blocks), else enough for every retry's connect and command timeout.
+   */
+  callTimeout?: number;
+  /** Let pipelines follow MOVED/ASK (hiredis-cluster #172); off by default, as in hiredis. */
+  pipelineRedirects?: boolean;
+  /** Initial size of the shared request + response areas (they grow when needed). Default 1 MiB. */
+  bufferBytes?: number;
+}
+
+/** An address map as plain data: a normalized `"host:port"` -> the address dialled instead. */
+export type AddressTable = Readonly<Record<string, HostPort>>;
+type AddressMapFunction = (address: HostPort) => HostPort;
+
 /** Options after validation and defaults. */
 export interface ResolvedOptions {
   seeds: HostPort[];
@@ -87,7 +118,7 @@ export interface ResolvedOptions {
   tls: ConnectionOptions | undefined;
   resp: 2 | 3;
   selectDb: number;
-  addressMap: ((address: HostPort) => HostPort) | undefined;
+  addressMap: AddressMapFunction | undefined;
   maxPending: number;
   random: () => number;
   retryBackoff: RetryBackoff | undefined;
@@ -97,7 +128,19 @@ export interface ResolvedOptions {
   timerWheel: TimerWheelOptions | undefined;
 }
 
-const KNOWN = new Set([
+/** The blocking context's options after validation and defaults: its own included, plain data but the reply builder. */
+export interface ResolvedBlockingOptions extends Omit<ResolvedOptions, 'addressMap' | 'random'> {
+  /** The NAT table, or undefined for none. */
+  addressMap: AddressTable | undefined;
+  spin: SpinSetting;
+  /** ms; 0 = a call may block for ever (hiredis). */
+  callTimeout: number;
+  pipelineRedirects: boolean;
+  bufferBytes: number;
+}
+
+/** The options both contexts take. */
+const SHARED = new Set([
   'nodes',
   'username',
   'password',
@@ -112,56 +155,22 @@ const KNOWN = new Set([
   'selectDb',
   'addressMap',
   'maxPending',
-  'random',
   'retryBackoff',
   'returnBuffers',
   'replyBuilder',
   'limits',
-  'adapter',
   'timerWheel',
 ]);
+/** Code cannot cross to the blocking context's worker thread: these are the async context's alone. */
+const ASYNC_ONLY = ['adapter', 'random'];
+/** Each face's own options, beside the shared ones. */
+const OWN = {
+  async: new Set(ASYNC_ONLY),
+  blocking: new Set(['spin', 'callTimeout', 'pipelineRedirects', 'bufferBytes']),
+};
 
-function invalid(name: string, why: string, value: unknown): never {
-  throw otherError(`Invalid option '${name}': ${why}, got ${describe(value)}`);
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
-}
-
-function integer(name: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `${min}..${max}`;
-    invalid(name, `must be an integer ${range}`, value);
-  }
-  return value;
-}
-
-function flag(name: string, value: unknown): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'boolean') invalid(name, 'must be a boolean', value);
-  return value;
-}
-
-function text(name: string, value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') invalid(name, 'must be a string', value);
-  return value;
-}
-
-/** A secret: a wrong one is named by its type only, never shown. */
-function secret(name: string, value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') {
-    const type = Array.isArray(value) ? 'an array' : `a value of type ${typeof value}`;
-    throw otherError(`Invalid option '${name}': must be a string, got ${type}`);
-  }
-  return value;
-}
+/** The channel carries a call's deadline in an Int32 word; 24.8 days is as good as for ever. */
+const MAX_CALL_TIMEOUT = INT32_MAX;
 
 /** Parses a hiredis-cluster node list: `"h:p,h:p"` or an array of `"h:p"`. Duplicates are dropped. */
 export function parseNodeList(nodes: string | readonly string[]): HostPort[] {
@@ -181,17 +190,24 @@ export function parseNodeList(nodes: string | readonly string[]): HostPort[] {
   return out;
 }
 
-function resolveAddressMap(map: ClusterOptions['addressMap']): ((address: HostPort) => HostPort) | undefined {
+/** The address map as given: a function, or its table checked and normalized. */
+function resolveAddressMap(map: ClusterOptions['addressMap']): AddressMapFunction | AddressTable | undefined {
   if (map === undefined || typeof map === 'function') return map;
   if (map === null || typeof map !== 'object' || Array.isArray(map)) {
     invalid('addressMap', 'must be a function or an object of "host:port" -> "host:port"', map);
   }
-  const table = new Map<string, HostPort>();
+  const table: Record<string, HostPort> = {};
   for (const [from, to] of Object.entries(map)) {
     const source = parseHostPort(from);
-    table.set(`${source.host}:${source.port}`, parseHostPort(to));
+    table[`${source.host}:${source.port}`] = parseHostPort(to);
   }
-  return (address) => table.get(`${address.host}:${address.port}`) ?? address;
+  return table;
+}
+
+/** The address map of a table: an address the table does not name is dialled as it is. */
+export function addressLookup(table: AddressTable): AddressMapFunction {
+  const map = new Map(Object.entries(table));
+  return (address) => map.get(`${address.host}:${address.port}`) ?? address;
 }
 
 function resolveTimerWheel(value: ClusterOptions['timerWheel']): TimerWheelOptions | undefined {
@@ -213,12 +229,19 @@ function resolveTimerWheel(value: ClusterOptions['timerWheel']): TimerWheelOptio
   return wheel;
 }
 
+/** The blocking context's busy-polling: 'auto', or a budget in µs. */
+function spinSetting(value: unknown): SpinSetting {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  throw otherError(`Invalid option 'spin': expected 'auto' or a number of µs >= 0, got ${String(value)}`);
+}
+
 /**
  * What resolved options show to util.inspect and JSON: the settings (not the reply builder and the
  * random source, which are code), with the secrets (password, TLS private material) as `<hidden>`.
  */
-export function visibleOptions(o: ResolvedOptions): object {
-  const { replyBuilder: _builder, random: _random, ...settings } = o;
+export function visibleOptions(o: ResolvedOptions | ResolvedBlockingOptions): object {
+  const { replyBuilder: _builder, random: _random, ...settings }: typeof o & { random?: unknown } = o;
   return {
     ...settings,
     seeds: o.seeds.map((s) => `${s.host}:${s.port}`),
@@ -228,13 +251,70 @@ export function visibleOptions(o: ResolvedOptions): object {
 }
 
 /**
- * Validates `options` and fills in the defaults; throws a ClusterError naming the bad option (a bad
- * password is named by its type only). The result shows its secrets hidden to util.inspect and JSON.
+ * The async context's (and the engine's) options: validates `options` and fills in the defaults; throws
+ * a ClusterError naming the bad option (a bad password is named by its type only). The result shows its
+ * secrets hidden to util.inspect and JSON.
  */
 export function resolveOptions(options: ClusterOptions): ResolvedOptions {
+  const core = resolveCore(options, 'async');
+  const map = core.addressMap;
+  const resolved: ResolvedOptions = {
+    ...core,
+    addressMap: typeof map === 'object' ? addressLookup(map) : map,
+  };
+  return showAs(resolved, () => visibleOptions(resolved));
+}
+
+/**
+ * The blocking context's options, as {@link resolveOptions} does for the async one: the shared options,
+ * its own (spin, callTimeout, pipelineRedirects, bufferBytes), and the async context's refused.
+ */
+export function resolveBlockingOptions(options: BlockingOptions): ResolvedBlockingOptions {
+  const { random: _random, addressMap, ...shared } = resolveCore(options, 'blocking');
+  const { commandTimeout, connectTimeout, maxRetry } = shared;
+  // hiredis blocks as long as it takes without a command timeout; with one, every retry may take a
+  // connect and a command timeout, plus slack for the redirects in between.
+  const callTimeout = commandTimeout === 0 ? 0 : (maxRetry + 2) * (commandTimeout + connectTimeout) + 1000;
+  const resolved: ResolvedBlockingOptions = {
+    ...shared,
+    // A function was refused: the blocking context's map is its table.
+    addressMap: addressMap as AddressTable | undefined,
+    callTimeout: Math.min(integer('callTimeout', options.callTimeout, callTimeout, 0), MAX_CALL_TIMEOUT),
+    pipelineRedirects: flag('pipelineRedirects', options.pipelineRedirects),
+    bufferBytes: channelInteger(
+      'bufferBytes',
+      options.bufferBytes,
+      DEFAULT_BUFFER_BYTES,
+      MIN_BUFFER_BYTES,
+      2 * MAX_AREA_BYTES,
+    ),
+    spin: spinSetting(options.spin),
+  };
+  return showAs(resolved, () => visibleOptions(resolved));
+}
+
+/** The options a face refuses because they are the other face's, with what it says. */
+function refuseOtherFace(options: object, face: keyof typeof OWN): void {
+  if (face === 'async') return;
+  for (const key of ASYNC_ONLY) {
+    if (key in options) throw otherError(`Unknown option '${key}' (not for the blocking context)`);
+  }
+  if (typeof (options as ClusterOptions).addressMap === 'function') {
+    throw otherError(
+      'Invalid option \'addressMap\': the blocking context takes an object of "host:port" -> "host:port"',
+    );
+  }
+}
+
+/** Both faces' options checked and defaulted; the address map as given (a function or its table). */
+function resolveCore(
+  options: ClusterOptions,
+  face: keyof typeof OWN,
+): Omit<ResolvedOptions, 'addressMap'> & { addressMap: AddressMapFunction | AddressTable | undefined } {
   if (options === null || typeof options !== 'object') invalid('options', 'must be an object', options);
+  refuseOtherFace(options, face);
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw otherError(`Unknown option '${key}'`);
+    if (!SHARED.has(key) && !OWN[face].has(key)) throw otherError(`Unknown option '${key}'`);
   }
   if (options.nodes === undefined || (typeof options.nodes !== 'string' && !Array.isArray(options.nodes))) {
     invalid('nodes', 'must be "host:port,host:port" or an array of "host:port"', options.nodes);
@@ -277,7 +357,7 @@ export function resolveOptions(options: ClusterOptions): ResolvedOptions {
     const name = key as keyof RespLimits;
     limits[name] = integer(`limits.${key}`, value, 0, 1, MAX_LIMITS[name]);
   }
-  const resolved: ResolvedOptions = {
+  return {
     seeds,
     username,
     password,
@@ -302,5 +382,4 @@ export function resolveOptions(options: ClusterOptions): ResolvedOptions {
     limits,
     timerWheel: resolveTimerWheel(options.timerWheel),
   };
-  return showAs(resolved, () => visibleOptions(resolved));
 }

@@ -19,7 +19,7 @@ import {
 } from '../errors.js';
 import type { EngineEvent } from '../events.js';
 import { ContextBase, type LinkCallback } from '../face/context-base.js';
-import { type ClusterOptions, type ResolvedOptions, resolveOptions } from '../options.js';
+import { type BlockingOptions, type ResolvedBlockingOptions, resolveBlockingOptions } from '../options.js';
 import { buildReply, type ReplyBuilder } from '../resp/build.js';
 import type { CommandArg } from '../resp/encode.js';
 import { checkArgv, formatArgv } from '../resp/encode.js';
@@ -39,34 +39,17 @@ import {
 } from './batch.js';
 import { CallerChannel, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT } from './channel.js';
 import { Pipeline } from './pipeline.js';
-import type { SpinSetting } from './spin.js';
+import { toWorkerOptions } from './worker-options.js';
 
-/** Options of the blocking context: the async context's, less the ones that cannot cross threads. */
-export interface BlockingOptions extends Omit<ClusterOptions, 'adapter' | 'random' | 'addressMap'> {
-  /** NAT, as plain data for the worker: `{ "host:port": "host:port" }`. */
-  addressMap?: Readonly<Record<string, string>>;
-  /** Busy-poll before sleeping: 'auto' (adaptive, default), 0 (off) or a budget in µs. */
-  spin?: SpinSetting;
-  /**
-   * Longest time one call may block, in ms; past it the call throws "Timeout". Default: none when
-   * `commandTimeout` is 0 (hiredis blocks), else enough for every retry's connect and command timeout.
-   */
-  callTimeout?: number;
-  /** Let pipelines follow MOVED/ASK (hiredis-cluster #172); off by default, as in hiredis. */
-  pipelineRedirects?: boolean;
-  /** Initial size of the shared request + response areas (they grow when needed). Default 1 MiB. */
-  bufferBytes?: number;
-}
+export type { BlockingOptions } from '../options.js';
 
 /** hiredis-style sync connect callback: status 0 (REDIS_OK) or -1 (REDIS_ERR). */
 export type SyncLinkCallback = LinkCallback;
 /** hiredis-style event callback with HIRCLUSTER_EVENT_* numbers. */
 export type SyncEventCallback<P = unknown> = (cc: BlockingClusterContext, event: number, privdata: P) => void;
 
-const BLOCKING_ONLY = new Set(['spin', 'callTimeout', 'pipelineRedirects', 'bufferBytes']);
-
 /** The seeds as nodes, for `nodes()` before the first slot map. */
-function seedNodes(options: ResolvedOptions): ClusterNode[] {
+function seedNodes(options: ResolvedBlockingOptions): ClusterNode[] {
   return options.seeds.map((seed) => createNode('', seed.host, seed.port, 'master'));
 }
 
@@ -75,7 +58,7 @@ function seedNodes(options: ResolvedOptions): ClusterNode[] {
  * the links); failures throw ClusterError and set `err`/`errstr`; error replies are ReplyError values.
  */
 export class BlockingClusterContext extends ContextBase<BlockingClusterContext> {
-  protected readonly options: ResolvedOptions;
+  protected readonly options: ResolvedBlockingOptions;
   private readonly channel: CallerChannel;
   private readonly builder: ReplyBuilder;
   private readonly multiKey: MultiKeyReplies;
@@ -88,43 +71,24 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   constructor(options: BlockingOptions) {
     super();
-    const shared: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(options ?? {}))
-      if (!BLOCKING_ONLY.has(key)) shared[key] = value;
-    for (const key of ['adapter', 'random'] as const) {
-      if (key in (options ?? {})) throw otherError(`Unknown option '${key}' (not for the blocking context)`);
-    }
-    if (typeof options?.addressMap === 'function') {
-      throw otherError(
-        'Invalid option \'addressMap\': the blocking context takes an object of "host:port" -> "host:port"',
-      );
-    }
-    this.options = resolveOptions(shared as unknown as ClusterOptions);
+    this.options = resolveBlockingOptions(options);
     this.builder = this.options.replyBuilder;
     this.multiKey = multiKeyReplies(this.builder);
     this.known = seedNodes(this.options);
-    const ct = options.callTimeout;
-    if (ct !== undefined && (!Number.isInteger(ct) || ct < 0)) {
-      throw otherError(`Invalid option 'callTimeout': must be an integer >= 0, got ${ct}`);
-    }
-    const o = this.options;
-    this.callTimeout =
-      ct ?? (o.commandTimeout === 0 ? 0 : (o.maxRetry + 2) * (o.commandTimeout + o.connectTimeout) + 1000);
-    this.pipeline = new Pipeline(options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT, this.multiKey.ops);
-    // Only plain data crosses to the worker: the reply builder stays here, where replies are built.
-    const {
-      replyBuilder: _builder,
-      returnBuffers: _buffers,
-      ...workerOptions
-    } = shared as unknown as ClusterOptions;
+    this.callTimeout = this.options.callTimeout;
+    this.pipeline = new Pipeline(
+      this.options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT,
+      this.multiKey.ops,
+    );
     // The build bundles worker.js and its imports into one CommonJS script (scripts/bundle-worker.mjs), run as
     // the thread's main script: ~35 modules, or an ES module loader, would be most of a new context's start-up
     // after the thread itself.
     this.channel = new CallerChannel(new URL('./worker-bundle/worker.cjs', import.meta.url), {
       mainScript: true,
-      spin: options.spin,
-      bufferBytes: options.bufferBytes,
-      data: workerOptions,
+      spin: this.options.spin,
+      bufferBytes: this.options.bufferBytes,
+      // Only plain data crosses to the worker: the reply builder stays here, where replies are built.
+      data: toWorkerOptions(this.options),
     });
   }
 

@@ -4,6 +4,7 @@ import { Buffer } from 'node:buffer';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { ClusterError, otherError, REDIS_ERR_OTHER } from '../errors.js';
+import { channelInteger } from '../option-checks.js';
 import {
   type ChannelInit,
   type ChannelOptions,
@@ -19,8 +20,6 @@ import {
   HEARTBEAT_INTERVAL_MS,
   INIT_KEY,
   INT32_MAX,
-  MAX_AREA_BYTES,
-  MIN_BUFFER_BYTES,
   MSG_AREA,
   OP_CLOSE,
   type PortMessage,
@@ -64,17 +63,18 @@ export class CallerChannel {
 
   /** Starts the worker on `entry` (a module that creates a {@link WorkerChannel}) without waiting for it. */
   constructor(entry: string | URL, options: ChannelOptions = {}) {
-    const bufferBytes = intOption(
-      options,
-      'bufferBytes',
-      DEFAULT_BUFFER_BYTES,
-      MIN_BUFFER_BYTES,
-      2 * MAX_AREA_BYTES,
+    // bufferBytes and spin come checked: they are the blocking context's options (lib/options.ts).
+    const bufferBytes = options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
+    this.readyTimeoutMs = channelInteger(
+      'readyTimeoutMs',
+      options.readyTimeoutMs,
+      DEFAULT_READY_TIMEOUT_MS,
+      1,
+      INT32_MAX,
     );
-    this.readyTimeoutMs = intOption(options, 'readyTimeoutMs', DEFAULT_READY_TIMEOUT_MS, 1, INT32_MAX);
-    this.heartbeatTimeoutMs = intOption(
-      options,
+    this.heartbeatTimeoutMs = channelInteger(
       'heartbeatTimeoutMs',
+      options.heartbeatTimeoutMs,
       DEFAULT_HEARTBEAT_TIMEOUT_MS,
       2 * HEARTBEAT_INTERVAL_MS,
       INT32_MAX,
@@ -354,21 +354,4 @@ export class CallerChannel {
 function toUrl(entry: string | URL): string {
   if (entry instanceof URL) return entry.href;
   return entry.startsWith('file:') ? entry : pathToFileURL(entry).href;
-}
-
-function intOption(
-  options: ChannelOptions,
-  name: 'bufferBytes' | 'readyTimeoutMs' | 'heartbeatTimeoutMs',
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw otherError(
-      `Invalid option '${name}': expected an integer from ${min} to ${max}, got ${String(value)}`,
-    );
-  }
-  return value;
 }

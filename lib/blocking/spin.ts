@@ -9,7 +9,6 @@
  * round trips and is off when it cannot help.
  */
 import { availableParallelism } from 'node:os';
-import { otherError } from '../errors.js';
 
 /** `'auto'`: adaptive budget; `0`: never spin; a positive number: always spin up to that many µs. */
 export type SpinSetting = 'auto' | number;
@@ -77,17 +76,9 @@ export class SpinPolicy {
 
   /** `cpus` is only a parameter so tests can pose as a one-CPU machine. */
   constructor(setting: SpinSetting = 'auto', cpus: number = availableParallelism()) {
-    if (setting === 'auto') {
-      this.adaptive = cpus > 1;
-      this.fixedUs = 0;
-    } else if (typeof setting === 'number' && Number.isFinite(setting) && setting >= 0) {
-      this.adaptive = false;
-      this.fixedUs = setting;
-    } else {
-      throw otherError(
-        `Invalid option 'spin': expected 'auto' or a number of µs >= 0, got ${String(setting)}`,
-      );
-    }
+    // `setting` comes checked: it is the blocking context's option (lib/options.ts).
+    this.adaptive = setting === 'auto' && cpus > 1;
+    this.fixedUs = setting === 'auto' ? 0 : setting;
   }
 
   /** The longest the worker polls for the next request after each answer: only when this side spins too. */

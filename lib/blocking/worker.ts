@@ -4,11 +4,11 @@
  */
 import { NodeAdapter } from '../../adapters/node.js';
 import { withTimerWheel } from '../../adapters/timer-wheel.js';
-import { type ClusterOptions, resolveOptions } from '../options.js';
 import { WorkerChannel } from './worker-channel.js';
 import { WorkerHost } from './worker-host.js';
+import { fromWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 const channel = new WorkerChannel();
-const options = resolveOptions(channel.data as ClusterOptions);
+const options = fromWorkerOptions(channel.data as WorkerOptions);
 // Not top-level await: the worker ships as a CommonJS bundle (scripts/bundle-worker.mjs), which has none.
 void new WorkerHost(channel, withTimerWheel(new NodeAdapter(), options.timerWheel), options).run();

@@ -15,7 +15,7 @@ import {
   HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
   type LinkAddress,
 } from '../events.js';
-import { type ResolvedOptions, visibleOptions } from '../options.js';
+import { type ResolvedBlockingOptions, type ResolvedOptions, visibleOptions } from '../options.js';
 import { INSPECT, type InspectFunction, type InspectOptions, inspectAs } from '../secrets.js';
 import { iterateNodes } from './node-iterator.js';
 
@@ -35,7 +35,7 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
   err = 0;
   /** hiredis `errstr`. */
   errstr = '';
-  protected abstract readonly options: ResolvedOptions;
+  protected abstract readonly options: ResolvedOptions | ResolvedBlockingOptions;
   protected connectCallback: LinkCallback | null = null;
   protected disconnectCallback: LinkCallback | null = null;
   private eventCallback: ((context: Self, event: number, privdata: unknown) => void) | null = null;

@@ -94,6 +94,12 @@ describe('integration: BlockingClusterContext', () => {
       expect([err.code, err.message]).to.deep.equal([REDIS_ERR_OTHER, 'slotmap not available']);
     });
 
+    it('an addressMap table reaches the worker: a seed where nothing listens is dialled at its mapped address', () => {
+      const mapped = open({ nodes: '127.0.0.1:1', addressMap: { '127.0.0.1:1': PLAIN[0]! } });
+      expect([...mapped.nodes()]).to.have.length(3);
+      expect(mapped.command('SET bspec:{a} %s', 'mapped')).to.equal('OK');
+    });
+
     it('updateSlotmap() fetches the map again and bumps the version', () => {
       const versions: number[] = [];
       cc.on('slotmap-updated', (v) => versions.push(v));

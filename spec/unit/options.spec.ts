@@ -1,11 +1,18 @@
 import { expect } from 'chai';
+import { fromWorkerOptions, toWorkerOptions } from '../../lib/blocking/worker-options.js';
 import { ClusterError, REDIS_ERR_OTHER } from '../../lib/errors.js';
-import { type ClusterOptions, parseNodeList, resolveOptions } from '../../lib/options.js';
-import { plainRepliesWith, typedReplies } from '../../lib/resp/build.js';
+import {
+  type BlockingOptions,
+  type ClusterOptions,
+  parseNodeList,
+  resolveBlockingOptions,
+  resolveOptions,
+} from '../../lib/options.js';
+import { plainReplies, plainRepliesWith, typedReplies } from '../../lib/resp/build.js';
 
-function failure(options: unknown): ClusterError {
+function failure(options: unknown, resolve: (options: never) => unknown = resolveOptions): ClusterError {
   try {
-    resolveOptions(options as ClusterOptions);
+    resolve(options as never);
   } catch (err) {
     expect(err).to.be.instanceOf(ClusterError);
     expect((err as ClusterError).code).to.equal(REDIS_ERR_OTHER);
@@ -177,5 +184,222 @@ describe('options', () => {
     it(`refuses ${what}, naming the problem`, () => {
       expect(failure(options).message).to.equal(message);
     });
+    if (what === 'random as a number') continue;
+    it(`refuses ${what} to the blocking context too, with the same message`, () => {
+      expect(failure(options, resolveBlockingOptions).message).to.equal(message);
+    });
   }
+
+  it("refuses the blocking context's own options to the async context", () => {
+    for (const name of ['spin', 'callTimeout', 'pipelineRedirects', 'bufferBytes']) {
+      expect(failure({ nodes: 'h:1', [name]: 1 }).message).to.equal(`Unknown option '${name}'`);
+    }
+  });
+
+  describe('the blocking context', () => {
+    it('fills in its own defaults: spin auto, no call deadline without a command timeout, 1 MiB, no redirects', () => {
+      const o = resolveBlockingOptions({ nodes: '127.0.0.1:7000' });
+      expect(o).to.deep.include({
+        spin: 'auto',
+        callTimeout: 0,
+        pipelineRedirects: false,
+        bufferBytes: 1024 * 1024,
+        addressMap: undefined,
+        maxRetry: 5,
+      });
+      expect(o.replyBuilder).to.equal(plainReplies);
+      expect('random' in o).to.equal(false);
+    });
+
+    it('with a command timeout, a call may block for every retry: (maxRetry + 2) * (command + connect) + 1 s', () => {
+      const o = resolveBlockingOptions({
+        nodes: 'h:1',
+        commandTimeout: 100,
+        connectTimeout: 200,
+        maxRetry: 3,
+      });
+      expect(o.callTimeout).to.equal(5 * 300 + 1000);
+      const huge = resolveBlockingOptions({ nodes: 'h:1', commandTimeout: 2 ** 40, maxRetry: 1000 });
+      expect(huge.callTimeout, 'the channel carries it in an Int32 word').to.equal(2 ** 31 - 1);
+    });
+
+    it('takes its own options as given', () => {
+      const o = resolveBlockingOptions({
+        nodes: 'h:1',
+        commandTimeout: 100,
+        callTimeout: 0,
+        spin: 0,
+        pipelineRedirects: true,
+        bufferBytes: 128,
+        returnBuffers: true,
+      });
+      expect(o).to.deep.include({ callTimeout: 0, spin: 0, pipelineRedirects: true, bufferBytes: 128 });
+      expect(o.replyBuilder).to.equal(plainRepliesWith({ returnBuffers: true }));
+      expect(resolveBlockingOptions({ nodes: 'h:1', spin: 2.5, callTimeout: 2 ** 40 })).to.deep.include({
+        spin: 2.5,
+        callTimeout: 2 ** 31 - 1,
+      });
+    });
+
+    it('keeps the address map as its table, normalized', () => {
+      const o = resolveBlockingOptions({ nodes: 'h:1', addressMap: { '[::1]:7000': 'localhost:17000' } });
+      expect(o.addressMap).to.deep.equal({ '::1:7000': { host: 'localhost', port: 17000 } });
+    });
+
+    const refusedBlocking: [string, BlockingOptions | Record<string, unknown>, string][] = [
+      [
+        'an adapter',
+        { nodes: 'h:1', adapter: {} },
+        "Unknown option 'adapter' (not for the blocking context)",
+      ],
+      [
+        'a random source',
+        { nodes: 'h:1', random: Math.random },
+        "Unknown option 'random' (not for the blocking context)",
+      ],
+      [
+        'an address map function',
+        { nodes: 'h:1', addressMap: (a: unknown) => a },
+        'Invalid option \'addressMap\': the blocking context takes an object of "host:port" -> "host:port"',
+      ],
+      [
+        'a negative callTimeout',
+        { nodes: 'h:1', callTimeout: -1 },
+        "Invalid option 'callTimeout': must be an integer >= 0, got -1",
+      ],
+      [
+        'a fractional callTimeout',
+        { nodes: 'h:1', callTimeout: 1.5 },
+        "Invalid option 'callTimeout': must be an integer >= 0, got 1.5",
+      ],
+      [
+        'a callTimeout of null',
+        { nodes: 'h:1', callTimeout: null },
+        "Invalid option 'callTimeout': must be an integer >= 0, got null",
+      ],
+      [
+        'pipelineRedirects as a string',
+        { nodes: 'h:1', pipelineRedirects: 'yes' },
+        `Invalid option 'pipelineRedirects': must be a boolean, got "yes"`,
+      ],
+      [
+        'bufferBytes below 128',
+        { nodes: 'h:1', bufferBytes: 12 },
+        "Invalid option 'bufferBytes': expected an integer from 128 to 4294967294, got 12",
+      ],
+      [
+        'bufferBytes past two areas of 2^31-1',
+        { nodes: 'h:1', bufferBytes: 2 ** 32 },
+        "Invalid option 'bufferBytes': expected an integer from 128 to 4294967294, got 4294967296",
+      ],
+      [
+        'a fractional bufferBytes',
+        { nodes: 'h:1', bufferBytes: 1024.5 },
+        "Invalid option 'bufferBytes': expected an integer from 128 to 4294967294, got 1024.5",
+      ],
+      [
+        'a negative spin',
+        { nodes: 'h:1', spin: -1 },
+        "Invalid option 'spin': expected 'auto' or a number of µs >= 0, got -1",
+      ],
+      [
+        'a spin of NaN',
+        { nodes: 'h:1', spin: Number.NaN },
+        "Invalid option 'spin': expected 'auto' or a number of µs >= 0, got NaN",
+      ],
+      [
+        'an endless spin',
+        { nodes: 'h:1', spin: Number.POSITIVE_INFINITY },
+        "Invalid option 'spin': expected 'auto' or a number of µs >= 0, got Infinity",
+      ],
+      [
+        'a spin word other than auto',
+        { nodes: 'h:1', spin: 'fast' },
+        "Invalid option 'spin': expected 'auto' or a number of µs >= 0, got fast",
+      ],
+    ];
+    for (const [what, options, message] of refusedBlocking) {
+      it(`refuses ${what}, naming the problem`, () => {
+        expect(failure(options, resolveBlockingOptions).message).to.equal(message);
+      });
+    }
+
+    it('shows its own options to JSON, the password hidden', () => {
+      const o = resolveBlockingOptions({ nodes: 'h:1', password: 'secret', spin: 10 });
+      expect(JSON.parse(JSON.stringify(o))).to.deep.include({
+        seeds: ['h:1'],
+        password: '<hidden>',
+        spin: 10,
+        callTimeout: 0,
+        pipelineRedirects: false,
+        bufferBytes: 1024 * 1024,
+      });
+    });
+  });
+
+  describe("the blocking context's worker data", () => {
+    /** Paths of the functions anywhere in `value`. */
+    function functionsIn(value: unknown, path = 'options'): string[] {
+      if (typeof value === 'function') return [path];
+      if (value === null || typeof value !== 'object') return [];
+      return Object.entries(value).flatMap(([key, inner]) => functionsIn(inner, `${path}.${key}`));
+    }
+
+    const resolved = resolveBlockingOptions({
+      nodes: 'h:1,h:2',
+      password: 'pw',
+      commandTimeout: 50,
+      addressMap: { 'node-a.internal:7000': '127.0.0.1:17000' },
+      replyBuilder: typedReplies,
+      retryBackoff: { baseMs: 1, maxMs: 8 },
+      timerWheel: { tickMs: 2 },
+      limits: { maxDepth: 8 },
+      spin: 0,
+    });
+
+    it('is plain data: no function crosses, and structured cloning keeps every value', () => {
+      const data = toWorkerOptions(resolved);
+      expect(functionsIn(data)).to.deep.equal([]);
+      expect(structuredClone(data)).to.deep.equal(data);
+      for (const name of [
+        'replyBuilder',
+        'random',
+        'spin',
+        'callTimeout',
+        'pipelineRedirects',
+        'bufferBytes',
+      ]) {
+        expect(data).to.not.have.property(name);
+      }
+    });
+
+    it("turns back into the engine's options: the address table maps as before, the settings unchanged", () => {
+      const engine = fromWorkerOptions(structuredClone(toWorkerOptions(resolved)));
+      expect(engine.addressMap!({ host: 'node-a.internal', port: 7000 })).to.deep.equal({
+        host: '127.0.0.1',
+        port: 17000,
+      });
+      expect(engine.addressMap!({ host: 'h', port: 1 })).to.deep.equal({ host: 'h', port: 1 });
+      expect(engine).to.deep.include({
+        seeds: [
+          { host: 'h', port: 1 },
+          { host: 'h', port: 2 },
+        ],
+        password: 'pw',
+        commandTimeout: 50,
+        connectTimeout: 10_000,
+        maxRetry: 5,
+        retryBackoff: { baseMs: 1, maxMs: 8 },
+        timerWheel: { tickMs: 2 },
+        random: Math.random,
+        // The worker's engine builds no reply the caller sees: the caller's builder stays with the caller.
+        replyBuilder: plainReplies,
+      });
+      expect(engine.limits.maxDepth).to.equal(8);
+      const noMap = fromWorkerOptions(
+        structuredClone(toWorkerOptions(resolveBlockingOptions({ nodes: 'h:1' }))),
+      );
+      expect(noMap.addressMap).to.equal(undefined);
+    });
+  });
 });

@@ -9,9 +9,8 @@
  * re-arms it only when a timer is started earlier than that (rare: timeouts of one length are started
  * in due order).
  *
- * The wheel is itself an adapter: sockets, `defer` and the clock are the inner adapter's; `setTimer`
- * and `createTimer` are the wheel's, so the engine runs over it unchanged and gives every pending
- * command its own deadline timer (see {@link EventLoopAdapter.createTimer}).
+ * The wheel is itself an adapter: sockets, `defer` and the clock are the inner adapter's; `setTimer` and
+ * `createTimer` the wheel's, so the engine gives every pending command its own deadline timer over it.
  *
  * @module
  */
@@ -35,17 +34,14 @@ export interface TimerWheelOptions {
   slots?: number;
 }
 
+// A timer's state: idle, in a bucket waiting for its tick, or taken out by the current expiry pass to fire.
 const IDLE = 0;
-/** In a bucket, waiting for its tick. */
 const QUEUED = 1;
-/** Taken out of its bucket by the current expiry pass, about to fire. */
 const COLLECTED = 2;
 
 function checkMs(what: string, ms: unknown): number {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw new RangeError(`${what} must be a finite number >= 0, got ${String(ms)}`);
-  }
-  return ms;
+  if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) return ms;
+  throw new RangeError(`${what} must be a finite number >= 0, got ${String(ms)}`);
 }
 
 /** A timer of a {@link TimerWheel}: a libuv-style handle (see {@link Timer}). */
@@ -393,10 +389,7 @@ export class TimerWheel implements EventLoopAdapter {
   }
 }
 
-/**
- * `adapter` with its timers on a wheel: a new {@link TimerWheel} over it when `options` is given and
- * the adapter has no reusable timers of its own yet, else `adapter` itself.
- */
+/** `adapter` with its timers on a new {@link TimerWheel} when `options` is given and it has no reusable timers yet. */
 export function withTimerWheel(
   adapter: EventLoopAdapter,
   options: TimerWheelOptions | undefined,

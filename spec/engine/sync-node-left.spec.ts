@@ -6,12 +6,12 @@
  * async-faults.spec.ts.) Found by the randomized fault spec.
  */
 import { expect } from 'chai';
-import { BatchWriter, OP_BATCH, OP_CONNECT, ROUTED, TO_NODE } from '../../lib/blocking/batch.js';
+import { OP_CONNECT, ROUTED, TO_NODE } from '../../lib/blocking/batch.js';
 import { STATUS_OK } from '../../lib/blocking/channel-layout.js';
 import { keySlot } from '../../lib/cluster/keyslot.js';
 import { REDIS_ERR_CLUSTER_TOO_MANY_RETRIES, REDIS_ERR_OTHER } from '../../lib/errors.js';
 import { resolveOptions } from '../../lib/options.js';
-import { MemoryChannel } from '../support/memory-channel.js';
+import { type BatchCommand, MemoryChannel } from '../support/memory-channel.js';
 import { RecordingHost } from '../support/recording-host.js';
 import { error, type RespValue } from '../support/resp-values.js';
 import { SimNetwork, type SimNode } from '../support/sim-network.js';
@@ -44,20 +44,10 @@ describe('worker host, sync policy: a node leaves the map while a batch waits on
     await Promise.resolve();
     net.loop.advance(10);
     expect((await connected).status).to.equal(STATUS_OK);
-    /** Sends one batch (`[kind, slot or address, ...argv]` per command) and runs the network until its answer. */
-    const batch = async (...commands: [number, number | string, ...string[]][]) => {
-      let area = Buffer.alloc(64);
-      const writer = new BatchWriter(area, (min, keep) => {
-        const grown = Buffer.alloc(min * 2);
-        area.copy(grown, 0, 0, keep);
-        area = grown;
-        return grown;
-      });
-      for (const [kind, target, ...argv] of commands) {
-        writer.addArgv(kind, typeof target === 'number' ? target : -1, String(target), argv);
-      }
+    /** Sends one batch and runs the network until its answer; the outcomes in the order they came. */
+    const batch = async (...commands: BatchCommand[]) => {
       host.expect(commands.length);
-      const answer = channel.call(OP_BATCH, area.subarray(0, writer.length), commands.length);
+      const answer = channel.callBatch(commands);
       await Promise.resolve();
       net.loop.advance(20);
       expect((await answer).status).to.equal(STATUS_OK);
@@ -69,7 +59,7 @@ describe('worker host, sync policy: a node leaves the map while a batch waits on
 
   it('a routed command is sent again to its slot’s new owner, as one more retry', async () => {
     const { a, b, host, batch } = await setup(2); // the MOVED and the resend after B left: 2 retries
-    expect(await batch([ROUTED, FOO, 'GET', 'foo'], [ROUTED, BAR, 'GET', 'bar'])).to.deep.equal([
+    expect(await batch([ROUTED, FOO, ['GET', 'foo']], [ROUTED, BAR, ['GET', 'bar']])).to.deep.equal([
       '1 "A:bar"',
       '0 "A:foo"',
     ]);
@@ -86,7 +76,7 @@ describe('worker host, sync policy: a node leaves the map while a batch waits on
   it('past the retry budget (counted per call) it fails with err 100', async () => {
     const { batch } = await setup(1);
     // It fails as the new map is applied, before bar's resent reply comes.
-    expect(await batch([ROUTED, FOO, 'GET', 'foo'], [ROUTED, BAR, 'GET', 'bar'])).to.deep.equal([
+    expect(await batch([ROUTED, FOO, ['GET', 'foo']], [ROUTED, BAR, ['GET', 'bar']])).to.deep.equal([
       `0 failed ${REDIS_ERR_CLUSTER_TOO_MANY_RETRIES} too many cluster retries`,
       '1 "A:bar"',
     ]);
@@ -94,7 +84,7 @@ describe('worker host, sync policy: a node leaves the map while a batch waits on
 
   it("a ToNode command fails with REDIS_ERR_OTHER 'node left the cluster'", async () => {
     const { b, batch } = await setup();
-    expect(await batch([TO_NODE, b.addr, 'PING'], [ROUTED, BAR, 'GET', 'bar'])).to.deep.equal([
+    expect(await batch([TO_NODE, b.addr, ['PING']], [ROUTED, BAR, ['GET', 'bar']])).to.deep.equal([
       `0 failed ${REDIS_ERR_OTHER} node left the cluster`,
       '1 "A:bar"',
     ]);

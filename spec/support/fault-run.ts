@@ -19,7 +19,7 @@
  * the same run on every machine.
  */
 import { TimerWheel } from '../../adapters/timer-wheel.js';
-import { BatchWriter, OP_BATCH, OP_CONNECT, ROUTED, readResults } from '../../lib/blocking/batch.js';
+import { OP_CONNECT, ROUTED, readResults } from '../../lib/blocking/batch.js';
 import { STATUS_OK } from '../../lib/blocking/channel-layout.js';
 import { keySlot } from '../../lib/cluster/keyslot.js';
 import { routeOf } from '../../lib/cluster/route.js';
@@ -272,19 +272,9 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
   } else {
     /** As the blocking context sends a batch: its commands in the channel's layout, one answer for all. */
     const serveBatch = async (batch: Planned[]) => {
-      let area = Buffer.alloc(64);
-      const writer = new BatchWriter(area, (min, keep) => {
-        const grown = Buffer.alloc(min * 2);
-        area.copy(grown, 0, 0, keep);
-        area = grown;
-        return grown;
-      });
-      for (const cmd of batch) {
-        trace(`#${cmd.id} ${cmd.argv.join(' ')} submitted`);
-        writer.addArgv(ROUTED, keySlot(cmd.argv[1]!), '', cmd.argv);
-      }
+      for (const cmd of batch) trace(`#${cmd.id} ${cmd.argv.join(' ')} submitted`);
       host!.expect(batch.length);
-      const answer = await channel.call(OP_BATCH, area.subarray(0, writer.length), batch.length);
+      const answer = await channel.callBatch(batch.map((cmd) => [ROUTED, keySlot(cmd.argv[1]!), cmd.argv]));
       if (answer.status !== STATUS_OK) problem(`a batch was answered with status ${answer.status}`);
       host!.counts.forEach((n, i) => {
         if (n !== 1) problem(`#${batch[i]!.id}: ${n} outcomes from the worker`);

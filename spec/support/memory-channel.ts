@@ -3,8 +3,12 @@
  * on the simulated network: the spec is the caller (`call()` hands a request over and resolves with its
  * answer), requests and answers keep the channel's byte layouts (lib/blocking/batch.ts).
  */
+import { BatchWriter, OP_BATCH } from '../../lib/blocking/batch.js';
 import type { ChannelRequest } from '../../lib/blocking/channel-layout.js';
 import type { HostChannel } from '../../lib/blocking/worker-host.js';
+
+/** A command of a batch: its kind (ROUTED, ROUTED_NO_REDIRECT, TO_NODE), its slot or "host:port", its argv. */
+export type BatchCommand = [kind: number, target: number | string, argv: readonly string[]];
 
 export interface MemoryAnswer {
   status: number;
@@ -31,6 +35,21 @@ export class MemoryChannel implements HostChannel {
       this.answer = resolve;
       this.hand(req);
     });
+  }
+
+  /** Hands a batch of commands to the worker, encoded as the blocking context encodes them. */
+  callBatch(commands: readonly BatchCommand[]): Promise<MemoryAnswer> {
+    let area = Buffer.alloc(64);
+    const writer = new BatchWriter(area, (minBytes, keepBytes) => {
+      const grown = Buffer.alloc(minBytes * 2);
+      area.copy(grown, 0, 0, keepBytes);
+      area = grown;
+      return grown;
+    });
+    for (const [kind, target, argv] of commands) {
+      writer.addArgv(kind, typeof target === 'number' ? target : -1, String(target), argv);
+    }
+    return this.call(OP_BATCH, area.subarray(0, writer.length), commands.length);
   }
 
   /** The caller closes: next() says null. */

@@ -46,6 +46,8 @@ export interface ClusterOptions {
   maxRetry?: number;
   /** Ask `CLUSTER NODES` instead of `CLUSTER SLOTS` for the slot map. */
   useClusterNodes?: boolean;
+  /** Ask `CLUSTER SHARDS` (Redis 7+) instead of `CLUSTER SLOTS`; not together with `useClusterNodes`. */
+  useClusterShards?: boolean;
   /** Keep replicas in the slot map (never used for routing, as in hiredis-cluster). */
   parseReplicas?: boolean;
   /** Keep migrating/importing slots from `CLUSTER NODES`. */
@@ -113,6 +115,7 @@ export interface ResolvedOptions {
   commandTimeout: number;
   maxRetry: number;
   useClusterNodes: boolean;
+  useClusterShards: boolean;
   parseReplicas: boolean;
   parseOpenSlots: boolean;
   tls: ConnectionOptions | undefined;
@@ -148,6 +151,7 @@ const SHARED = new Set([
   'commandTimeout',
   'maxRetry',
   'useClusterNodes',
+  'useClusterShards',
   'parseReplicas',
   'parseOpenSlots',
   'tls',
@@ -328,6 +332,14 @@ function resolveCore(
   if (options.resp !== undefined && options.resp !== 2 && options.resp !== 3) {
     invalid('resp', 'must be 2 or 3', options.resp);
   }
+  if (
+    flag('useClusterShards', options.useClusterShards) &&
+    flag('useClusterNodes', options.useClusterNodes)
+  ) {
+    throw otherError(
+      "Invalid option 'useClusterShards': cannot be combined with useClusterNodes (each picks the slot-map command)",
+    );
+  }
   const addressMap = resolveAddressMap(options.addressMap);
   if (options.random !== undefined && typeof options.random !== 'function') {
     invalid('random', 'must be a function returning a number in [0, 1)', options.random);
@@ -365,6 +377,7 @@ function resolveCore(
     commandTimeout: integer('commandTimeout', options.commandTimeout, 0, 0),
     maxRetry: integer('maxRetry', options.maxRetry, 5, 1),
     useClusterNodes: flag('useClusterNodes', options.useClusterNodes),
+    useClusterShards: flag('useClusterShards', options.useClusterShards),
     parseReplicas: flag('parseReplicas', options.parseReplicas),
     parseOpenSlots: flag('parseOpenSlots', options.parseOpenSlots),
     tls,

@@ -59,6 +59,16 @@ export function parseHostPort(addr: string): HostPort {
   return { host, port };
 }
 
+/**
+ * The host to dial for a node endpoint a server reports (CLUSTER SLOTS / SHARDS / NODES, MOVED / ASK).
+ * NULL or '' (`cluster-preferred-endpoint-type unknown-endpoint`, or a node that does not know its own
+ * address) and '?' (host name preferred, none announced) say "the same endpoint as the current
+ * request": the host of the node that answered.
+ */
+export function endpointHost(endpoint: string | null, answeringHost: string): string {
+  return endpoint === null || endpoint === '' || endpoint === '?' ? answeringHost : endpoint;
+}
+
 /** 'host:port' without brackets, as hiredis-cluster names nodes (so '::1:7000' for IPv6). */
 export function formatHostPort(host: string, port: number): string {
   return `${host}:${port}`;

@@ -4,12 +4,15 @@
  * `slots` = [start, end, start, end, ...], `nodes` = maps with id, port / tls-port, ip, endpoint,
  * hostname, role ('master' | 'replica'), replication-offset, health.
  *
- * The address is `endpoint` (the server's preferred endpoint): '' means the host the reply came from
- * (unknown endpoint), '?' (hostname preferred but unset) falls back to `ip`. Replicas whose health is
- * 'failed' are left out, as CLUSTER SLOTS leaves them out.
+ * The address is `endpoint` (the server's preferred endpoint), read as CLUSTER SLOTS reads it: an IP or
+ * a host name as they are; '' (unknown-endpoint), NIL and '?' (host name preferred, none announced)
+ * mean the host the reply came from; a node without `endpoint` (not a Redis 7 server) falls back to
+ * `ip`. Fields a later server adds (e.g. Valkey 9.1's `availability-zone`) are skipped. Replicas whose
+ * health is 'failed' are left out, as CLUSTER SLOTS leaves them out.
  */
 
 import { otherError } from '../errors.js';
+import { endpointHost } from './address.js';
 import { type ClusterNode, createNode, type ParseOptions } from './cluster-node.js';
 import { isInteger, replyText } from './reply-values.js';
 
@@ -92,12 +95,10 @@ function nodeOf(
   const port = opts.tls ? (tls ?? plain) : (plain ?? tls);
   if (!isInteger(port) || port < 1 || port > 65535)
     throw replyError(`node ${nodeId(info)} port is not valid.`);
-  const endpoint = replyText(info.get('endpoint'));
-  const ip = replyText(info.get('ip'));
-  let host = endpoint === undefined || endpoint === '?' ? ip : endpoint;
-  if (host === '') host = fromHost;
-  if (host === undefined) throw replyError(`node ${nodeId(info)} has no endpoint.`);
-  return createNode(nodeId(info), host, port, role);
+  const endpoint = info.has('endpoint') ? info.get('endpoint') : info.get('ip');
+  const text = endpoint === null ? null : replyText(endpoint);
+  if (text === undefined) throw replyError(`node ${nodeId(info)} has no endpoint.`);
+  return createNode(nodeId(info), endpointHost(text, fromHost), port, role);
 }
 
 function nodeId(info: Map<string, unknown>): string {

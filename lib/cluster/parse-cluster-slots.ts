@@ -1,11 +1,15 @@
 /**
  * CLUSTER SLOTS -> masters with slot ranges, as hiredis-cluster's parse_cluster_slots reads it:
- * `[[start, end, [ip, port, id?, metadata?], replica...], ...]`. Extra node fields (Redis 7 hostname
- * metadata) are ignored; an ip that is NIL or '' means the host the reply came from (unknown endpoint).
- * Error texts are hiredis' own.
+ * `[[start, end, [endpoint, port, id?, metadata?, ...], replica...], ...]`. The endpoint is the
+ * server's preferred one (`cluster-preferred-endpoint-type`): an IP or a host name as they are; NIL
+ * (unknown-endpoint), '' (a node that does not know its address) and '?' (host name preferred, none
+ * announced) mean the host the reply came from. The fourth field (Redis 7: a map of `ip` / `hostname`,
+ * RESP2 a flat array) and any later field or map key (e.g. Valkey 9.1's availability zone) are skipped,
+ * whatever their type. Error texts are hiredis' own.
  */
 
 import { otherError } from '../errors.js';
+import { endpointHost } from './address.js';
 import { type ClusterNode, createNode, type ParseOptions } from './cluster-node.js';
 import { isInteger, replyText } from './reply-values.js';
 
@@ -41,11 +45,11 @@ export function clusterSlotsMasters(reply: unknown, fromHost: string, opts: Pars
 
 function nodeOf(entry: unknown, role: 'master' | 'replica', fromHost: string): ClusterNode {
   if (!Array.isArray(entry) || entry.length < 2) throw replyError('nodes sub_reply is not an correct array.');
-  const ip = entry[0] === null ? null : replyText(entry[0]);
+  const endpoint = entry[0] === null ? null : replyText(entry[0]);
   const port: unknown = entry[1];
-  if (ip === undefined || !isInteger(port)) throw replyError('master ip or port is not correct.');
+  if (endpoint === undefined || !isInteger(port)) throw replyError('master ip or port is not correct.');
   if (port < 1 || port > 65535) throw replyError('node port is not valid.');
-  return createNode(replyText(entry[2]) ?? '', ip ? ip : fromHost, port, role);
+  return createNode(replyText(entry[2]) ?? '', endpointHost(endpoint, fromHost), port, role);
 }
 
 function replyError(problem: string): Error {

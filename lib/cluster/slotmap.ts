@@ -1,6 +1,7 @@
 /**
  * The slot map: which master serves each of the 16384 slots, built from a CLUSTER SLOTS, CLUSTER NODES
- * or CLUSTER SHARDS reply (hiredis-cluster's node dict + slot table, as updateNodesAndSlotmap checks it).
+ * or CLUSTER SHARDS reply (hiredis-cluster's node dict + slot table, as updateNodesAndSlotmap checks it),
+ * and which of the three commands asks for it.
  */
 
 import { otherError } from '../errors.js';
@@ -63,7 +64,7 @@ export class SlotMap {
   }
 }
 
-/** CLUSTER SLOTS reply (plain reply values) -> SlotMap. NIL or '' ip means `fromHost`. */
+/** CLUSTER SLOTS reply (plain reply values) -> SlotMap. A NIL, '' or '?' endpoint means `fromHost`. */
 export function parseClusterSlots(reply: unknown, fromHost: string, opts: ParseOptions = {}): SlotMap {
   return new SlotMap(clusterSlotsMasters(reply, fromHost, opts));
 }
@@ -73,7 +74,42 @@ export function parseClusterNodes(reply: unknown, fromHost: string, opts: ParseO
   return new SlotMap(clusterNodesMasters(reply, fromHost, opts));
 }
 
-/** CLUSTER SHARDS reply (RESP2 flat key/value arrays or RESP3 maps) -> SlotMap. */
+/** CLUSTER SHARDS reply (RESP2 flat key/value arrays or RESP3 maps) -> SlotMap. Endpoints as above. */
 export function parseClusterShards(reply: unknown, fromHost: string, opts: ParseOptions = {}): SlotMap {
   return new SlotMap(clusterShardsMasters(reply, fromHost, opts));
+}
+
+/** The options that say how to ask for the slot map and what to keep of it (ResolvedOptions has them). */
+export interface SlotMapSettings {
+  /** CLUSTER NODES instead of CLUSTER SLOTS (hiredis-cluster's default). */
+  useClusterNodes: boolean;
+  /** CLUSTER SHARDS (Redis 7+) instead of CLUSTER SLOTS; never set with `useClusterNodes`. */
+  useClusterShards: boolean;
+  parseReplicas: boolean;
+  parseOpenSlots: boolean;
+  /** The links' TLS settings, or undefined for plain TCP (CLUSTER SHARDS lists both ports). */
+  tls: object | undefined;
+}
+
+const SLOTS_COMMAND: readonly string[] = Object.freeze(['CLUSTER', 'SLOTS']);
+const NODES_COMMAND: readonly string[] = Object.freeze(['CLUSTER', 'NODES']);
+const SHARDS_COMMAND: readonly string[] = Object.freeze(['CLUSTER', 'SHARDS']);
+
+/** The command that asks for the slot map. */
+export function slotMapCommand(settings: SlotMapSettings): readonly string[] {
+  if (settings.useClusterShards) return SHARDS_COMMAND;
+  return settings.useClusterNodes ? NODES_COMMAND : SLOTS_COMMAND;
+}
+
+/** The reply to `slotMapCommand(settings)` from the node at `fromHost` -> SlotMap. */
+export function parseSlotMapReply(reply: unknown, fromHost: string, settings: SlotMapSettings): SlotMap {
+  const opts: ParseOptions = {
+    parseReplicas: settings.parseReplicas,
+    parseOpenSlots: settings.parseOpenSlots,
+    tls: settings.tls !== undefined,
+  };
+  if (settings.useClusterShards) return parseClusterShards(reply, fromHost, opts);
+  return settings.useClusterNodes
+    ? parseClusterNodes(reply, fromHost, opts)
+    : parseClusterSlots(reply, fromHost, opts);
 }

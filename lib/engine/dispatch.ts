@@ -103,7 +103,7 @@ export class Dispatcher implements CommandEvents, CommandSteps {
     if ((first === MINUS || first === BANG) && !cmd.direct && !this.closing) {
       let redirect: Redirect | null;
       try {
-        redirect = maybeRedirect(buf, start, end);
+        redirect = maybeRedirect(buf, start, end, link.host);
       } catch (err) {
         cmd.receiver.fail(cmd, err as ClusterError);
         return;
@@ -189,12 +189,12 @@ export class Dispatcher implements CommandEvents, CommandSteps {
   }
 }
 
-/** The redirect an error frame asks for; cheap first-letter test before any string is made. */
-function maybeRedirect(buf: Uint8Array, start: number, end: number): Redirect | null {
+/** The redirect an error frame from `host` asks for; cheap first-letter test before any string is made. */
+function maybeRedirect(buf: Uint8Array, start: number, end: number, host: string): Redirect | null {
   const c = buf[buf[start] === MINUS ? start + 1 : start + 1 + digitsAfter(buf, start)];
   // M(OVED) A(SK) T(RYAGAIN) C(LUSTERDOWN)
   if (c !== 0x4d && c !== 0x41 && c !== 0x54 && c !== 0x43) return null;
-  return parseRedirect(errorText(buf, start, end));
+  return parseRedirect(errorText(buf, start, end), host);
 }
 
 /** Length of the `len\r\n` header of a blob error. */

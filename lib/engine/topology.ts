@@ -7,7 +7,7 @@ import type { EventLoopAdapter } from '../../adapters/adapter.js';
 import type { HostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
 import { SLOT_COUNT } from '../cluster/keyslot.js';
-import { type ClusterNode, parseClusterNodes, parseClusterSlots, type SlotMap } from '../cluster/slotmap.js';
+import { type ClusterNode, parseSlotMapReply, type SlotMap, slotMapCommand } from '../cluster/slotmap.js';
 import { ClusterError, otherError, REDIS_ERR_OTHER } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { buildReply, plainReplies } from '../resp/build.js';
@@ -254,13 +254,10 @@ export class Topology implements ConnectionEvents {
     if (++this.failures <= IMMEDIATE_RETRIES) this.update();
   }
 
-  /** Parses a CLUSTER SLOTS / NODES reply from `fromHost`. */
+  /** Parses a CLUSTER SLOTS / NODES / SHARDS reply from `fromHost`. */
   parse(reply: unknown, fromHost: string): SlotMap {
     if (reply instanceof Error) throw otherError(reply.message);
-    const opts = { parseReplicas: this.options.parseReplicas, parseOpenSlots: this.options.parseOpenSlots };
-    return this.options.useClusterNodes
-      ? parseClusterNodes(reply, fromHost, opts)
-      : parseClusterSlots(reply, fromHost, opts);
+    return parseSlotMapReply(reply, fromHost, this.options);
   }
 
   /** hiredis' selectNode: from a random index, a connected node, else one not tried for a second. */
@@ -281,8 +278,8 @@ export class Topology implements ConnectionEvents {
     return undefined;
   }
 
-  topologyCommand(): string[] {
-    return this.options.useClusterNodes ? ['CLUSTER', 'NODES'] : ['CLUSTER', 'SLOTS'];
+  topologyCommand(): readonly string[] {
+    return slotMapCommand(this.options);
   }
 
   /** A new link with the context's settings. */

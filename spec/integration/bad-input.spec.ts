@@ -23,7 +23,13 @@ import {
   redisClusterFree,
   redisClusterSetOptionAddNode,
 } from '../../lib/compat.js';
-import { ClusterError, REDIS_ERR_OTHER as OTHER, REDIS_ERR_PROTOCOL as PROTOCOL } from '../../lib/errors.js';
+import {
+  ClusterError,
+  REDIS_ERR_OTHER as OTHER,
+  REDIS_ERR_PROTOCOL as PROTOCOL,
+  ReplyError,
+  REDIS_ERR_CLUSTER_TOO_MANY_RETRIES as TOO_MANY_RETRIES,
+} from '../../lib/errors.js';
 import type { ClusterOptions } from '../../lib/options.js';
 import type { RespLimits } from '../../lib/resp/scan.js';
 import {
@@ -492,9 +498,16 @@ describe('bad input: the table of errors', function () {
         () => [],
       ],
       [
-        'a MOVED without a host',
-        () => ({ errors: { bad: 'MOVED 3999 :7000' } }),
-        () => [OTHER, 'endpoint missing in redirect'],
+        // ':port' is the redirecting node's host with that port: here the node itself, again and again.
+        'a MOVED without a host, to its own port',
+        () => ({ errors: { bad: `MOVED 3999 :${node.slice(node.lastIndexOf(':') + 1)}` } }),
+        () => [TOO_MANY_RETRIES, 'too many cluster retries'],
+        () => [],
+      ],
+      [
+        'a MOVED cut short to the bare word: the error reply itself',
+        () => ({ errors: { bad: 'MOVED' } }),
+        () => new ReplyError('MOVED'),
         () => [],
       ],
       [

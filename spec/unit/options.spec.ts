@@ -43,6 +43,7 @@ describe('options', () => {
       commandTimeout: 0,
       maxRetry: 5,
       useClusterNodes: false,
+      useClusterShards: false,
       parseReplicas: false,
       parseOpenSlots: false,
       tls: undefined,
@@ -132,6 +133,16 @@ describe('options', () => {
       'a string flag',
       { nodes: 'h:1', useClusterNodes: 'yes' },
       `Invalid option 'useClusterNodes': must be a boolean, got "yes"`,
+    ],
+    [
+      'useClusterShards as a number',
+      { nodes: 'h:1', useClusterShards: 1 },
+      "Invalid option 'useClusterShards': must be a boolean, got 1",
+    ],
+    [
+      'useClusterShards with useClusterNodes',
+      { nodes: 'h:1', useClusterShards: true, useClusterNodes: true },
+      "Invalid option 'useClusterShards': cannot be combined with useClusterNodes (each picks the slot-map command)",
     ],
     [
       'tls as a string',

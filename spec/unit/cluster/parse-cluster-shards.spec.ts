@@ -88,12 +88,13 @@ describe('cluster/slotmap parseClusterShards', () => {
     expect(parseClusterShards(tlsOnly, 'x').nodes[0]!.addr).to.equal('h:7300');
   });
 
-  it("uses the reply's host for an empty endpoint, the ip for '?', and hostnames as they are", () => {
+  it("uses the reply's host for an empty, NIL or '?' endpoint, and host names as they are", () => {
     const reply = [
       shard([0, 99], [node({ id: 'a', port: 7000, ip: '127.0.0.1', endpoint: '', role: 'master' })]),
       shard([100, 199], [node({ id: 'b', port: 7001, ip: '127.0.0.2', endpoint: '?', role: 'master' })]),
+      shard([200, 299], [node({ id: 'd', port: 7003, ip: '127.0.0.4', endpoint: null, role: 'master' })]),
       shard(
-        [200, 16383],
+        [300, 16383],
         [
           node({
             id: 'c',
@@ -108,9 +109,24 @@ describe('cluster/slotmap parseClusterShards', () => {
     ];
     expect(parseClusterShards(reply, '127.0.0.9').nodes.map((n) => n.addr)).to.deep.equal([
       '127.0.0.9:7000',
-      '127.0.0.2:7001',
+      '127.0.0.9:7001',
+      '127.0.0.9:7003',
       'node-c.local:7002',
     ]);
+  });
+
+  it('falls back to the ip without an endpoint field, and skips fields a later server adds', () => {
+    const reply = [
+      new Map<string, unknown>([
+        ['slots', [0, 16383]],
+        [
+          'nodes',
+          [node({ id: 'a', port: 7000, ip: '127.0.0.2', role: 'master', 'availability-zone': 'z1' })],
+        ],
+        ['some-later-field', new Map([['nested', [1]]])],
+      ]),
+    ];
+    expect(parseClusterShards(reply, '127.0.0.9').nodes.map((n) => n.addr)).to.deep.equal(['127.0.0.2:7000']);
   });
 
   it('leaves failed replicas out and skips empty shards without master', () => {

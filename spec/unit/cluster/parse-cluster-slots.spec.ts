@@ -53,17 +53,50 @@ describe('cluster/slotmap parseClusterSlots', () => {
     expect(map.owner(100)?.host).to.equal('::1');
   });
 
-  it('takes the host the reply came from for a NIL or empty ip', () => {
+  it("takes the host the reply came from for a NIL, empty or '?' endpoint", () => {
     const map = parseClusterSlots(
       [
-        [0, 8191, [null, 7000, 'a'], ['', 7003, 'c']],
-        [8192, 16383, ['', 7001, 'b']],
+        [0, 8191, [null, 7000, 'a'], ['', 7003, 'c'], ['?', 7004, 'd']],
+        [8192, 12000, ['', 7001, 'b']],
+        [12001, 16383, ['?', 7002, 'e', new Map([['ip', '127.0.0.2']])]],
       ],
       '127.0.0.9',
       { parseReplicas: true },
     );
-    expect(map.nodes.map((n) => n.addr)).to.deep.equal(['127.0.0.9:7000', '127.0.0.9:7001']);
-    expect(map.nodes[0]!.replicas[0]!.addr).to.equal('127.0.0.9:7003');
+    expect(map.nodes.map((n) => n.addr)).to.deep.equal([
+      '127.0.0.9:7000',
+      '127.0.0.9:7001',
+      '127.0.0.9:7002',
+    ]);
+    expect(map.nodes[0]!.replicas.map((r) => r.addr)).to.deep.equal(['127.0.0.9:7003', '127.0.0.9:7004']);
+  });
+
+  it('skips the metadata and any later node field, whatever its form (Redis 7, Valkey 9.1)', () => {
+    const metadata: unknown[] = [
+      [],
+      ['ip', '127.0.0.1'],
+      ['hostname', 'node-a.local', 'ip', '127.0.0.1', 'availability-zone', 'zone-1'],
+      new Map<string, unknown>([
+        ['ip', '127.0.0.1'],
+        ['availability-zone', 'zone-1'],
+        ['some-later-field', new Map([['nested', [1, 2]]])],
+      ]),
+      null,
+      42,
+      'text',
+    ];
+    for (const meta of metadata) {
+      const map = parseClusterSlots(
+        [[0, 16383, ['node-a.local', 7000, 'a', meta, 'fifth', [6]], ['127.0.0.1', 7003, 'r', meta]]],
+        '127.0.0.9',
+        { parseReplicas: true },
+      );
+      expect(
+        map.nodes.map((n) => [n.name, n.addr]),
+        String(meta),
+      ).to.deep.equal([['a', 'node-a.local:7000']]);
+      expect(map.nodes[0]!.replicas.map((r) => r.addr)).to.deep.equal(['127.0.0.1:7003']);
+    }
   });
 
   it('accepts hostnames and ignores extra node fields (hostname / ip metadata)', () => {

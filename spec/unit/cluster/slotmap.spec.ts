@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import { createNode } from '../../../lib/cluster/cluster-node.js';
-import { type ClusterNode, SlotMap } from '../../../lib/cluster/slotmap.js';
+import {
+  type ClusterNode,
+  parseSlotMapReply,
+  SlotMap,
+  type SlotMapSettings,
+  slotMapCommand,
+} from '../../../lib/cluster/slotmap.js';
 import { ClusterError, REDIS_ERR_OTHER } from '../../../lib/errors.js';
 
 function master(port: number, ...slots: [number, number][]): ClusterNode {
@@ -92,5 +98,47 @@ describe('cluster/slotmap SlotMap', () => {
     );
     const replica = createNode('r', '127.0.0.1', 7003, 'replica');
     expect(failure([replica]).message).to.equal('Node role must be master');
+  });
+
+  describe('the slot-map command and its reply', () => {
+    const settings = (more: Partial<SlotMapSettings>): SlotMapSettings => ({
+      useClusterNodes: false,
+      useClusterShards: false,
+      parseReplicas: false,
+      parseOpenSlots: false,
+      tls: undefined,
+      ...more,
+    });
+    const shards = [
+      [
+        'slots',
+        [0, 16383],
+        'nodes',
+        [['id', 'a', 'port', 7000, 'tls-port', 7300, 'endpoint', '', 'role', 'master']],
+      ],
+    ];
+
+    it('CLUSTER SLOTS by default, CLUSTER NODES or CLUSTER SHARDS when asked', () => {
+      expect(slotMapCommand(settings({}))).to.deep.equal(['CLUSTER', 'SLOTS']);
+      expect(slotMapCommand(settings({ useClusterNodes: true }))).to.deep.equal(['CLUSTER', 'NODES']);
+      expect(slotMapCommand(settings({ useClusterShards: true }))).to.deep.equal(['CLUSTER', 'SHARDS']);
+    });
+
+    it('reads the reply with the matching parser, its error wording and the TLS port', () => {
+      const slots = [[0, 16383, ['', 7000, 'a']]];
+      expect(parseSlotMapReply(slots, 'h', settings({})).nodes[0]!.addr).to.equal('h:7000');
+      const nodes = 'a :7000@17000 myself,master - 0 0 1 connected 0-16383\n';
+      expect(parseSlotMapReply(nodes, 'h', settings({ useClusterNodes: true })).nodes[0]!.addr).to.equal(
+        'h:7000',
+      );
+      const plain = settings({ useClusterShards: true });
+      expect(parseSlotMapReply(shards, 'h', plain).nodes[0]!.addr).to.equal('h:7000');
+      const tls = settings({ useClusterShards: true, tls: {} });
+      expect(parseSlotMapReply(shards, 'h', tls).nodes[0]!.addr).to.equal('h:7300');
+      expect(() => parseSlotMapReply(slots, 'h', plain)).to.throw(
+        ClusterError,
+        'Command(cluster shards) reply error: shard is not a map.',
+      );
+    });
   });
 });

@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Real Redis clusters for the integration specs, from redis-server processes (no Docker).
 #
-#   bash scripts/cluster.sh start|stop|status [plain|auth|ipv6|tls|chaos|all]     (default: all)
+#   bash scripts/cluster.sh start|stop|status [CLUSTER|all]     (default: all)
 #   bash scripts/cluster.sh topology chaos          and the fault helpers below (chaos cluster only)
 #
-# Four clusters of 6 nodes each (3 primaries with 1 replica each), hiredis-cluster's test ports:
+# Six clusters of 6 nodes each (3 primaries with 1 replica each), hiredis-cluster's test ports and two more:
 #   plain  127.0.0.1:7000-7005
 #   auth   127.0.0.1:7100-7105   requirepass + masterauth 'secretword'
 #   ipv6   [::1]:7200-7205
 #   tls    127.0.0.1:7300-7305   TLS only (also the cluster bus and replication); certificates from
 #                                scripts/gen-certs.sh; client certificates optional (tls-auth-clients optional)
-# and a fifth that `all` leaves out, for fault specs and soak runs that break it on purpose:
+#   hostnames         127.0.0.1:7500-7505   TLS as tls, with a certificate for DNS:localhost only; every node
+#                                           announces the host name localhost (cluster-announce-hostname) and
+#                                           host names are the preferred endpoints: CLUSTER SLOTS and MOVED
+#                                           say localhost:75xx
+#   unknown-endpoint  127.0.0.1:7600-7605   cluster-preferred-endpoint-type unknown-endpoint: CLUSTER SLOTS
+#                                           says NIL and MOVED ':76xx' (the host the client asked)
+# and one that `all` leaves out, for fault specs and soak runs that break it on purpose:
 #   chaos  127.0.0.1:7400-7405   spare ports 7406-7409 for scale-out; nodes save an RDB on SHUTDOWN SAVE so
 #                                that `restart` keeps the data
 # Every node lives in ${HIRCLUSTER_TMP:-/tmp/hircluster}/<cluster>/<port>/ (redis.conf, pid file, log, nodes.conf).
@@ -25,7 +31,7 @@ TLS_DIR="$TMP_ROOT/tls"
 PASSWORD='secretword'
 START_TIMEOUT_S="${HIRCLUSTER_START_TIMEOUT:-60}"
 STOP_TIMEOUT_S=10
-ALL_CLUSTERS=(plain auth ipv6 tls)
+ALL_CLUSTERS=(plain auth ipv6 tls hostnames unknown-endpoint)
 # Ports 7406-7409 of the chaos cluster: nodes added by scale-out.
 CHAOS_SPARE_PORTS=(7406 7407 7408 7409)
 # Every wait of a fault helper (a promotion, a failover, a reshard, a restart) is bounded by this.
@@ -34,7 +40,8 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 usage() {
   cat >&2 <<USAGE
-usage: $0 start|stop|status [plain|auth|ipv6|tls|chaos|all]      (all: the four shared clusters, not chaos)
+usage: $0 start|stop|status [plain|auth|ipv6|tls|hostnames|unknown-endpoint|chaos|all]
+                                                (all: every shared cluster, not chaos)
        $0 topology chaos                        one line per node: port, role, its primary or its slots
 fault helpers (chaos cluster only; each waits until the cluster is settled again, or fails after
 HIRCLUSTER_FAULT_TIMEOUT seconds, default 60):
@@ -64,6 +71,8 @@ base_port() {
   auth) echo 7100 ;;
   ipv6) echo 7200 ;;
   tls) echo 7300 ;;
+  hostnames) echo 7500 ;;
+  unknown-endpoint) echo 7600 ;;
   chaos) echo 7400 ;;
   esac
 }
@@ -92,7 +101,7 @@ cli() {
   local args=(-h "$(host_of "$cluster")" -p "$port")
   case "$cluster" in
   auth) args+=(-a "$PASSWORD" --no-auth-warning) ;;
-  tls) args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/client.crt" --key "$TLS_DIR/client.key") ;;
+  tls | hostnames) args+=(--tls --cacert "$TLS_DIR/ca.crt" --cert "$TLS_DIR/client.crt" --key "$TLS_DIR/client.key") ;;
   esac
   timeout "$CLI_TIMEOUT_S" redis-cli "${args[@]}" "$@"
 }
@@ -185,11 +194,13 @@ write_config() { # cluster port
   mkdir -p "$dir"
   {
     echo "bind $(host_of "$cluster")"
-    if [[ "$cluster" == tls ]]; then
+    if [[ "$cluster" == tls || "$cluster" == hostnames ]]; then
+      local cert=server
+      [[ "$cluster" == hostnames ]] && cert=server-name
       echo 'port 0'
       echo "tls-port $port"
-      echo "tls-cert-file $TLS_DIR/server.crt"
-      echo "tls-key-file $TLS_DIR/server.key"
+      echo "tls-cert-file $TLS_DIR/$cert.crt"
+      echo "tls-key-file $TLS_DIR/$cert.key"
       echo "tls-ca-cert-file $TLS_DIR/ca.crt"
       echo 'tls-cluster yes'
       echo 'tls-replication yes'
@@ -202,6 +213,13 @@ write_config() { # cluster port
     if [[ "$cluster" == auth ]]; then
       echo "requirepass $PASSWORD"
       echo "masterauth $PASSWORD"
+    fi
+    if [[ "$cluster" == hostnames ]]; then
+      echo 'cluster-announce-hostname localhost'
+      echo 'cluster-preferred-endpoint-type hostname'
+    fi
+    if [[ "$cluster" == unknown-endpoint ]]; then
+      echo 'cluster-preferred-endpoint-type unknown-endpoint'
     fi
     echo 'cluster-enabled yes'
     echo 'cluster-config-file nodes.conf'
@@ -237,10 +255,12 @@ launch_node() { # cluster port
 # primary has its replica connected, a replica's link to its primary is up). One redis-cli run asks all
 # three: polling is cheap.
 node_healthy() { # cluster port [number of nodes, default 6]
-  local known="cluster_known_nodes:${3:-6}"
+  local known="cluster_known_nodes:${3:-6}" meta=1
+  # Where the preferred endpoint is not the ip, the metadata holds the ip: two lines ("ip", the address).
+  [[ "$1" == hostnames || "$1" == unknown-endpoint ]] && meta=2
   printf 'CLUSTER INFO\nINFO replication\nECHO @@slots\nCLUSTER SLOTS\n' |
     cli "$1" "$2" 2>/dev/null |
-    awk -v known="$known" '
+    awk -v known="$known" -v meta="$meta" '
       { sub(/\r$/, "") }
       $0 == "@@slots" { in_slots = 1; want = "start"; next }
       !in_slots {
@@ -251,12 +271,13 @@ node_healthy() { # cluster port [number of nodes, default 6]
         if ($0 == "master_link_status:up") link_up = 1
         next
       }
-      # CLUSTER SLOTS comes flat, one value a line: start, end, then per node ip, port, id and an empty
-      # line for the (empty) metadata; a new range starts where an integer comes instead of an ip.
+      # CLUSTER SLOTS comes flat, one value a line: start, end, then per node its endpoint (an ip, a host
+      # name, or empty for NIL), port, id and `meta` lines of metadata (an empty line for none); a new range
+      # starts where an integer comes instead of an endpoint.
       skip > 0 { skip--; next }
       want == "end" { covered += $0 - start + 1; want = "node"; nodes = 0; next }
       /^[0-9]+$/ { if (ranges > 0 && nodes < 2) bad = 1; start = $0; ranges++; want = "end"; next }
-      want == "node" { nodes++; skip = 3; next }
+      want == "node" { nodes++; skip = 2 + meta; next }
       { bad = 1 }
       END {
         if (ranges > 0 && nodes < 2) bad = 1
@@ -742,7 +763,7 @@ main() {
   local action="$1" which="${2:-all}" clusters=()
   case "$which" in
   all) clusters=("${ALL_CLUSTERS[@]}") ;;
-  plain | auth | ipv6 | tls | chaos) clusters=("$which") ;;
+  plain | auth | ipv6 | tls | hostnames | unknown-endpoint | chaos) clusters=("$which") ;;
   *) usage ;;
   esac
 
@@ -752,7 +773,8 @@ main() {
     mkdir -p "$TMP_ROOT"
     exec 9>"$TMP_ROOT/.lock"
     flock 9
-    [[ " ${clusters[*]} " == *' tls '* ]] && bash "$SCRIPT_DIR/gen-certs.sh" 9>&-
+    [[ " ${clusters[*]} " == *' tls '* || " ${clusters[*]} " == *' hostnames '* ]] &&
+      bash "$SCRIPT_DIR/gen-certs.sh" 9>&-
     if ! run_parallel start "${clusters[@]}"; then
       die "start failed (see above); logs are in $TMP_ROOT/<cluster>/<port>/redis.log"
     fi

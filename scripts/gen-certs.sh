@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Test certificates for the TLS cluster (ports 7300-7305), made with openssl.
+# Test certificates for the TLS clusters (tls 7300-7305, hostnames 7500-7505), made with openssl.
 #
 #   bash scripts/gen-certs.sh [--force]
 #
 # Writes into ${HIRCLUSTER_TMP:-/tmp/hircluster}/tls/:
 #   ca.crt ca.key                    the CA the servers and the specs trust
-#   server.crt server.key            every redis-server node; SAN IP:127.0.0.1, IP:::1, DNS:localhost
+#   server.crt server.key            every node of the tls cluster; SAN IP:127.0.0.1, IP:::1, DNS:localhost
+#   server-name.crt server-name.key  every node of the hostnames cluster; SAN DNS:localhost only, so that
+#                                    a client that checks the address it dialled instead of the name fails
 #   client.crt client.key            a client certificate signed by ca.crt (mutual TLS)
 #   untrusted-ca.crt untrusted-ca.key            a second CA nobody trusts (negative specs)
 #   untrusted-client.crt untrusted-client.key    a client certificate signed by the untrusted CA
-# Existing files are kept while they verify and stay valid for another day; --force remakes them.
+# Existing files are kept while they verify and stay valid for another day; --force remakes them. A missing
+# or stale server-name.crt alone is made from the existing CA, so that running TLS nodes keep their trust.
 set -euo pipefail
 
 dir="${HIRCLUSTER_TMP:-/tmp/hircluster}/tls"
@@ -33,9 +36,19 @@ certs_ok() {
   done
 }
 
+name_cert_ok() {
+  [[ -s "$dir/server-name.crt" && -s "$dir/server-name.key" ]] || return 1
+  openssl verify -CAfile "$dir/ca.crt" "$dir/server-name.crt" >/dev/null 2>&1 || return 1
+  openssl x509 -checkend 86400 -noout -in "$dir/server-name.crt" >/dev/null 2>&1
+}
+
+only_name=0
 if [[ "${1:-}" != "--force" ]] && certs_ok; then
-  echo "certificates: up to date in $dir"
-  exit 0
+  if name_cert_ok; then
+    echo "certificates: up to date in $dir"
+    exit 0
+  fi
+  only_name=1
 fi
 
 mkdir -p "$dir"
@@ -59,14 +72,30 @@ new_leaf() { # name subject ca extensions
     -out "$work/$1.crt" -days "$days" -extfile "$work/$1.ext" 2>/dev/null
 }
 
+# The server certificates also serve as the client certificates of the cluster bus and of replication
+# (tls-cluster, tls-replication), hence clientAuth next to serverAuth.
+SERVER_USAGE="basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth,clientAuth"
+
+if ((only_name)); then
+  cp "$dir/ca.crt" "$dir/ca.key" "$work/"
+  new_leaf server-name '/O=hircluster/CN=localhost' ca "$SERVER_USAGE
+subjectAltName=DNS:localhost"
+  chmod 600 "$work/server-name.key"
+  chmod 644 "$work/server-name.crt"
+  mv -f "$work/server-name.crt" "$work/server-name.key" "$dir/"
+  echo "certificates: server-name.crt written to $dir"
+  exit 0
+fi
+
+files+=(server-name.crt server-name.key) # a full run writes it too
 new_ca ca '/O=hircluster/CN=hircluster test CA'
 new_ca untrusted-ca '/O=hircluster/CN=hircluster untrusted CA'
-# The server certificate also serves as the client certificate of the cluster bus and of replication
-# (tls-cluster, tls-replication), hence clientAuth next to serverAuth.
-new_leaf server '/O=hircluster/CN=localhost' ca "basicConstraints=CA:FALSE
-keyUsage=critical,digitalSignature,keyEncipherment
-extendedKeyUsage=serverAuth,clientAuth
+new_leaf server '/O=hircluster/CN=localhost' ca "$SERVER_USAGE
 subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost"
+new_leaf server-name '/O=hircluster/CN=localhost' ca "$SERVER_USAGE
+subjectAltName=DNS:localhost"
 new_leaf client '/O=hircluster/CN=hircluster client' ca "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"

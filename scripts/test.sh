@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Body of `npm test` (after the pretest hook has built and linted): start the four real clusters, run every
+# Body of `npm test` (after the pretest hook has built and linted): start the shared real clusters, run every
 # spec with mocha against the built code in dist/ (the chaos specs start and stop their own chaos
 # cluster), stop the clusters even when specs fail, and exit with mocha's code. Extra arguments go to
 # mocha, e.g. `npm test -- --grep 'tls cluster'`.

@@ -85,7 +85,9 @@ export interface SlotMapSettings {
   useClusterNodes: boolean;
   /** CLUSTER SHARDS (Redis 7+) instead of CLUSTER SLOTS; never set with `useClusterNodes`. */
   useClusterShards: boolean;
+  /** Keep replicas (ParseOptions). */
   parseReplicas: boolean;
+  /** Keep CLUSTER NODES' open slots (ParseOptions). */
   parseOpenSlots: boolean;
   /** The links' TLS settings, or undefined for plain TCP (CLUSTER SHARDS lists both ports). */
   tls: object | undefined;

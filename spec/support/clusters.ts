@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 
-export type ClusterName = 'plain' | 'auth' | 'ipv6' | 'tls';
+export type ClusterName = 'plain' | 'auth' | 'ipv6' | 'tls' | 'hostnames' | 'unknown-endpoint';
 
 /** The password of the auth cluster (requirepass + masterauth). */
 export const PASSWORD = 'secretword';
@@ -15,14 +15,19 @@ export const BASE_PORTS: Readonly<Record<ClusterName, number>> = {
   auth: 7100,
   ipv6: 7200,
   tls: 7300,
+  hostnames: 7500,
+  'unknown-endpoint': 7600,
 };
 
-/** Host every node of a cluster binds to. */
+/** Host the specs dial for a cluster's nodes: the address they bind to, or the name they announce. */
 export const HOSTS: Readonly<Record<ClusterName, string>> = {
   plain: '127.0.0.1',
   auth: '127.0.0.1',
   ipv6: '::1',
   tls: '127.0.0.1',
+  // Bound to 127.0.0.1; the certificate names only localhost.
+  hostnames: 'localhost',
+  'unknown-endpoint': '127.0.0.1',
 };
 
 function portsOf(name: ClusterName): readonly number[] {
@@ -34,12 +39,17 @@ export const PLAIN_PORTS = portsOf('plain');
 export const AUTH_PORTS = portsOf('auth');
 export const IPV6_PORTS = portsOf('ipv6');
 export const TLS_PORTS = portsOf('tls');
+export const HOSTNAMES_PORTS = portsOf('hostnames');
+export const UNKNOWN_ENDPOINT_PORTS = portsOf('unknown-endpoint');
 
 /** Node addresses as hiredis-cluster writes them ('host:port', IPv6 without brackets). */
 export const PLAIN = PLAIN_PORTS.map((port) => `127.0.0.1:${port}`);
 export const AUTH = AUTH_PORTS.map((port) => `127.0.0.1:${port}`);
 export const IPV6 = IPV6_PORTS.map((port) => `::1:${port}`);
 export const TLS = TLS_PORTS.map((port) => `127.0.0.1:${port}`);
+/** As the nodes name themselves (cluster-announce-hostname localhost, host names preferred). */
+export const HOSTNAMES = HOSTNAMES_PORTS.map((port) => `localhost:${port}`);
+export const UNKNOWN_ENDPOINT = UNKNOWN_ENDPOINT_PORTS.map((port) => `127.0.0.1:${port}`);
 
 /** The folder scripts/cluster.sh and scripts/gen-certs.sh work in. */
 export function clusterTmpDir(): string {

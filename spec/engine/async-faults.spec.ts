@@ -8,10 +8,6 @@
  * simulated network instead: simulated-faults.spec.ts.
  */
 import { expect } from 'chai';
-import type { TimerHandle } from '../../adapters/adapter.js';
-import { NodeAdapter } from '../../adapters/node.js';
-import { AsyncClusterContext } from '../../lib/async-context.js';
-import { keySlot } from '../../lib/cluster/keyslot.js';
 import {
   ClusterError,
   REDIS_ERR_CLUSTER_TOO_MANY_RETRIES,
@@ -26,10 +22,10 @@ import {
   HIRCLUSTER_EVENT_READY,
   HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
 } from '../../lib/events.js';
-import type { ClusterOptions } from '../../lib/options.js';
-import { Outcomes, rejectionOf } from '../support/async-helpers.js';
+import { type Outcomes, rejectionOf } from '../support/async-helpers.js';
+import { keyIn, scriptedAsync, type TestAdapter } from '../support/scripted-async.js';
 import {
-  Conversation,
+  type Conversation,
   error,
   inAnyOrder,
   type RespValue,
@@ -37,75 +33,24 @@ import {
   status,
 } from '../support/scripted-node.js';
 
-/** Node's adapter with a clock that a spec can move forward (to open the 1 s update throttle at will)
- * and a record of the timers the engine asks for. */
-class TestAdapter extends NodeAdapter {
-  skew = 0;
-  readonly timers: number[] = [];
-
-  override now(): number {
-    return super.now() + this.skew;
-  }
-
-  override setTimer(ms: number, fn: () => void): TimerHandle {
-    this.timers.push(ms);
-    return super.setTimer(ms, fn);
-  }
-}
-
 /** A CLUSTER SLOTS reply: [start, end, [host, port, id]] per range. */
 function slots(...ranges: [number, number, ScriptedNode][]): RespValue {
   return ranges.map(([start, end, node]) => [start, end, [node.host, node.port, `id-${node.name}`]]);
-}
-
-/** The first key 'k<n>' whose slot is in [lo, hi]. */
-function keyIn(lo: number, hi: number): string {
-  for (let i = 0; ; i++) {
-    const slot = keySlot(`k${i}`);
-    if (slot >= lo && slot <= hi) return `k${i}`;
-  }
 }
 
 const FOO = 12182; // keySlot('foo')
 const BAR = 5061; // keySlot('bar')
 
 describe('engine: AsyncClusterContext against scripted nodes', () => {
+  const harness = scriptedAsync();
+  const { client, connected, throttleOpens } = harness;
   let conv: Conversation;
   let adapter: TestAdapter;
   let outcomes: Outcomes;
-  const contexts: AsyncClusterContext[] = [];
 
   beforeEach(() => {
-    conv = new Conversation();
-    adapter = new TestAdapter();
-    outcomes = new Outcomes();
+    ({ conv, adapter, outcomes } = harness);
   });
-
-  afterEach(async () => {
-    await conv.close();
-    for (const acc of contexts.splice(0)) acc.free();
-  });
-
-  /** A context on the test adapter; node choice is deterministic (random 0: the first candidate). */
-  function client(options: Omit<ClusterOptions, 'adapter'>): AsyncClusterContext {
-    const acc = new AsyncClusterContext({ adapter, random: () => 0, connectTimeout: 2000, ...options });
-    contexts.push(acc);
-    return acc;
-  }
-
-  /** The non-blocking initial update on a kept link to `seed`, answered with `map`. */
-  async function connected(acc: AsyncClusterContext, seed: ScriptedNode, map: RespValue): Promise<void> {
-    conv.script(seed.expectConnect(), seed.expectCommand(['CLUSTER', 'SLOTS']), seed.send(map));
-    await acc.connect();
-    await conv.done();
-  }
-
-  /** A script step that moves the client's clock past the 1 s update throttle. */
-  function throttleOpens() {
-    return conv.call('a second passes on the client clock', () => {
-      adapter.skew += 1001;
-    });
-  }
 
   /** Outcomes as [privdata, reply, err, errstr]. */
   function results() {

@@ -10,18 +10,16 @@
  * context runs here; the blocking one in a child process (spec/support/blocking-scripts/run-commands.ts),
  * because its calls block the thread the scripted nodes answer on.
  */
+import { Buffer } from 'node:buffer';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { NodeAdapter } from '../../adapters/node.js';
-import { AsyncClusterContext } from '../../lib/async-context.js';
 import type { BlockingOptions } from '../../lib/blocking/blocking-context.js';
-import { keySlot } from '../../lib/cluster/keyslot.js';
 import { type ClusterError, REDIS_ERR_OTHER, ReplyError } from '../../lib/errors.js';
-import type { ClusterOptions } from '../../lib/options.js';
-import { Outcomes } from '../support/async-helpers.js';
+import type { Outcomes } from '../support/async-helpers.js';
 import { runScript } from '../support/run-script.js';
+import { keyIn, scriptedAsync } from '../support/scripted-async.js';
 import {
-  Conversation,
+  type Conversation,
   error,
   inAnyOrder,
   type RespValue,
@@ -36,23 +34,6 @@ const FOO = 12182; // keySlot('foo')
 /** Where nothing listens: a client that dials the metadata's ip instead of the endpoint fails. */
 const NOWHERE = '127.0.0.9';
 const HELLO3 = '%1\r\n+proto\r\n:3\r\n';
-
-/** Node's adapter whose clock a spec moves forward, to open the 1 s update throttle at will. */
-class SkewAdapter extends NodeAdapter {
-  skew = 0;
-
-  override now(): number {
-    return super.now() + this.skew;
-  }
-}
-
-/** The first key 'k<n>' whose slot is in [lo, hi]. */
-function keyIn(lo: number, hi: number): string {
-  for (let i = 0; ; i++) {
-    const slot = keySlot(`k${i}`);
-    if (slot >= lo && slot <= hi) return `k${i}`;
-  }
-}
 
 /** RESP3 bytes of plain values: Map -> `%`, null -> `_`, as a RESP3 server sends them. */
 function resp3(value: unknown): string {
@@ -109,27 +90,14 @@ async function blockingRun(options: BlockingOptions, commands: string[][]): Prom
 }
 
 describe('engine: the endpoint forms of Redis 7-9 clusters, on both faces (scripted nodes)', () => {
+  const harness = scriptedAsync({ timeoutMs: 10_000 });
+  const { client, connected, throttleOpens } = harness;
   let conv: Conversation;
-  let adapter: SkewAdapter;
   let outcomes: Outcomes;
-  const contexts: AsyncClusterContext[] = [];
 
   beforeEach(() => {
-    conv = new Conversation({ timeoutMs: 10_000 });
-    adapter = new SkewAdapter();
-    outcomes = new Outcomes();
+    ({ conv, outcomes } = harness);
   });
-
-  afterEach(async () => {
-    await conv.close();
-    for (const acc of contexts.splice(0)) acc.free();
-  });
-
-  function client(options: Omit<ClusterOptions, 'adapter'>): AsyncClusterContext {
-    const acc = new AsyncClusterContext({ adapter, random: () => 0, connectTimeout: 2000, ...options });
-    contexts.push(acc);
-    return acc;
-  }
 
   /** Outcomes as [privdata, reply, err, errstr]; an error reply as 'ReplyError: <text>'. */
   function results() {
@@ -155,18 +123,6 @@ describe('engine: the endpoint forms of Redis 7-9 clusters, on both faces (scrip
   function temporaryUpdate(seed: ScriptedNode, reply: RespValue, command = SLOTS): Step[] {
     return [seed.expectConnect(), seed.expectCommand(command), seed.send(reply), seed.expectClose()];
   }
-
-  /** The async face's initial update, on a link kept for the commands. */
-  async function connected(acc: AsyncClusterContext, seed: ScriptedNode, reply: RespValue): Promise<void> {
-    conv.script(seed.expectConnect(), seed.expectCommand(SLOTS), seed.send(reply));
-    await acc.connect();
-    await conv.done();
-  }
-
-  const throttleOpens = () =>
-    conv.call('a second passes on the client clock', () => {
-      adapter.skew += 1001;
-    });
 
   describe("MOVED / ASK without a host: ':port' and '?:port' go to the host of the node that answered", () => {
     /** Seed a (127.0.0.1) hands every slot to b; b and c listen on 127.0.0.2. */

@@ -5,8 +5,8 @@
  *   node run-commands.js '{"options": {...}, "commands": [["GET", "foo"], ...]}'
  *
  * connect(), then each command (commandArgv), then close(); one JSON line per outcome on stdout:
- * `{"reply": value}`, `{"error": "text"}` for an error reply, `{"failed": [err, errstr]}` for a thrown
- * ClusterError (connect's too, after which nothing else runs).
+ * `{"reply": value}` (`"connected"` for connect), `{"error": "text"}` for an error reply, `{"failed": [err,
+ * errstr]}` for a thrown ClusterError (connect's too, after which no command runs).
  */
 import { BlockingClusterContext, type BlockingOptions } from '../../../lib/blocking/blocking-context.js';
 import { ClusterError, ReplyError } from '../../../lib/errors.js';
@@ -29,7 +29,11 @@ function outcome(call: () => unknown): boolean {
 }
 
 const cc = new BlockingClusterContext(options);
-if (outcome(() => cc.connect() ?? 'connected')) {
+const connected = outcome(() => {
+  cc.connect();
+  return 'connected';
+});
+if (connected) {
   for (const argv of commands) outcome(() => cc.commandArgv(argv));
 }
 cc.close();

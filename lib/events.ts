@@ -45,8 +45,8 @@ export interface ClusterEvents {
 }
 
 /**
- * What an engine reports to its face, as plain data: it crosses to the blocking face's caller thread. A
- * failure is its code and message (code 0: none).
+ * @internal What an engine reports to its face, as plain data: it crosses to the blocking face's caller
+ * thread. A failure is its code and message (code 0: none).
  */
 export type EngineEvent =
   | { type: 'slotmap-updated'; version: number; nodes: ClusterNode[] }

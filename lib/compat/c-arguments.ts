@@ -84,7 +84,7 @@ export function pairBinaryArgs(format: string, args: readonly unknown[]): readon
     }
   }
   if (out === null) return args;
-  // Arguments beyond the conversions are ignored by the formatter, as C ignores them.
+  // Arguments beyond the conversions stay: the formatter refuses them with the count.
   for (; j < args.length; j++) out.push(args[j]);
   return out;
 }

@@ -4,7 +4,8 @@
  * Spaces in the format split arguments (a run of spaces makes no empty argument); interpolated values
  * are never split. `%s` takes a string or bytes, `%b` one binary value (hiredis' pointer + length pair
  * is one Uint8Array here), `%%` is a literal `%`, and the printf numeric conversions format like C.
- * A `%` that ends the format is a literal `%`, as in hiredis. Extra arguments are ignored, as C does.
+ * A `%` that ends the format is a literal `%`, as in hiredis. The arguments must be exactly one per
+ * conversion: C would read garbage for a missing one and ignore an extra one; both are refused here.
  */
 import { Buffer } from 'node:buffer';
 import { otherError } from '../errors.js';
@@ -13,8 +14,11 @@ import { formatNumeric, type NumericConversion, parseNumericConversion } from '.
 /** One piece of an argument: literal text, or a conversion consuming the next value. */
 type Piece = string | { kind: 's' | 'b'; text: string } | NumericConversion;
 
-/** A compiled format: per argument, its pieces. */
-type Template = Piece[][];
+/** A compiled format: per argument, its pieces, and how many values its conversions take. */
+interface Template {
+  args: Piece[][];
+  conversions: number;
+}
 
 // Formats are usually literals reused call after call; compiling once saves the scan.
 const cache = new Map<string, Template>();
@@ -30,10 +34,16 @@ export function formatArgv(format: string, args: readonly unknown[]): (string | 
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(format, template);
   }
-  const argv: (string | Uint8Array)[] = new Array(template.length);
+  if (args.length !== template.conversions) {
+    throw otherError(
+      `Invalid format string: wrong number of arguments, expected ${template.conversions} (one per conversion), got ${args.length}`,
+    );
+  }
+  const pieceLists = template.args;
+  const argv: (string | Uint8Array)[] = new Array(pieceLists.length);
   let next = 0;
-  for (let a = 0; a < template.length; a++) {
-    const pieces = template[a]!;
+  for (let a = 0; a < pieceLists.length; a++) {
+    const pieces = pieceLists[a]!;
     if (pieces.length === 1) {
       const piece = pieces[0]!;
       argv[a] = typeof piece === 'string' ? piece : convert(piece, args[next], ++next);
@@ -62,15 +72,14 @@ export function formatArgv(format: string, args: readonly unknown[]): (string | 
 function convert(piece: Exclude<Piece, string>, arg: unknown, argNumber: number): string | Uint8Array {
   if ('conversion' in piece) return formatNumeric(piece, arg, argNumber);
   if (typeof arg === 'string' || arg instanceof Uint8Array) return arg;
-  if (arg === undefined)
-    throw otherError(`Invalid format string: missing argument ${argNumber} for '${piece.text}'`);
   throw otherError(
     `Invalid format string: '${piece.text}' expects a string or a Uint8Array, got ${arg === null ? 'null' : typeof arg} (argument ${argNumber})`,
   );
 }
 
 function compile(format: string): Template {
-  const template: Template = [];
+  const template: Piece[][] = [];
+  let conversions = 0;
   let current: Piece[] | null = null;
   let literal = '';
   const flush = (): Piece[] => {
@@ -100,14 +109,16 @@ function compile(format: string): Template {
         i += 2;
       } else if (next === 's' || next === 'b') {
         flush().push({ kind: next, text: `%${next}` });
+        conversions++;
         i += 2;
       } else {
         const conversion = parseNumericConversion(format, i);
         flush().push(conversion);
+        conversions++;
         i = conversion.end;
       }
     }
   }
   if (current !== null || literal !== '') template.push(flush());
-  return template;
+  return { args: template, conversions };
 }

@@ -97,7 +97,7 @@ function fieldValue(format: string, from: number, to: number, start: number): nu
   return value;
 }
 
-/** Formats `arg` like C printf would for `spec`; a missing or wrongly typed arg throws 'Invalid format string: ...'. */
+/** Formats `arg` like C printf would for `spec`; a wrongly typed arg throws 'Invalid format string: ...'. */
 export function formatNumeric(spec: NumericConversion, arg: unknown, argNumber: number): string {
   if (INTEGER_CONVERSIONS.includes(spec.conversion)) {
     let value: bigint;
@@ -118,7 +118,6 @@ export function formatNumeric(spec: NumericConversion, arg: unknown, argNumber: 
 }
 
 function wrongType(spec: NumericConversion, expected: string, arg: unknown, argNumber: number): Error {
-  if (arg === undefined) return invalid(`missing argument ${argNumber} for '${spec.text}'`);
   const got = typeof arg === 'number' ? `the number ${arg}` : arg === null ? 'null' : typeof arg;
   return invalid(`'${spec.text}' expects ${expected}, got ${got} (argument ${argNumber})`);
 }

@@ -113,7 +113,6 @@ function describeArg(arg: unknown): string {
 /** A `%s`/`%b` argument: text stays text (it joins the text around it), bytes are bytes. */
 function stringArg(kind: string, arg: unknown, n: number): string | Uint8Array {
   if (typeof arg === 'string' || arg instanceof Uint8Array) return arg;
-  if (arg === undefined) invalid(`missing argument ${n} for '${kind}'`);
   invalid(
     `'${kind}' expects a string or a Uint8Array, got ${arg === null ? 'null' : typeof arg} (argument ${n})`,
   );
@@ -128,8 +127,14 @@ export function modelFormat(format: unknown, args: readonly unknown[]): FormatVe
   try {
     if (typeof format !== 'string') invalid(`expected a string, got ${typeof format}`);
     const argv: Buffer[] = [];
+    const compiled = compile(format);
+    // One value per conversion, exactly: counted over the whole format before any value is read.
+    const conversions = compiled.flat().filter((piece) => !('literal' in piece)).length;
+    if (args.length !== conversions) {
+      invalid(`wrong number of arguments, expected ${conversions} (one per conversion), got ${args.length}`);
+    }
     let next = 0;
-    for (const pieces of compile(format)) {
+    for (const pieces of compiled) {
       const bytes: Buffer[] = [];
       let text = '';
       for (const piece of pieces) {
@@ -168,11 +173,9 @@ function numeric(spec: Conversion, arg: unknown, n: number): string {
     if (typeof arg === 'bigint' || (typeof arg === 'number' && Number.isInteger(arg))) {
       return integer(spec, BigInt(arg));
     }
-    if (arg === undefined) invalid(`missing argument ${n} for '${spec.text}'`);
     invalid(`'${spec.text}' expects an integer number or a bigint, got ${describeArg(arg)} (argument ${n})`);
   }
   if (typeof arg === 'number' || typeof arg === 'bigint') return double(spec, Number(arg));
-  if (arg === undefined) invalid(`missing argument ${n} for '${spec.text}'`);
   return invalid(`'${spec.text}' expects a number, got ${describeArg(arg)} (argument ${n})`);
 }
 

@@ -59,7 +59,7 @@ describe('fuzz: a short seeded pass', () => {
       'encoded',
       'error: Invalid format string: unsupported conversion',
       'error: Invalid format string: incomplete conversion',
-      'error: Invalid format string: missing argument',
+      'error: Invalid format string: wrong number of arguments, expected',
       'error: Invalid format string: length modifier',
       'error: Invalid format string: field width or precision',
       'error: Invalid command: argv must be a non-empty array',

@@ -44,6 +44,10 @@ import { type CliName, CliRun } from '../support/run-cli.js';
 type Failure = [code: number, message: string];
 
 const NO_KEYS = 'No keys in command(must have keys for redis cluster mode)';
+/** The refusal of a format given the wrong number of values. */
+function wrongCount(expected: number, got: number): string {
+  return `Invalid format string: wrong number of arguments, expected ${expected} (one per conversion), got ${got}`;
+}
 
 /** A refused async command: false, err/errstr set, and its callback must never run. */
 function asyncRefusal(acc: AsyncClusterContext, send: (fn: () => void) => boolean): Failure {
@@ -158,8 +162,17 @@ describe('bad input: the table of errors', function () {
         [1],
         [OTHER, "Invalid format string: field width or precision 9999999 in '%9999999' exceeds 1048576"],
       ],
-      ['a missing argument', 'GET %s', [], [OTHER, "Invalid format string: missing argument 1 for '%s'"]],
-      ['%b without a buffer', 'SET k %b', [], [OTHER, "Invalid format string: missing argument 1 for '%b'"]],
+      ['a missing argument', 'GET %s', [], [OTHER, wrongCount(1, 0)]],
+      ['%b without a buffer', 'SET k %b', [], [OTHER, wrongCount(1, 0)]],
+      // C ignores an extra value; a value too many is as likely a mistake as one too few.
+      ['an argument too many', 'GET %s', ['badinput:a', 'b'], [OTHER, wrongCount(1, 2)]],
+      ['arguments for a format without conversions', 'GET badinput:a', ['b'], [OTHER, wrongCount(0, 1)]],
+      [
+        'undefined for a conversion',
+        'GET %s',
+        [undefined],
+        [OTHER, "Invalid format string: '%s' expects a string or a Uint8Array, got undefined (argument 1)"],
+      ],
       [
         '%b given a number',
         'SET k %b',

@@ -15,7 +15,6 @@ describe('resp/format-command formatArgv (hiredis redisFormatCommand)', () => {
     ['', [], []],
     ['    ', [], []],
     ['PING', [], ['PING']],
-    ['PING', ['extra', 'args'], ['PING']],
     ['SET key:%s %s', ['a b', 'c d'], ['SET', 'key:a b', 'c d']],
     ['SET %s %s', ['k', ''], ['SET', 'k', '']],
     ['%s', [''], ['']],
@@ -67,8 +66,40 @@ describe('resp/format-command formatArgv (hiredis redisFormatCommand)', () => {
       // Found by the fuzzer: a flag at the very end used to loop forever.
       ['GET a%-', [], "Invalid format string: incomplete conversion '%-' at the end"],
       ['GET a%#0+ ', [], "Invalid format string: incomplete conversion '%#0+ ' at the end"],
-      ['GET %s', [], "Invalid format string: missing argument 1 for '%s'"],
-      ['SET %s %b', ['k'], "Invalid format string: missing argument 2 for '%b'"],
+      // One value per conversion, exactly: C reads garbage for a missing one and ignores an extra one.
+      [
+        'GET %s',
+        [],
+        'Invalid format string: wrong number of arguments, expected 1 (one per conversion), got 0',
+      ],
+      [
+        'SET %s %b',
+        ['k'],
+        'Invalid format string: wrong number of arguments, expected 2 (one per conversion), got 1',
+      ],
+      [
+        'GET %s',
+        ['a', 'b'],
+        'Invalid format string: wrong number of arguments, expected 1 (one per conversion), got 2',
+      ],
+      [
+        'PING',
+        ['extra'],
+        'Invalid format string: wrong number of arguments, expected 0 (one per conversion), got 1',
+      ],
+      // '%%' takes no value; a '%' that ends the format is a literal.
+      [
+        'SET a%% %s%',
+        ['v', 'w'],
+        'Invalid format string: wrong number of arguments, expected 1 (one per conversion), got 2',
+      ],
+      // The format's own errors come before the count.
+      ['GET %k', ['a'], "Invalid format string: unsupported conversion '%k'"],
+      [
+        'GET %s',
+        [undefined],
+        "Invalid format string: '%s' expects a string or a Uint8Array, got undefined (argument 1)",
+      ],
       [
         'SET %s',
         [5],

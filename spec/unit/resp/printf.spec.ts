@@ -198,9 +198,23 @@ describe('resp/printf numeric conversions (as C printf)', () => {
         [1],
         "Invalid format string: field width or precision 2000000 in '%2000000' exceeds 1048576",
       ],
-      ['%d', [], "Invalid format string: missing argument 1 for '%d'"],
-      ['%d %d', [1], "Invalid format string: missing argument 2 for '%d'"],
-      ['%f', [], "Invalid format string: missing argument 1 for '%f'"],
+      ['%d', [], 'Invalid format string: wrong number of arguments, expected 1 (one per conversion), got 0'],
+      [
+        '%d %d',
+        [1],
+        'Invalid format string: wrong number of arguments, expected 2 (one per conversion), got 1',
+      ],
+      [
+        '%f',
+        [1, 2],
+        'Invalid format string: wrong number of arguments, expected 1 (one per conversion), got 2',
+      ],
+      [
+        '%d',
+        [undefined],
+        "Invalid format string: '%d' expects an integer number or a bigint, got undefined (argument 1)",
+      ],
+      ['%f', [undefined], "Invalid format string: '%f' expects a number, got undefined (argument 1)"],
       [
         '%d',
         ['12'],

@@ -15,12 +15,12 @@ import { AsyncPolicy } from './engine/policy.js';
 import type { CommandOwner } from './engine/value-outcomes.js';
 import { ClusterError, otherError } from './errors.js';
 import type { EngineEvent } from './events.js';
+import { commandFromArgv, commandFromBytes, commandFromFormat, replyCallback } from './face/command-input.js';
 import { ContextBase, type LinkCallback } from './face/context-base.js';
 import { promised, type Resolvers, rethrowLater, settle } from './face/promised.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { buildReply, plainReplies } from './resp/build.js';
-import { type CommandArg, checkArgv, formatArgv } from './resp/encode.js';
-import { parseCommand } from './resp/parse-command.js';
+import type { CommandArg } from './resp/encode.js';
 
 export type { LinkCallback } from './face/context-base.js';
 
@@ -100,49 +100,59 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     this.engine.install(new SlotMap(masters));
   }
 
-  /** `redisClusterAsyncCommand`: format string with hiredis' conversions. False when not queued. */
-  command<P>(fn: AsyncCallback<P>, privdata: P, format: string, ...args: unknown[]): boolean {
-    const argv = this.checked(() => formatArgv(format, args));
+  /**
+   * `redisClusterAsyncCommand`: format string with hiredis' conversions. False when not queued. A null
+   * `fn` (hiredis' NULL callback) runs the command and drops its reply.
+   */
+  command<P>(fn: AsyncCallback<P> | null, privdata: P, format: string, ...args: unknown[]): boolean {
+    const argv = this.checked(() => commandFromFormat(format, args));
     return argv !== null && this.submit(fn, privdata, argv, null);
   }
 
   /** `redisClusterAsyncCommandArgv`. */
-  commandArgv<P>(fn: AsyncCallback<P>, privdata: P, argv: readonly CommandArg[]): boolean {
-    return this.checked(() => checkArgv(argv)) !== null && this.submit(fn, privdata, argv, null);
+  commandArgv<P>(fn: AsyncCallback<P> | null, privdata: P, argv: readonly CommandArg[]): boolean {
+    return this.checked(() => commandFromArgv(argv)) !== null && this.submit(fn, privdata, argv, null);
   }
 
   /** `redisClusterAsyncFormattedCommand`: pre-encoded RESP (copied). */
-  formattedCommand<P>(fn: AsyncCallback<P>, privdata: P, bytes: Uint8Array): boolean {
-    const argv = this.checked(() => parseCommand(bytes));
+  formattedCommand<P>(fn: AsyncCallback<P> | null, privdata: P, bytes: Uint8Array): boolean {
+    const argv = this.checked(() => commandFromBytes(bytes));
     return argv !== null && this.submit(fn, privdata, argv, Buffer.from(bytes));
   }
 
   /** `redisClusterAsyncCommandToNode`: to one node, no redirects, no retries. */
   commandToNode<P>(
     node: NodeRef,
-    fn: AsyncCallback<P>,
+    fn: AsyncCallback<P> | null,
     privdata: P,
     format: string,
     ...args: unknown[]
   ): boolean {
-    const argv = this.checked(() => formatArgv(format, args));
+    const argv = this.checked(() => commandFromFormat(format, args));
     return argv !== null && this.submitToNode(node, fn, privdata, argv, null);
   }
 
   /** `redisClusterAsyncCommandArgvToNode`. */
   commandArgvToNode<P>(
     node: NodeRef,
-    fn: AsyncCallback<P>,
+    fn: AsyncCallback<P> | null,
     privdata: P,
     argv: readonly CommandArg[],
   ): boolean {
-    return this.submitToNode(node, fn, privdata, argv, null);
+    return (
+      this.checked(() => commandFromArgv(argv)) !== null && this.submitToNode(node, fn, privdata, argv, null)
+    );
   }
 
   /** `redisClusterAsyncFormattedCommandToNode`. */
-  formattedCommandToNode<P>(node: NodeRef, fn: AsyncCallback<P>, privdata: P, bytes: Uint8Array): boolean {
+  formattedCommandToNode<P>(
+    node: NodeRef,
+    fn: AsyncCallback<P> | null,
+    privdata: P,
+    bytes: Uint8Array,
+  ): boolean {
     return (
-      this.checked(() => parseCommand(bytes)) !== null &&
+      this.checked(() => commandFromBytes(bytes)) !== null &&
       this.submitToNode(node, fn, privdata, null, Buffer.from(bytes))
     );
   }
@@ -152,12 +162,18 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    * failure with a ClusterError; a command that cannot be queued rejects at once.
    */
   send(command: string, ...args: CommandArg[]): Promise<unknown> {
-    return promised(this, (p) => this.submit(settle, p, [command, ...args], null));
+    return promised(this, (p) => {
+      const argv = this.checked(() => commandFromArgv([command, ...args]));
+      return argv !== null && this.submit(settle, p, argv, null);
+    });
   }
 
   /** The promise face for one node. */
   sendToNode(node: NodeRef, command: string, ...args: CommandArg[]): Promise<unknown> {
-    return promised(this, (p) => this.submitToNode(node, settle, p, [command, ...args], null));
+    return promised(this, (p) => {
+      const argv = this.checked(() => commandFromArgv([command, ...args]));
+      return argv !== null && this.submitToNode(node, settle, p, argv, null);
+    });
   }
 
   /**
@@ -227,7 +243,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   }
 
   private submit(
-    fn: AsyncCallback<never>,
+    fn: AsyncCallback<never> | null,
     privdata: unknown,
     argv: readonly CommandArg[],
     raw: Uint8Array | null,
@@ -235,7 +251,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     this.clearError();
     let refused: ClusterError | null;
     try {
-      refused = this.engine.submit(argv, raw, routeOf(argv), fn, privdata);
+      refused = this.engine.submit(argv, raw, routeOf(argv), replyCallback(fn), privdata);
     } catch (err) {
       return this.refuse(err);
     }
@@ -244,7 +260,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
 
   private submitToNode(
     node: NodeRef,
-    fn: AsyncCallback<never>,
+    fn: AsyncCallback<never> | null,
     privdata: unknown,
     argv: readonly CommandArg[] | null,
     raw: Uint8Array | null,
@@ -253,7 +269,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     let refused: ClusterError | null;
     try {
       const { host, port } = typeof node === 'string' ? parseHostPort(node) : node;
-      refused = this.engine.submitToNode(host, port, argv, raw, fn, privdata);
+      refused = this.engine.submitToNode(host, port, argv, raw, replyCallback(fn), privdata);
     } catch (err) {
       return this.refuse(err);
     }

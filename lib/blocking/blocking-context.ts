@@ -18,12 +18,11 @@ import {
   slotNotServed,
 } from '../errors.js';
 import type { EngineEvent } from '../events.js';
+import { commandFromArgv, commandFromBytes, commandFromFormat } from '../face/command-input.js';
 import { ContextBase, type LinkCallback } from '../face/context-base.js';
 import { type BlockingOptions, type ResolvedBlockingOptions, resolveBlockingOptions } from '../options.js';
 import { buildReply, type ReplyBuilder } from '../resp/build.js';
 import type { CommandArg } from '../resp/encode.js';
-import { checkArgv, formatArgv } from '../resp/encode.js';
-import { parseCommand } from '../resp/parse-command.js';
 import {
   BatchWriter,
   OP_BATCH,
@@ -115,52 +114,46 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   /** `redisClusterCommand`: format string with hiredis' conversions; returns the reply. */
   command(format: string, ...args: unknown[]): unknown {
-    return this.guard(() => this.run(formatArgv(format, args), null));
+    return this.guard(() => this.run(commandFromFormat(format, args), null));
   }
 
   /** `redisClusterCommandArgv`. */
   commandArgv(argv: readonly CommandArg[]): unknown {
-    return this.guard(() => {
-      checkArgv(argv);
-      return this.run(argv, null);
-    });
+    return this.guard(() => this.run(commandFromArgv(argv), null));
   }
 
   /** `redisClusterFormattedCommand`: pre-encoded RESP. */
   formattedCommand(bytes: Uint8Array): unknown {
-    return this.guard(() => this.run(parseCommand(bytes), bytes));
+    return this.guard(() => this.run(commandFromBytes(bytes), bytes));
   }
 
   /** `redisClusterCommandToNode`: no redirects, no retries. */
   commandToNode(node: ClusterNode | string, format: string, ...args: unknown[]): unknown {
     return this.guard(() => {
       const writer = this.writer();
-      writer.addArgv(TO_NODE, -1, this.addressOf(node), formatArgv(format, args));
+      writer.addArgv(TO_NODE, -1, this.addressOf(node), commandFromFormat(format, args));
       return this.send(writer.length, writer.count)[0];
     });
   }
 
   /** `redisClusterAppendCommand`: queued until `getReply()`. */
   appendCommand(format: string, ...args: unknown[]): void {
-    this.guard(() => this.pipeline.append(formatArgv(format, args), null));
+    this.guard(() => this.pipeline.append(commandFromFormat(format, args), null));
   }
 
   /** `redisClusterAppendCommandArgv`. */
   appendCommandArgv(argv: readonly CommandArg[]): void {
-    this.guard(() => {
-      checkArgv(argv);
-      this.pipeline.append(argv, null);
-    });
+    this.guard(() => this.pipeline.append(commandFromArgv(argv), null));
   }
 
   /** `redisClusterAppendFormattedCommand`. */
   appendFormattedCommand(bytes: Uint8Array): void {
-    this.guard(() => this.pipeline.append(parseCommand(bytes), bytes));
+    this.guard(() => this.pipeline.append(commandFromBytes(bytes), bytes));
   }
 
   /** `redisClusterAppendCommandToNode`. */
   appendCommandToNode(node: ClusterNode | string, format: string, ...args: unknown[]): void {
-    this.guard(() => this.pipeline.appendToNode(this.addressOf(node), formatArgv(format, args)));
+    this.guard(() => this.pipeline.appendToNode(this.addressOf(node), commandFromFormat(format, args)));
   }
 
   /**

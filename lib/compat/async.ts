@@ -15,6 +15,7 @@ import { BlockingClusterContext } from '../blocking/blocking-context.js';
 import type { ClusterNode } from '../cluster/slotmap.js';
 import { REDIS_ERR_OTHER } from '../errors.js';
 import { HIRCLUSTER_EVENT_FREE_CONTEXT } from '../events.js';
+import { replyCallback } from '../face/command-input.js';
 import { argvFromC, type CArg, formattedFromC, pairBinaryArgs } from './c-arguments.js';
 import { HIRCLUSTER_FLAG_SHUTDOWN, REDIS_ERR, REDIS_OK } from './constants.js';
 import {
@@ -211,9 +212,8 @@ export function redisClusterAsyncSetDisconnectCallback(
 }
 
 /** The engine's callback for a command: the reply, and engine's err/errstr copied to acc during a failure. */
-function deliver<P>(acc: RedisClusterAsyncContext, fn: RedisClusterCallbackFn<P> | null): AsyncCallback<P> {
+function deliver<P>(acc: RedisClusterAsyncContext, fn: RedisClusterCallbackFn<P>): AsyncCallback<P> {
   return (engine, reply, privdata) => {
-    if (fn === null) return;
     const failed = reply === null;
     if (failed) setError(acc, engine.err, engine.errstr);
     try {
@@ -241,11 +241,8 @@ function send<P>(
       toNode ? 'not connected (call redisClusterAsyncConnect2 first)' : 'slotmap not available',
     );
   }
-  if (fn !== null && fn !== undefined && typeof fn !== 'function') {
-    return refuse(acc, 'Invalid callback: expected a function or null');
-  }
   try {
-    if (submit(engine, deliver(acc, fn ?? null))) return REDIS_OK;
+    if (submit(engine, deliver(acc, replyCallback(fn)))) return REDIS_OK;
   } catch (err) {
     recordError(acc, err);
     return REDIS_ERR;

@@ -1,6 +1,7 @@
 /**
  * AsyncClusterContext against the real clusters of scripts/cluster.sh: every data type, cross-slot
- * multi-key commands, ToNode, transactions, scripts, AUTH, IPv6, TLS, timeouts and shutdown.
+ * multi-key commands, ToNode, transactions, null callbacks, scripts, AUTH, IPv6, TLS, timeouts and
+ * shutdown.
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
@@ -8,7 +9,8 @@ import { AsyncClusterContext } from '../../lib/async-context.js';
 import { keySlot } from '../../lib/cluster/keyslot.js';
 import { ClusterError, REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT, ReplyError } from '../../lib/errors.js';
 import type { ClusterOptions } from '../../lib/options.js';
-import { Outcomes, rejectionOf } from '../support/async-helpers.js';
+import { encodeArgv } from '../../lib/resp/encode.js';
+import { Outcomes, rejectionOf, sleep } from '../support/async-helpers.js';
 import { AUTH, IPV6, PASSWORD, PLAIN, TLS, tlsFiles } from '../support/clusters.js';
 
 const contexts: AsyncClusterContext[] = [];
@@ -140,6 +142,42 @@ describe('integration: AsyncClusterContext', () => {
       expect(acc.err).to.equal(REDIS_ERR_OTHER);
       expect(acc.errstr).to.equal('No keys in command(must have keys for redis cluster mode)');
       expect(outcomes.list).to.have.length(0);
+    });
+
+    it('a null callback (hiredis NULL): every form runs its command, drops the reply, and nothing throws', async () => {
+      const uncaught: unknown[] = [];
+      const record = (err: unknown) => uncaught.push(err);
+      process.on('uncaughtException', record);
+      try {
+        const key = (form: string) => `spec:null-callback:${form}`;
+        const node = (form: string) => acc.nodeForKey(key(form))!;
+        const resp = (form: string) => encodeArgv(['SET', key(form), form]);
+        expect(acc.command(null, null, 'SET %s %s', key('command'), 'command')).to.equal(true);
+        expect(acc.commandArgv(null, null, ['SET', key('argv'), 'argv'])).to.equal(true);
+        expect(acc.formattedCommand(null, null, resp('formatted'))).to.equal(true);
+        expect(
+          acc.commandToNode(node('to-node'), null, null, 'SET %s %s', key('to-node'), 'to-node'),
+        ).to.equal(true);
+        expect(
+          acc.commandArgvToNode(node('argv-to-node'), null, null, [
+            'SET',
+            key('argv-to-node'),
+            'argv-to-node',
+          ]),
+        ).to.equal(true);
+        expect(
+          acc.formattedCommandToNode(node('formatted-to-node'), null, null, resp('formatted-to-node')),
+        ).to.equal(true);
+        // undefined is taken as null; an error reply is dropped as well.
+        expect(acc.command(undefined as unknown as null, null, 'LPUSH %s x', key('command'))).to.equal(true);
+        for (const form of ['command', 'argv', 'formatted', 'to-node', 'argv-to-node', 'formatted-to-node'])
+          expect(await acc.send('GET', key(form)), form).to.equal(form);
+        await sleep(20);
+        expect(uncaught).to.deep.equal([]);
+        expect(acc.pendingCount).to.equal(0);
+      } finally {
+        process.off('uncaughtException', record);
+      }
     });
 
     it('EVAL with keys runs on the key node', async () => {

@@ -37,6 +37,7 @@ import {
   type ReplyRules,
   startHostileClusterThread,
 } from '../../scripts/fuzz/hostile-cluster.js';
+import { rejectionOf } from '../support/async-helpers.js';
 import { PLAIN } from '../support/clusters.js';
 import { type CliName, CliRun } from '../support/run-cli.js';
 
@@ -44,6 +45,7 @@ import { type CliName, CliRun } from '../support/run-cli.js';
 type Failure = [code: number, message: string];
 
 const NO_KEYS = 'No keys in command(must have keys for redis cluster mode)';
+const MISSING_NAME = 'Invalid command: missing command name';
 /** The refusal of a format given the wrong number of values. */
 function wrongCount(expected: number, got: number): string {
   return `Invalid format string: wrong number of arguments, expected ${expected} (one per conversion), got ${got}`;
@@ -200,7 +202,8 @@ describe('bad input: the table of errors', function () {
         [],
         [OTHER, 'Invalid format string: expected a string, got number'],
       ],
-      ['an empty format', '', [], [PROTOCOL, 'Command parse error']],
+      ['an empty format', '', [], [OTHER, MISSING_NAME]],
+      ['an empty command name', '%s badinput:a', [''], [OTHER, MISSING_NAME]],
       ['an unknown command', 'FOO bar', [], [PROTOCOL, 'Unknown command FOO bar']],
       ['the wrong number of arguments', 'GET', [], [PROTOCOL, 'Failed to find keys of command GET']],
       ['a keyless command on the key-routed API', 'PING', [], [OTHER, NO_KEYS]],
@@ -220,7 +223,9 @@ describe('bad input: the table of errors', function () {
 
     const argvs: [what: string, argv: unknown, failure: Failure][] = [
       ['argv that is not an array', 'GET k', [OTHER, 'Invalid command: argv must be a non-empty array']],
-      ['an empty argv', [], [PROTOCOL, 'Command parse error']],
+      ['an empty argv', [], [OTHER, MISSING_NAME]],
+      ['an empty command name', ['', 'badinput:a'], [OTHER, MISSING_NAME]],
+      ['undefined as the command name', [undefined], [OTHER, MISSING_NAME]],
       [
         'an object as an argument',
         ['GET', {}],
@@ -246,6 +251,7 @@ describe('bad input: the table of errors', function () {
       ['an inline command', 'PING\r\n', [PROTOCOL, 'Command parse error']],
       ['a cut multibulk', '*2\r\n$3\r\nGET\r\n$1\r\n', [PROTOCOL, 'Command parse error']],
       ['a keyless command', '*1\r\n$4\r\nPING\r\n', [OTHER, NO_KEYS]],
+      ['an empty command name', '*1\r\n$0\r\n\r\n', [OTHER, MISSING_NAME]],
     ];
     for (const [what, text, failure] of formatted) {
       it(`${what}: formattedCommand(${JSON.stringify(text)}) -> ${failure[1]}`, () => {
@@ -270,6 +276,96 @@ describe('bad input: the table of errors', function () {
         expect(blockingFailure(cc, () => cc.commandToNode(node, 'PING'))).to.deep.equal(failure);
       });
     }
+
+    /** A promise's rejection as a Failure. */
+    async function rejected(promise: Promise<unknown>): Promise<Failure> {
+      const err = await rejectionOf(promise);
+      expect(err).to.be.instanceOf(ClusterError);
+      return [err.code!, err.message];
+    }
+
+    it(`a missing command name in every call form of both faces -> ${MISSING_NAME}`, async () => {
+      const node = acc.nodeForKey('badinput:a')!;
+      const empty = Buffer.from('*1\r\n$0\r\n\r\n');
+      const asyncForms: ((fn: () => void) => boolean)[] = [
+        (fn) => acc.command(fn, null, ''),
+        (fn) => acc.commandArgv(fn, null, []),
+        (fn) => acc.formattedCommand(fn, null, empty),
+        (fn) => acc.commandToNode(node, fn, null, '  '),
+        (fn) => acc.commandArgvToNode(node, fn, null, []),
+        (fn) => acc.formattedCommandToNode(node, fn, null, empty),
+      ];
+      for (const send of asyncForms)
+        expect(asyncRefusal(acc, send), String(send)).to.deep.equal([OTHER, MISSING_NAME]);
+      const noCommand = undefined as unknown as string;
+      const sends = [
+        acc.send(noCommand),
+        acc.send(''),
+        acc.sendToNode(node, noCommand),
+        acc.sendToNode(node, ''),
+      ];
+      for (const send of sends) expect(await rejected(send)).to.deep.equal([OTHER, MISSING_NAME]);
+      const blockingForms: (() => unknown)[] = [
+        () => cc.command(''),
+        () => cc.commandArgv([]),
+        () => cc.formattedCommand(empty),
+        () => cc.commandToNode(node, ''),
+        () => cc.appendCommand(''),
+        () => cc.appendCommandArgv([]),
+        () => cc.appendFormattedCommand(empty),
+        () => cc.appendCommandToNode(node, '%s', ''),
+      ];
+      for (const call of blockingForms)
+        expect(blockingFailure(cc, call), String(call)).to.deep.equal([OTHER, MISSING_NAME]);
+      cc.reset();
+    });
+
+    it('a wrong number of format values in the ToNode and append forms of both faces', () => {
+      const node = acc.nodeForKey('badinput:a')!;
+      const failure: Failure = [OTHER, wrongCount(1, 2)];
+      expect(
+        asyncRefusal(acc, (fn) => acc.commandToNode(node, fn, null, 'GET %s', 'badinput:a', 'b')),
+      ).to.deep.equal(failure);
+      expect(blockingFailure(cc, () => cc.commandToNode(node, 'GET %s', 'badinput:a', 'b'))).to.deep.equal(
+        failure,
+      );
+      expect(
+        blockingFailure(cc, () => cc.appendCommandToNode(node, 'GET %s', 'badinput:a', 'b')),
+      ).to.deep.equal(failure);
+      expect(blockingFailure(cc, () => cc.appendCommandToNode(node, 'GET %s'))).to.deep.equal([
+        OTHER,
+        wrongCount(1, 0),
+      ]);
+      cc.reset();
+    });
+
+    it('a callback that is neither a function nor null, in every async call form', () => {
+      const node = acc.nodeForKey('badinput:a')!;
+      const argv = ['GET', 'badinput:a'];
+      const bytes = Buffer.from('*2\r\n$3\r\nGET\r\n$10\r\nbadinput:a\r\n');
+      for (const [fn, type] of [
+        ['not a function', 'string'],
+        [42, 'number'],
+        [{ call: () => 1 }, 'object'],
+      ] as const) {
+        const callback = fn as unknown as () => void;
+        const forms: (() => boolean)[] = [
+          () => acc.command(callback, null, 'GET %s', 'badinput:a'),
+          () => acc.commandArgv(callback, null, argv),
+          () => acc.formattedCommand(callback, null, bytes),
+          () => acc.commandToNode(node, callback, null, 'GET %s', 'badinput:a'),
+          () => acc.commandArgvToNode(node, callback, null, argv),
+          () => acc.formattedCommandToNode(node, callback, null, bytes),
+        ];
+        for (const send of forms) {
+          expect(send(), String(send)).to.equal(false);
+          expect([acc.err, acc.errstr]).to.deep.equal([
+            OTHER,
+            `Invalid callback: expected a function or null, got ${type}`,
+          ]);
+        }
+      }
+    });
   });
 
   describe('options (both contexts, at construction)', () => {

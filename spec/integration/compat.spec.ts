@@ -755,6 +755,7 @@ describe('integration: compat API', () => {
       refused(redisClusterAsyncCommand(acc, callback, 'c', 'PING'));
       refused(redisClusterAsyncCommand(acc, callback, 'd', 'SET %s'));
       refused(redisClusterAsyncCommandArgv(acc, callback, 'e', 2, ['GET']));
+      refused(redisClusterAsyncCommand(acc, 'callback' as unknown as typeof callback, 'i', 'GET compat:x'));
       redisClusterAsyncDisconnect(acc);
       refused(redisClusterAsyncCommand(acc, callback, 'f', 'GET compat:x'));
       refused(redisClusterAsyncCommandToNode(acc, CLUSTER_NODE, callback, 'g', 'PING'));
@@ -766,6 +767,7 @@ describe('integration: compat API', () => {
         [REDIS_ERR, REDIS_ERR_OTHER, NO_KEYS],
         [REDIS_ERR, REDIS_ERR_OTHER, wrongCount(1, 0)],
         [REDIS_ERR, REDIS_ERR_OTHER, 'Invalid argc 2: must be 1..1, the length of argv'],
+        [REDIS_ERR, REDIS_ERR_OTHER, 'Invalid callback: expected a function or null, got string'],
         [REDIS_ERR, REDIS_ERR_OTHER, 'client closing'],
         [REDIS_ERR, REDIS_ERR_OTHER, 'disconnecting'],
         [REDIS_ERR, REDIS_ERR_OTHER, 'context freed'],

@@ -1,0 +1,58 @@
+/**
+ * The one gate every command of both faces passes before it is queued, in each of the forms callers
+ * give it (a format string and its values, argv, pre-encoded RESP): the argv it makes, checked — a
+ * command name is there, every argument has a type that can be sent, the format took exactly its
+ * values. A bad command throws a ClusterError naming the problem, before anything reaches a link. Also the async calls'
+ * reply callback, checked the same way.
+ */
+import { otherError } from '../errors.js';
+import { type CommandArg, checkArgv, formatArgv } from '../resp/encode.js';
+import { parseCommand } from '../resp/parse-command.js';
+
+/** An argument that gives no command name: none, or an empty one. */
+function isMissing(name: unknown): boolean {
+  return (
+    name === undefined || ((typeof name === 'string' || name instanceof Uint8Array) && name.length === 0)
+  );
+}
+
+function missingName(): Error {
+  return otherError('Invalid command: missing command name');
+}
+
+/** argv of sendable arguments, refused when it has no name. */
+function allowed<A extends readonly CommandArg[]>(argv: A): A {
+  if (isMissing(argv[0])) throw missingName();
+  return argv;
+}
+
+/** A command given as a format string and its values (hiredis' redisFormatCommand rules). */
+export function commandFromFormat(format: string, args: readonly unknown[]): (string | Uint8Array)[] {
+  return allowed(formatArgv(format, args));
+}
+
+/** A command given as argv. */
+export function commandFromArgv(argv: readonly CommandArg[]): readonly CommandArg[] {
+  // The name first: send() without one makes [undefined], a missing name rather than a bad argument.
+  if (Array.isArray(argv) && isMissing(argv[0])) throw missingName();
+  checkArgv(argv);
+  return allowed(argv);
+}
+
+/** A command given pre-encoded (one RESP multibulk), as argv. */
+export function commandFromBytes(bytes: Uint8Array): Buffer[] {
+  return allowed(parseCommand(bytes));
+}
+
+/** hiredis' NULL callback: the command runs and its reply is dropped. */
+function discardReply(): void {}
+
+/**
+ * The callback a command's outcome goes to: `fn`, or one that drops it when `fn` is null or undefined
+ * (fire and forget, as hiredis takes a NULL callback). Anything else is refused.
+ */
+export function replyCallback<F extends (...args: never[]) => void>(fn: F | null | undefined): F {
+  if (fn === null || fn === undefined) return discardReply as F;
+  if (typeof fn === 'function') return fn;
+  throw otherError(`Invalid callback: expected a function or null, got ${typeof fn}`);
+}

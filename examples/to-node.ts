@@ -1,6 +1,7 @@
 /**
- * Commands to a node: keyless commands (DBSIZE, PING, INFO, ...) and transactions go to a node you
- * choose; the ToNode calls never redirect or retry (redisClusterCommandToNode).
+ * Commands to a node: keyless commands (DBSIZE, PING, INFO, ...) go to a node you choose; the ToNode
+ * calls never redirect or retry (redisClusterCommandToNode). Commands that change a link's state
+ * (MULTI, SUBSCRIBE, SELECT, ...) are refused: the node's link is shared by every command.
  *
  *   npm run build && node dist/examples/to-node.js [host:port,...]
  */
@@ -18,22 +19,26 @@ for (const node of cc.nodes()) {
 }
 console.log(`DBSIZE answered by ${masters} masters`);
 
-// A transaction goes to the node of its keys (one {hash tag}, one slot).
+// The node of a key answers for its slot.
 const key = 'example:to-node:{tx}counter';
-cc.command('DEL %s', key);
+cc.command('SET %s %d', key, 1);
 const node = cc.nodeForKey(key)!;
-console.log('MULTI:', cc.commandToNode(node, 'MULTI'));
-console.log('INCR:', cc.commandToNode(node, 'INCR %s', key));
 console.log('INCRBY:', cc.commandToNode(node, 'INCRBY %s %d', key, 10));
-console.log('EXEC:', cc.commandToNode(node, 'EXEC'));
+console.log('KEYSLOT:', cc.commandToNode(node, 'CLUSTER KEYSLOT %s', key));
 console.log('PING:', cc.commandToNode(`${node.host}:${node.port}`, 'PING')); // an address works too
+
+// A command that would change the shared link's state is refused at the call, saying what to use.
+try {
+  cc.commandToNode(node, 'SELECT 1');
+} catch (err) {
+  console.log((err as Error).message);
+}
 cc.command('DEL %s', key);
 cc.close();
 
 // Output:
 // DBSIZE answered by 3 masters
-// MULTI: OK
-// INCR: QUEUED
-// INCRBY: QUEUED
-// EXEC: [ 1, 11 ]
+// INCRBY: 11
+// KEYSLOT: 15106
 // PING: PONG
+// SELECT is not allowed on a shared cluster link: use the selectDb option

@@ -19,6 +19,7 @@
 
 import { Buffer } from 'node:buffer';
 import { ClusterError, otherError, REDIS_ERR_PROTOCOL } from '../errors.js';
+import { addName, lookupName } from './command-name.js';
 import { COMMANDS, type CommandInfo } from './commands.generated.js';
 
 export interface CommandKeys {
@@ -78,10 +79,10 @@ export function commandKeys(argv: CommandArgv): CommandKeys {
   const argc = argv.length;
   if (argc === 0) throw parseError('Command parse error');
   const arg0 = argv[0]!;
-  let entry = lookup(TABLE, arg0);
+  let entry = lookupName(TABLE, arg0, MAX_NAME_LENGTH);
   if (entry === undefined) throw unknownCommand(argv);
   if (entry.subcommands !== null) {
-    const sub = argc > 1 ? lookup(entry.subcommands, argv[1]!) : undefined;
+    const sub = argc > 1 ? lookupName(entry.subcommands, argv[1]!, MAX_NAME_LENGTH) : undefined;
     if (sub === undefined) throw unknownCommand(argv);
     entry = sub;
   }
@@ -243,21 +244,6 @@ function argText(arg: string | Uint8Array | number | bigint): string {
   return Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength).toString();
 }
 
-/** Tables hold upper- and lower-case names, so the usual spellings take one Map lookup. */
-function lookup(table: Map<string, Entry>, arg: string | Uint8Array | number | bigint): Entry | undefined {
-  let name: string;
-  if (typeof arg === 'number' || typeof arg === 'bigint') return undefined;
-  if (typeof arg === 'string') {
-    name = arg;
-  } else {
-    // Command names are short ASCII: build the string directly instead of through a Buffer view.
-    if (arg.length > MAX_NAME_LENGTH) return undefined;
-    name = '';
-    for (let i = 0; i < arg.length; i++) name += String.fromCharCode(arg[i]!);
-  }
-  return table.get(name) ?? table.get(name.toUpperCase());
-}
-
 // --- errors ---
 
 function parseError(message: string): ClusterError {
@@ -341,11 +327,6 @@ function compileEntry(name: string, info: CommandInfo): Entry {
   };
 }
 
-function addNames(table: Map<string, Entry>, name: string, entry: Entry): void {
-  table.set(name, entry);
-  table.set(name.toLowerCase(), entry);
-}
-
 function compileTable(): Map<string, Entry> {
   const table = new Map<string, Entry>();
   for (const name of Object.keys(COMMANDS)) {
@@ -356,11 +337,11 @@ function compileTable(): Map<string, Entry> {
       const subs = new Map<string, Entry>();
       for (const sub of info.subcommands) {
         const full = `${name} ${sub}`;
-        addNames(subs, sub, compileEntry(full, COMMANDS[full]!));
+        addName(subs, sub, compileEntry(full, COMMANDS[full]!));
       }
       entry.subcommands = subs;
     }
-    addNames(table, name, entry);
+    addName(table, name, entry);
   }
   return table;
 }

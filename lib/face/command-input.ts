@@ -2,9 +2,11 @@
  * The one gate every command of both faces passes before it is queued, in each of the forms callers
  * give it (a format string and its values, argv, pre-encoded RESP): the argv it makes, checked — a
  * command name is there, every argument has a type that can be sent, the format took exactly its
- * values. A bad command throws a ClusterError naming the problem, before anything reaches a link. Also the async calls'
+ * values, and the command does not change the state of the shared link it would run on. A bad command
+ * throws a ClusterError naming the problem, before anything reaches a link. Also the async calls'
  * reply callback, checked the same way.
  */
+import { linkStateRefusal } from '../cluster/link-state.js';
 import { otherError } from '../errors.js';
 import { type CommandArg, checkArgv, formatArgv } from '../resp/encode.js';
 import { parseCommand } from '../resp/parse-command.js';
@@ -20,9 +22,11 @@ function missingName(): Error {
   return otherError('Invalid command: missing command name');
 }
 
-/** argv of sendable arguments, refused when it has no name. */
+/** argv of sendable arguments, refused when it has no name or would change its link's state. */
 function allowed<A extends readonly CommandArg[]>(argv: A): A {
   if (isMissing(argv[0])) throw missingName();
+  const refusal = linkStateRefusal(argv);
+  if (refusal !== null) throw refusal;
   return argv;
 }
 

@@ -50,6 +50,8 @@ const MISSING_NAME = 'Invalid command: missing command name';
 function wrongCount(expected: number, got: number): string {
   return `Invalid format string: wrong number of arguments, expected ${expected} (one per conversion), got ${got}`;
 }
+const MULTI_REFUSED =
+  'MULTI is not allowed on a shared cluster link: use multi() ... exec() (a transaction gets a link of its own)';
 
 /** A refused async command: false, err/errstr set, and its callback must never run. */
 function asyncRefusal(acc: AsyncClusterContext, send: (fn: () => void) => boolean): Failure {
@@ -207,7 +209,8 @@ describe('bad input: the table of errors', function () {
       ['an unknown command', 'FOO bar', [], [PROTOCOL, 'Unknown command FOO bar']],
       ['the wrong number of arguments', 'GET', [], [PROTOCOL, 'Failed to find keys of command GET']],
       ['a keyless command on the key-routed API', 'PING', [], [OTHER, NO_KEYS]],
-      ['a transaction on the key-routed API', 'MULTI', [], [OTHER, NO_KEYS]],
+      // The link-state refusal says what to use instead, so it comes before the keyless one.
+      ['a transaction on the key-routed API', 'MULTI', [], [OTHER, MULTI_REFUSED]],
       ['EVAL with no keys', 'EVAL %s 0', ['return 1'], [OTHER, NO_KEYS]],
     ];
     for (const [what, format, args, failure] of formats) {

@@ -93,6 +93,10 @@ const CLUSTER_NODE_WITH_PASSWORD = '127.0.0.1:7100';
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 const NOAUTH = 'NOAUTH Authentication required.';
 const NO_KEYS = 'No keys in command(must have keys for redis cluster mode)';
+const MULTI_REFUSED =
+  'MULTI is not allowed on a shared cluster link: use multi() ... exec() (a transaction gets a link of its own)';
+const EXEC_REFUSED =
+  'EXEC is not allowed on a shared cluster link: use multi() ... exec() (a transaction gets a link of its own)';
 /** The refusal of a format given the wrong number of values. */
 function wrongCount(expected: number, got: number): string {
   return `Invalid format string: wrong number of arguments, expected ${expected} (one per conversion), got ${got}`;
@@ -502,13 +506,15 @@ describe('integration: compat API', () => {
       expect([unconnected.err, unconnected.errstr]).to.deep.equal([REDIS_ERR_OTHER, 'slotmap not available']);
     });
 
-    it('a transaction with CommandToNode (test_transaction)', () => {
+    it("test_transaction's MULTI / EXEC through CommandToNode are refused: the node's link is shared", () => {
       const cc = connectedContext();
       const node = redisClusterGetNodeByKey(cc, 'compat:tx')!;
-      expect(redisClusterCommandToNode(cc, node, 'MULTI')).to.deep.equal(OK);
-      expect(redisClusterCommandToNode(cc, node, 'SET compat:tx 99')).to.deep.equal(status('QUEUED'));
-      expect(redisClusterCommandToNode(cc, node, 'INCR compat:tx')).to.deep.equal(status('QUEUED'));
-      expect(redisClusterCommandToNode(cc, node, 'EXEC')).to.deep.equal(array(OK, integer(100)));
+      expect(redisClusterCommandToNode(cc, node, 'MULTI')).to.equal(null);
+      expect([cc.err, cc.errstr]).to.deep.equal([REDIS_ERR_OTHER, MULTI_REFUSED]);
+      expect(redisClusterCommandToNode(cc, node, 'SET compat:tx 99')).to.deep.equal(OK);
+      expect(redisClusterCommandToNode(cc, node, 'INCR compat:tx')).to.deep.equal(integer(100));
+      expect(redisClusterCommandToNode(cc, node, 'EXEC')).to.equal(null);
+      expect([cc.err, cc.errstr]).to.deep.equal([REDIS_ERR_OTHER, EXEC_REFUSED]);
     });
   });
 
@@ -591,20 +597,22 @@ describe('integration: compat API', () => {
       redisClusterReset(cc);
     });
 
-    it('MULTI / EXEC through AppendCommandToNode (test_pipeline_transaction)', () => {
+    it("test_pipeline_transaction's MULTI / EXEC through AppendCommandToNode are refused at the append", () => {
       const cc = connectedContext();
       const node = redisClusterGetNodeByKey(cc, 'compat:ptx')!;
-      expect(redisClusterAppendCommandToNode(cc, node, 'MULTI')).to.equal(REDIS_OK);
+      expect(redisClusterAppendCommandToNode(cc, node, 'MULTI')).to.equal(REDIS_ERR);
+      expect([cc.err, cc.errstr]).to.deep.equal([REDIS_ERR_OTHER, MULTI_REFUSED]);
       expect(redisClusterAppendCommandToNode(cc, node, 'SET compat:ptx 199')).to.equal(REDIS_OK);
       expect(redisClusterAppendCommandToNode(cc, node, 'INCR compat:ptx')).to.equal(REDIS_OK);
-      expect(redisClusterAppendCommandToNode(cc, node, 'EXEC')).to.equal(REDIS_OK);
+      expect(redisClusterAppendCommandToNode(cc, node, 'EXEC')).to.equal(REDIS_ERR);
+      expect([cc.err, cc.errstr]).to.deep.equal([REDIS_ERR_OTHER, EXEC_REFUSED]);
       const out: { reply?: redisReply | null } = {};
       const replies: (redisReply | null | undefined)[] = [];
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < 2; i++) {
         expect(redisClusterGetReply(cc, out), cc.errstr).to.equal(REDIS_OK);
         replies.push(out.reply);
       }
-      expect(replies).to.deep.equal([OK, status('QUEUED'), status('QUEUED'), array(OK, integer(200))]);
+      expect(replies).to.deep.equal([OK, integer(200)]);
       redisClusterReset(cc);
     });
 
@@ -756,6 +764,7 @@ describe('integration: compat API', () => {
       refused(redisClusterAsyncCommand(acc, callback, 'd', 'SET %s'));
       refused(redisClusterAsyncCommandArgv(acc, callback, 'e', 2, ['GET']));
       refused(redisClusterAsyncCommand(acc, 'callback' as unknown as typeof callback, 'i', 'GET compat:x'));
+      refused(redisClusterAsyncCommandToNode(acc, CLUSTER_NODE, callback, 'j', 'SUBSCRIBE compat:ch'));
       redisClusterAsyncDisconnect(acc);
       refused(redisClusterAsyncCommand(acc, callback, 'f', 'GET compat:x'));
       refused(redisClusterAsyncCommandToNode(acc, CLUSTER_NODE, callback, 'g', 'PING'));
@@ -768,6 +777,11 @@ describe('integration: compat API', () => {
         [REDIS_ERR, REDIS_ERR_OTHER, wrongCount(1, 0)],
         [REDIS_ERR, REDIS_ERR_OTHER, 'Invalid argc 2: must be 1..1, the length of argv'],
         [REDIS_ERR, REDIS_ERR_OTHER, 'Invalid callback: expected a function or null, got string'],
+        [
+          REDIS_ERR,
+          REDIS_ERR_OTHER,
+          'SUBSCRIBE is not allowed on a shared cluster link: pub/sub is not supported yet',
+        ],
         [REDIS_ERR, REDIS_ERR_OTHER, 'client closing'],
         [REDIS_ERR, REDIS_ERR_OTHER, 'disconnecting'],
         [REDIS_ERR, REDIS_ERR_OTHER, 'context freed'],
@@ -776,9 +790,10 @@ describe('integration: compat API', () => {
       expect(log).to.deep.equal([]);
     });
 
-    it('ToNode to every node from READY: format, argv and formatted; MULTI/EXEC (ct_specific_nodes.c)', async () => {
+    it('ToNode to every node from READY: format, argv and formatted; MULTI/EXEC refused (ct_specific_nodes.c)', async () => {
       const acc = asyncContextInit();
       const log: Logged[] = [];
+      const refusals: [number, number, string][] = [];
       const callback = recorder(log);
       redisClusterSetOptionAddNodes(acc.cc, CLUSTER_NODE);
       redisClusterSetOptionRouteUseSlots(acc.cc);
@@ -808,19 +823,23 @@ describe('integration: compat API', () => {
             ).to.equal(REDIS_OK);
           }
           const node = redisClusterGetNodeByKey(cc, 'compat:atx')!;
-          expect(redisClusterAsyncCommandToNode(a, node, callback, 'multi', 'MULTI')).to.equal(REDIS_OK);
+          // ct_specific_nodes.c sends a transaction this way; on a shared link it is refused.
+          const multi = redisClusterAsyncCommandToNode(a, node, callback, 'multi', 'MULTI');
+          refusals.push([multi, a.err, a.errstr]);
+          const exec = redisClusterAsyncCommandToNode(a, node, callback, 'exec', 'EXEC ');
+          refusals.push([exec, a.err, a.errstr]);
+          // The next call clears the refusal's err; the commands run on their own.
           expect(redisClusterAsyncCommandToNode(a, node, callback, 'set', 'SET compat:atx 99')).to.equal(
             REDIS_OK,
           );
           expect(redisClusterAsyncCommandToNode(a, node, callback, 'incr', 'INCR compat:atx')).to.equal(
             REDIS_OK,
           );
-          expect(redisClusterAsyncCommandToNode(a, node, callback, 'exec', 'EXEC ')).to.equal(REDIS_OK);
         },
         acc,
       );
       expect(redisClusterAsyncConnect2(acc)).to.equal(REDIS_OK);
-      await until(() => log.length === 13, '13 replies');
+      await until(() => log.length === 11, '11 replies');
       expect(nodes.map((n) => n.role)).to.deep.equal([
         REDIS_ROLE_MASTER,
         REDIS_ROLE_MASTER,
@@ -831,13 +850,15 @@ describe('integration: compat API', () => {
       for (const l of counts)
         expect([l.reply?.type, l.err, l.errstr]).to.deep.equal([REDIS_REPLY_INTEGER, 0, '']);
       expect(log.filter((l) => !counts.includes(l)).map((l) => [l.privdata, l.reply])).to.deep.equal([
-        ['multi', OK],
-        ['set', status('QUEUED')],
-        ['incr', status('QUEUED')],
-        ['exec', array(OK, integer(100))],
+        ['set', OK],
+        ['incr', integer(100)],
+      ]);
+      expect(refusals).to.deep.equal([
+        [REDIS_ERR, REDIS_ERR_OTHER, MULTI_REFUSED],
+        [REDIS_ERR, REDIS_ERR_OTHER, EXEC_REFUSED],
       ]);
       await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(log).to.have.length(13);
+      expect(log).to.have.length(11);
     });
 
     it('%b pairs, argv with argvlen and formatted commands with len', async () => {

@@ -10,6 +10,9 @@ import {
 import type { CommandArg } from '../../../lib/resp/encode.js';
 
 const MISSING = 'Invalid command: missing command name';
+const MULTI =
+  'MULTI is not allowed on a shared cluster link: use multi() ... exec() (a transaction gets a link of its own)';
+
 function failure(call: () => unknown): [number, string] {
   try {
     call();
@@ -65,6 +68,16 @@ describe('face/command-input: the gate of every command of both faces', () => {
     expect(failure(() => commandFromFormat('GET %s', ['a', 'b']))).to.deep.equal([
       REDIS_ERR_OTHER,
       'Invalid format string: wrong number of arguments, expected 1 (one per conversion), got 2',
+    ]);
+  });
+
+  it('refuses a link-state command in every form', () => {
+    expect(failure(() => commandFromFormat('MULTI', []))).to.deep.equal([REDIS_ERR_OTHER, MULTI]);
+    expect(failure(() => commandFromFormat('%s', ['multi']))).to.deep.equal([REDIS_ERR_OTHER, MULTI]);
+    expect(failure(() => commandFromArgv(['Multi']))).to.deep.equal([REDIS_ERR_OTHER, MULTI]);
+    expect(failure(() => commandFromBytes(Buffer.from('*1\r\n$5\r\nmulti\r\n')))).to.deep.equal([
+      REDIS_ERR_OTHER,
+      MULTI,
     ]);
   });
 

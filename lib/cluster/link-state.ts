@@ -52,9 +52,15 @@ export const LINK_STATE_COMMANDS: Readonly<Record<string, string>> = {
 
 /** Per name (upper and lower case): the refusal's message, or CLIENT's messages per subcommand. */
 const TABLE = new Map<string, string | Map<string, string>>();
+/**
+ * Per upper-case first letter, a bit per length of the table's names with it: most commands (GET, SET,
+ * HGET, MGET, EXPIRE, ...) are ruled out by two numbers, without building or hashing a string.
+ */
+const LENGTHS = new Uint32Array(128);
 for (const [name, instead] of Object.entries(LINK_STATE_COMMANDS)) {
   const message = `${name} is not allowed on a shared cluster link: ${instead}`;
   const [command, sub] = name.split(' ') as [string, string | undefined];
+  LENGTHS[command.charCodeAt(0)]! |= 1 << command.length;
   if (sub === undefined) {
     addName(TABLE, command, message);
     continue;
@@ -74,9 +80,19 @@ const MAX_NAME_LENGTH = Math.max(...Object.keys(LINK_STATE_COMMANDS).map((name) 
  * name), or null when it may.
  */
 export function linkStateRefusal(argv: readonly CommandArg[]): ClusterError | null {
-  if (argv.length === 0) return null;
+  if (argv.length === 0 || !mayBeListed(argv[0]!)) return null;
   let entry = lookupName(TABLE, argv[0]!, MAX_NAME_LENGTH);
   if (entry !== undefined && typeof entry !== 'string')
     entry = argv.length > 1 ? lookupName(entry, argv[1]!, MAX_NAME_LENGTH) : undefined;
   return entry === undefined ? null : otherError(entry);
+}
+
+/** False when no name of the table has `arg`'s first letter (in any case) and length. */
+function mayBeListed(arg: CommandArg): boolean {
+  let first: number;
+  if (typeof arg === 'string') first = arg.charCodeAt(0);
+  else if (arg instanceof Uint8Array) first = arg[0]!;
+  else return false;
+  // & 0xdf upper-cases an ASCII letter; anything else only risks a lookup that finds nothing.
+  return arg.length < 32 && first < 128 && (LENGTHS[first & 0xdf]! & (1 << arg.length)) !== 0;
 }

@@ -23,6 +23,9 @@ describe('cluster/link-state: commands that change the state of a shared link', 
   for (const [argv, message] of LINK_STATE_REFUSALS) {
     it(`${argv.join(' ')} -> ${message}`, () => {
       expect(refusalText(argv)).to.equal(message);
+      const lower = argv.map((arg) => arg.toLowerCase());
+      expect(refusalText(lower)).to.equal(message);
+      expect(refusalText(lower.map((arg) => Buffer.from(arg)))).to.equal(message);
     });
   }
 

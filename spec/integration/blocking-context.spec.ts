@@ -60,6 +60,10 @@ afterEach(() => {
 /** Keys in three different slots served by three different masters of the plain cluster. */
 const SPREAD = ['bspec:{a}', 'bspec:{b}', 'bspec:{c}'];
 const NO_KEYS = 'No keys in command(must have keys for redis cluster mode)';
+const MULTI_REFUSED =
+  'MULTI is not allowed on a shared cluster link: use multi() ... exec() (a transaction gets a link of its own)';
+const EXEC_REFUSED =
+  'EXEC is not allowed on a shared cluster link: use multi() ... exec() (a transaction gets a link of its own)';
 const CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
 const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
 
@@ -180,24 +184,28 @@ describe('integration: BlockingClusterContext', () => {
       expect(nodes.map((node) => cc.commandToNode(node.addr, 'DBSIZE'))).to.deep.equal([1, 1, 1]);
     });
 
-    it('MULTI/EXEC through commandToNode to the node of a key', () => {
+    it('MULTI/EXEC through commandToNode are refused (the link is shared); the commands between run on their own', () => {
       const node = cc.nodeForKey('bspec:tx')!;
-      expect(cc.commandToNode(node, 'MULTI')).to.equal('OK');
-      expect(cc.commandToNode(node, 'SET bspec:tx %d', 10)).to.equal('QUEUED');
-      expect(cc.commandToNode(node, 'INCR bspec:tx')).to.equal('QUEUED');
-      expect(cc.commandToNode(node, 'EXEC')).to.deep.equal(['OK', 11]);
+      expect([failure(() => cc.commandToNode(node, 'MULTI')).message, cc.errstr]).to.deep.equal([
+        MULTI_REFUSED,
+        MULTI_REFUSED,
+      ]);
+      expect(cc.commandToNode(node, 'SET bspec:tx %d', 10)).to.equal('OK');
+      expect(cc.commandToNode(node, 'INCR bspec:tx')).to.equal(11);
+      expect(failure(() => cc.commandToNode(node, 'EXEC')).message).to.equal(EXEC_REFUSED);
       expect(cc.command('GET bspec:tx')).to.equal('11');
     });
 
-    it('a keyless command throws "No keys in command" with err/errstr set; the next call clears them', () => {
-      for (const call of [
-        () => cc.command('MULTI'),
-        () => cc.commandArgv(['PING']),
-        () => cc.appendCommand('EXEC'),
-      ]) {
+    it('a keyless command throws "No keys in command" with err/errstr set (a link-state one says what to use); the next call clears them', () => {
+      for (const [call, message] of [
+        [() => cc.command('MULTI'), MULTI_REFUSED],
+        [() => cc.commandArgv(['PING']), NO_KEYS],
+        [() => cc.appendCommand('EXEC'), EXEC_REFUSED],
+        [() => cc.appendCommand('DBSIZE'), NO_KEYS],
+      ] as const) {
         const err = failure(call);
-        expect([err.code, err.message]).to.deep.equal([REDIS_ERR_OTHER, NO_KEYS]);
-        expect([cc.err, cc.errstr]).to.deep.equal([REDIS_ERR_OTHER, NO_KEYS]);
+        expect([err.code, err.message]).to.deep.equal([REDIS_ERR_OTHER, message]);
+        expect([cc.err, cc.errstr]).to.deep.equal([REDIS_ERR_OTHER, message]);
       }
       expect(cc.command('SET bspec:k v')).to.equal('OK');
       expect([cc.err, cc.errstr]).to.deep.equal([0, '']);
@@ -321,18 +329,13 @@ describe('integration: BlockingClusterContext', () => {
         cc.reset();
       });
 
-      it('MULTI/EXEC through appendCommandToNode', () => {
+      it('MULTI/EXEC through appendCommandToNode are refused at the append; the pipeline holds the rest', () => {
         const node = cc.nodeForKey('bspec:tx')!;
-        cc.appendCommandToNode(node, 'MULTI');
+        expect(failure(() => cc.appendCommandToNode(node, 'MULTI')).message).to.equal(MULTI_REFUSED);
         cc.appendCommandToNode(node, 'SET bspec:tx %d', 10);
         cc.appendCommandToNode(node, 'INCR bspec:tx');
-        cc.appendCommandToNode(node, 'EXEC');
-        expect([cc.getReply(), cc.getReply(), cc.getReply(), cc.getReply()]).to.deep.equal([
-          'OK',
-          'QUEUED',
-          'QUEUED',
-          ['OK', 11],
-        ]);
+        expect(failure(() => cc.appendCommandToNode(node, 'EXEC')).message).to.equal(EXEC_REFUSED);
+        expect([cc.getReply(), cc.getReply()]).to.deep.equal(['OK', 11]);
         cc.reset();
         expect(cc.command('GET bspec:tx')).to.equal('11');
       });

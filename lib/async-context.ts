@@ -12,11 +12,18 @@ import { type ClusterNode, SlotMap } from './cluster/slotmap.js';
 import type { Command } from './engine/command.js';
 import { Engine } from './engine/engine.js';
 import { AsyncPolicy } from './engine/policy.js';
+import type { Session } from './engine/session.js';
 import type { CommandOwner } from './engine/value-outcomes.js';
-import { ClusterError, otherError } from './errors.js';
-import type { EngineEvent } from './events.js';
-import { ContextBase, type LinkCallback } from './face/context-base.js';
-import { promised, type Resolvers, rethrowLater, settle } from './face/promised.js';
+import { type ClusterError, otherError } from './errors.js';
+import { Transaction, type TransactionHost, type WatchSession, watchKeys } from './face/async-transaction.js';
+import { ConnectWaiters } from './face/connect-waiters.js';
+import {
+  type CommandOptions,
+  ContextBase,
+  commandTimeoutOption,
+  type LinkCallback,
+} from './face/context-base.js';
+import { promised, rethrowLater, settle } from './face/promised.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { buildReply, plainReplies } from './resp/build.js';
 import { type CommandArg, checkArgv, formatArgv } from './resp/encode.js';
@@ -50,7 +57,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   private readonly adapter: EventLoopAdapter;
   private readonly engine: Engine;
   private freed = false;
-  private waiters: Resolvers[] = [];
+  private readonly connects: ConnectWaiters;
 
   constructor(options: ClusterOptions) {
     super();
@@ -60,9 +67,16 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       this.options,
       this.adapter,
       new AsyncPolicy(),
-      { event: (event) => this.onEngineEvent(event), push: (...frame) => this.onPush(...frame) },
+      {
+        event: (event) => {
+          this.deliver(event);
+          this.connects.onEvent(event);
+        },
+        push: (...frame) => this.onPush(...frame),
+      },
       this,
     );
+    this.connects = new ConnectWaiters(this.adapter, () => this.engine.isUpdating);
   }
 
   get version(): number {
@@ -83,9 +97,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     if (this.freed) return Promise.reject(otherError('context freed'));
     this.engine.open();
     if (mode.temporaryLink) return this.engine.updateWithTemporaryLinks();
-    const updated = new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve: resolve as (v: unknown) => void, reject });
-    });
+    const updated = this.connects.wait();
     this.engine.update();
     return updated;
   }
@@ -151,8 +163,27 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    * The promise face: `await acc.send('GET', key)`. An error reply rejects with a ReplyError, a
    * failure with a ClusterError; a command that cannot be queued rejects at once.
    */
-  send(command: string, ...args: CommandArg[]): Promise<unknown> {
-    return promised(this, (p) => this.submit(settle, p, [command, ...args], null));
+  send(command: string, ...args: CommandArg[]): Promise<unknown>;
+  /** The same with options for this command: `timeout` (ms) is its own deadline, in place of the command timeout. */
+  send(options: CommandOptions, command: string, ...args: CommandArg[]): Promise<unknown>;
+  send(first: string | CommandOptions, ...rest: CommandArg[]): Promise<unknown> {
+    if (typeof first === 'string')
+      return promised(this, (p) => this.submit(settle, p, [first, ...rest], null));
+    return promised(this, (p) =>
+      this.queued(() =>
+        this.engine.submit(rest, null, routeOf(rest), settle, p, commandTimeoutOption(first)),
+      ),
+    );
+  }
+
+  /** A transaction: `await acc.multi().add('SET', k, v).add('INCR', n).exec()` (see Transaction). */
+  multi(): Transaction {
+    return new Transaction(this.transactions, null);
+  }
+
+  /** Opens a WATCH session on the keys' node (a dedicated link) and watches them there. */
+  watch(...keys: (string | Uint8Array)[]): Promise<WatchSession> {
+    return watchKeys(this.transactions, keys);
   }
 
   /** The promise face for one node. */
@@ -173,7 +204,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     if (this.freed) return;
     this.freed = true;
     this.engine.close(false, otherError('context freed'));
-    this.failWaiters(otherError('context freed'));
+    this.connects.failAll(otherError('context freed'));
     this.raiseFreed();
   }
 
@@ -232,15 +263,50 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     argv: readonly CommandArg[],
     raw: Uint8Array | null,
   ) {
+    return this.queued(() => this.engine.submit(argv, raw, routeOf(argv), fn, privdata));
+  }
+
+  /** Runs `queue` with err cleared; a refusal (returned or thrown) sets err and says false. */
+  private queued(queue: () => ClusterError | null): boolean {
     this.clearError();
     let refused: ClusterError | null;
     try {
-      refused = this.engine.submit(argv, raw, routeOf(argv), fn, privdata);
+      refused = queue();
     } catch (err) {
       return this.refuse(err);
     }
     return refused === null || this.refuse(refused);
   }
+
+  /** How transactions and sessions reach the engine. */
+  private readonly transactions: TransactionHost = {
+    open: (slot) =>
+      new Promise((resolve, reject) => {
+        const refused = this.engine.openSession(slot, (session, err) =>
+          session ? resolve(session) : reject(err),
+        );
+        if (refused !== null) reject(refused);
+      }),
+    exec: (plan, session) =>
+      promised(this, (p) =>
+        this.queued(() => {
+          const { bytes, frames } = plan.finish();
+          return this.engine.submitTransaction(
+            bytes,
+            frames,
+            plan.slot,
+            session as Session | null,
+            settle,
+            p,
+          );
+        }),
+      ),
+    send: (session, argv) =>
+      promised(this, (p) =>
+        this.queued(() => this.engine.submitOnSession(session as Session, argv, null, settle, p)),
+      ),
+    close: (session) => this.engine.closeSession(session as Session),
+  };
 
   private submitToNode(
     node: NodeRef,
@@ -249,15 +315,10 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     argv: readonly CommandArg[] | null,
     raw: Uint8Array | null,
   ): boolean {
-    this.clearError();
-    let refused: ClusterError | null;
-    try {
+    return this.queued(() => {
       const { host, port } = typeof node === 'string' ? parseHostPort(node) : node;
-      refused = this.engine.submitToNode(host, port, argv, raw, fn, privdata);
-    } catch (err) {
-      return this.refuse(err);
-    }
-    return refused === null || this.refuse(refused);
+      return this.engine.submitToNode(host, port, argv, raw, fn, privdata);
+    });
   }
 
   private refuse(err: unknown): false {
@@ -272,30 +333,6 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     } catch (err) {
       this.refuse(err);
       return null;
-    }
-  }
-
-  private failWaiters(err: ClusterError): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w.reject(err);
-  }
-
-  private onEngineEvent(event: EngineEvent): void {
-    this.deliver(event);
-    if (event.type === 'slotmap-updated') {
-      // Resolved after `ready` (raised right after the first update), so awaiting code sees both.
-      this.adapter.defer(() => {
-        const waiters = this.waiters;
-        this.waiters = [];
-        for (const w of waiters) w.resolve(undefined);
-      });
-    } else if (event.type === 'update-error' && this.waiters.length > 0) {
-      // Reject connect() once no further attempt is under way (after the retry had its chance).
-      const err = new ClusterError(event.code, event.message);
-      this.adapter.defer(() => {
-        if (!this.engine.isUpdating && this.waiters.length > 0) this.failWaiters(err);
-      });
     }
   }
 

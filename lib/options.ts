@@ -65,6 +65,11 @@ export interface ClusterOptions {
   addressMap?: ((address: HostPort) => HostPort) | Readonly<Record<string, string>>;
   /** Commands waiting for a reply, all links together; past it a command is refused. Default 100 000. */
   maxPending?: number;
+  /**
+   * Dedicated links per node at most (blocking commands and WATCH sessions each hold one while they run;
+   * past it they wait for one to be returned). Default 16.
+   */
+  maxDedicatedLinks?: number;
   /** Source of randomness in [0, 1) for node choice; seed it for reproducible runs. Default Math.random. */
   random?: () => number;
   /** Wait between TRYAGAIN / CLUSTERDOWN retries; default none (hiredis retries at once). */
@@ -123,6 +128,7 @@ export interface ResolvedOptions {
   selectDb: number;
   addressMap: AddressMapFunction | undefined;
   maxPending: number;
+  maxDedicatedLinks: number;
   random: () => number;
   retryBackoff: RetryBackoff | undefined;
   replyBuilder: ReplyBuilder;
@@ -159,6 +165,7 @@ const SHARED = new Set([
   'selectDb',
   'addressMap',
   'maxPending',
+  'maxDedicatedLinks',
   'retryBackoff',
   'returnBuffers',
   'replyBuilder',
@@ -385,6 +392,7 @@ function resolveCore(
     selectDb: integer('selectDb', options.selectDb, 0, 0),
     addressMap,
     maxPending: integer('maxPending', options.maxPending, 100_000, 1),
+    maxDedicatedLinks: integer('maxDedicatedLinks', options.maxDedicatedLinks, 16, 1, 10_000),
     random: options.random ?? Math.random,
     retryBackoff,
     replyBuilder:

@@ -169,16 +169,19 @@ export class Connection {
     return this.fifo.length;
   }
 
-  /** Queues one command; it leaves with everything else queued in this tick. */
-  send(argv: readonly CommandArg[], pending: Pending): void {
+  /**
+   * Queues one command; it leaves with everything else queued in this tick. `frames`: the replies its
+   * bytes bring, all for `pending` (a transaction's); `timeoutMs`: its own deadline, -1 for the link's.
+   */
+  send(argv: readonly CommandArg[], pending: Pending, frames = 1, timeoutMs = -1): void {
     this.writer.writeArgv(argv);
-    this.enqueue(pending);
+    this.enqueue(pending, frames, timeoutMs);
   }
 
-  /** Queues one pre-encoded command. */
-  sendRaw(bytes: Uint8Array, pending: Pending): void {
+  /** Queues one pre-encoded command (see send). */
+  sendRaw(bytes: Uint8Array, pending: Pending, frames = 1, timeoutMs = -1): void {
     this.writer.writeRaw(bytes);
-    this.enqueue(pending);
+    this.enqueue(pending, frames, timeoutMs);
   }
 
   /** Applies a new command timeout to this link (hiredis applies it live). */
@@ -207,9 +210,12 @@ export class Connection {
     return this.state === State.Closed;
   }
 
-  private enqueue(pending: Pending): void {
-    this.fifo.push(pending);
-    this.deadlines.added(this.commandTimeout);
+  private enqueue(pending: Pending, frames: number, timeoutMs: number): void {
+    const timeout = timeoutMs < 0 ? this.commandTimeout : timeoutMs;
+    for (let i = 0; i < frames; i++) {
+      this.fifo.push(pending);
+      this.deadlines.added(timeout);
+    }
     if (!this.flushScheduled && this.state === State.Open) {
       this.flushScheduled = true;
       this.adapter.defer(this.flushNow);

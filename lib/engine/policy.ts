@@ -7,7 +7,7 @@
 import { ClusterError, REDIS_ERR_IO, REDIS_ERR_OTHER } from '../errors.js';
 import type { Command, RetryBudget } from './command.js';
 import type { Connection } from './connection.js';
-import type { Topology, TopologyPolicy } from './topology.js';
+import type { NodeEntry, Topology, TopologyPolicy } from './topology.js';
 
 /** The engine's moves on one command, for a policy to choose from. */
 export interface CommandSteps {
@@ -45,8 +45,8 @@ export interface Policy extends TopologyPolicy {
   moved(topology: Topology, link: Connection): void;
   /** TRYAGAIN or CLUSTERDOWN, no backoff configured: where the command goes again (a retry is counted). */
   tryAgain(cmd: Command, link: Connection, steps: CommandSteps): void;
-  /** A new command was written on `link`. */
-  written(topology: Topology, link: Connection): void;
+  /** A new command was sent to `entry`'s node. */
+  written(topology: Topology, entry: NodeEntry): void;
 }
 
 /** hiredis' async API: a command pending on a node that left the map gets a NULL reply with err 0. */
@@ -172,11 +172,11 @@ export class SyncPolicy implements Policy {
     this.updateDueAt = topology.version;
   }
 
-  /** A due update (unless a map came meanwhile) is pipelined right after the command, on its link. */
-  written(topology: Topology, link: Connection): void {
+  /** A due update (unless a map came meanwhile) is pipelined right after the command, on the node's link. */
+  written(topology: Topology, entry: NodeEntry): void {
     if (this.updateDueAt < 0) return;
     const due = this.updateDueAt === topology.version;
     this.updateDueAt = -1;
-    if (due) topology.update(link);
+    if (due) topology.update(topology.linkOf(entry));
   }
 }

@@ -55,7 +55,8 @@ export class RespReader {
     }
     if (this.keptEnd === this.keptStart) {
       this.keptStart = this.keptEnd = 0;
-      this.chunk = chunk;
+      // Set once per chunk, not per frame: frames of a chunk read in place are all in it.
+      this.buffer = this.chunk = chunk;
       this.pos = 0;
     } else this.keep(chunk, 0);
   }
@@ -63,16 +64,16 @@ export class RespReader {
   /**
    * The end of the next complete frame, which starts at {@link start} in {@link buffer}; -1 when the
    * bytes fed so far hold no complete frame. The frame's bytes are valid until the next call to the
-   * reader. Malformed bytes or a broken limit throw the scanner's error and empty the reader.
+   * reader. Malformed bytes or a broken limit throw the scanner's error, and again at every call (the
+   * bad frame stays first in line, as hiredis' reader stays in error) until {@link reset}.
    */
   next(): number {
     const chunk = this.chunk;
     if (chunk !== null) {
       const start = this.pos;
       if (start < chunk.length) {
-        const end = this.scan(chunk, start, chunk.length);
+        const end = this.scanner.scan(chunk, start, chunk.length);
         if (end >= 0) {
-          this.buffer = chunk;
           this.start = start;
           this.pos = end;
           return end;
@@ -85,7 +86,7 @@ export class RespReader {
     const start = this.keptStart;
     if (start === this.keptEnd) return -1;
     const kept = this.kept!;
-    const end = this.scan(kept, start, this.keptEnd);
+    const end = this.scanner.scan(kept, start, this.keptEnd);
     if (end < 0) return -1;
     this.keptStart = end;
     this.buffer = kept;
@@ -102,15 +103,6 @@ export class RespReader {
     this.keptStart = this.keptEnd = 0;
     this.buffer = EMPTY;
     this.start = 0;
-  }
-
-  private scan(buf: Uint8Array, start: number, end: number): number {
-    try {
-      return this.scanner.scan(buf, start, end);
-    } catch (err) {
-      this.reset();
-      throw err;
-    }
   }
 
   /** Appends `chunk[from..]` to the kept bytes, compacting or growing the buffer as needed. */

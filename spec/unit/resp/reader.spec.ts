@@ -161,7 +161,7 @@ describe('resp/reader RespReader', () => {
     expect(reader.pending).to.equal(0);
   });
 
-  it('throws the scanner error for a malformed frame and is empty after it', () => {
+  it('throws the scanner error for a malformed frame, at every call until reset', () => {
     const reader = new RespReader();
     reader.feed(bytes('+OK\r\n$3\r\nab'));
     expect(reader.next()).to.equal(5);
@@ -169,11 +169,17 @@ describe('resp/reader RespReader', () => {
     const error = readerError(reader, bytes('cX\r\n'));
     expect(error.code).to.equal(REDIS_ERR_PROTOCOL);
     expect(error.message).to.equal('Protocol error: expected \\r\\n at offset 7');
+    // The bad frame stays first in line, whatever comes after it.
+    expect(readerError(reader, bytes(':1\r\n')).message).to.equal(error.message);
+    expect(reader.pending).to.equal(14);
+    reader.reset();
     expect(reader.pending).to.equal(0);
-    expect(read(reader, [bytes(':1\r\n')]), 'usable again').to.deep.equal([[':1\r\n', ':']]);
-    expect(readerError(new RespReader(), bytes('+OK\r\n?x\r\n')).message).to.equal(
+    expect(read(reader, [bytes(':1\r\n')]), 'usable after reset').to.deep.equal([[':1\r\n', ':']]);
+    const inChunk = new RespReader();
+    expect(readerError(inChunk, bytes('+OK\r\n?x\r\n')).message).to.equal(
       'Protocol error: invalid type byte 0x3f at offset 0',
     );
+    expect(() => inChunk.next()).to.throw(ClusterError, 'Protocol error: invalid type byte 0x3f at offset 0');
   });
 
   it('honours its limits, and refuses limits out of range', () => {

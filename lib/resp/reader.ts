@@ -46,7 +46,8 @@ export class RespReader {
 
   /**
    * Adds the next bytes of the stream. The chunk is read in place: it must stay unchanged until
-   * {@link next} returns -1, or until the next feed (which keeps a rest a consumer left unread).
+   * {@link next} returns -1, until {@link reset}, or until the next feed (which copies what a consumer
+   * left unread).
    */
   feed(chunk: Uint8Array): void {
     if (this.chunk !== null) {

@@ -4,7 +4,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { FastBuffer } from './buffer-view.js';
-import type { ReplyBuilder } from './build.js';
+import type { ReplyBuilder } from './reply-builder.js';
 import {
   REDIS_REPLY_BIGNUM,
   REDIS_REPLY_BOOL,

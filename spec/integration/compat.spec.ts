@@ -128,7 +128,11 @@ const status = (str: string): redisReply => ({ type: REDIS_REPLY_STATUS, str, le
 const text = (str: string): redisReply => ({ type: REDIS_REPLY_STRING, str, len: Buffer.byteLength(str) });
 const integer = (value: number): redisReply => ({ type: REDIS_REPLY_INTEGER, integer: value });
 const errorReply = (str: string): redisReply => ({ type: REDIS_REPLY_ERROR, str, len: str.length });
-const array = (...elements: redisReply[]): redisReply => ({ type: REDIS_REPLY_ARRAY, elements });
+const array = (...element: redisReply[]): redisReply => ({
+  type: REDIS_REPLY_ARRAY,
+  elements: element.length,
+  element,
+});
 const NIL: redisReply = { type: REDIS_REPLY_NIL };
 const OK = status('OK');
 

@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { type BlackHole, blackHole } from '../support/black-hole.js';
-import { NODES, range, refusedPort, SLOTS } from '../support/cli-topology.js';
+import { answerAndLeave, NODES, range, refusedPort, SLOTS } from '../support/cli-topology.js';
 import { CliRun, finish } from '../support/run-cli.js';
 import {
   Conversation,
@@ -264,15 +264,14 @@ describe('cli: clusterclient_async', () => {
     );
     const client = run([a.addr], '!all\nDBSIZE\nDBSIZE\n# Allow slotmap update to finish.\n!sleep\nDBSIZE\n');
     await client.waitForOutput('10\n');
-    // Node B answers and leaves: it takes no new connection and closes the one it has, as the C test's
-    // simulated node does when its script ends. The client is stopped meanwhile, so the reply and the
-    // close reach it together (hiredis-cluster sees the close in the millisecond its timer waits).
-    const clientPort = b.newest()!.socket.remotePort!;
+    // Node B answers and leaves. The client is stopped meanwhile, so the reply and the close reach it
+    // together (hiredis-cluster sees the close in the millisecond its timer waits).
+    let clientPort = 0;
     await client.stop();
     conv.script(
-      conv.call('node B stops listening', () => b.server.close()),
-      b.send(20),
-      b.closeLink(),
+      ...answerAndLeave(conv, b, 20, (port) => {
+        clientPort = port;
+      }),
     );
     await peerCloseReceived(clientPort, b.port);
     conv.script(

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** The state column of /proc/net/tcp for CLOSE_WAIT: the peer's FIN has been received. */
-const CLOSE_WAIT = '08';
+/** The state column of /proc/net/tcp for ESTABLISHED: the peer's FIN has not been received. */
+const ESTABLISHED = '01';
 
 /** 127.0.0.1:port as /proc/net/tcp writes it. */
 function endpoint(port: number): string {
@@ -14,8 +14,9 @@ function endpoint(port: number): string {
 }
 
 /**
- * Resolves once the end at 127.0.0.1:`localPort` of a connection to 127.0.0.1:`remotePort` has received
- * the peer's FIN; TCP delivers in order, so every byte sent before it is queued too. Bounded.
+ * Resolves once the end at 127.0.0.1:`localPort` of an established connection to 127.0.0.1:`remotePort`
+ * has received the peer's FIN: it left ESTABLISHED (CLOSE_WAIT, or LAST_ACK and gone once the client
+ * closed its end too). TCP delivers in order, so every byte sent before the FIN is queued too. Bounded.
  */
 export async function peerCloseReceived(
   localPort: number,
@@ -28,7 +29,7 @@ export async function peerCloseReceived(
   for (;;) {
     const rows = readFileSync('/proc/net/tcp', 'utf8').split('\n');
     const row = rows.map((line) => line.trim().split(/\s+/)).find((f) => f[1] === local && f[2] === remote);
-    if (row?.[3] === CLOSE_WAIT) return;
+    if (row === undefined || row[3] !== ESTABLISHED) return;
     if (performance.now() > deadline) {
       throw new Error(
         `127.0.0.1:${localPort} did not see 127.0.0.1:${remotePort} close within ${timeoutMs} ms`,

@@ -105,6 +105,12 @@ export interface BlockingOptions extends Omit<ClusterOptions, 'adapter' | 'rando
   pipelineRedirects?: boolean;
   /** Initial size of the shared request + response areas (they grow when needed). Default 1 MiB. */
   bufferBytes?: number;
+  /**
+   * Reconnect a node's link that the server closed while it was idle before the next command is written on
+   * it. Default false, as hiredis-cluster's sync API: that command fails with the close ('Server closed the
+   * connection') and an update is made due for the next one.
+   */
+  detectIdleClose?: boolean;
 }
 
 /** An address map as plain data: a normalized `"host:port"` -> the address dialled instead. */
@@ -146,6 +152,7 @@ export interface ResolvedBlockingOptions extends Omit<ResolvedOptions, 'addressM
   callTimeout: number;
   pipelineRedirects: boolean;
   bufferBytes: number;
+  detectIdleClose: boolean;
 }
 
 /** The options both contexts take. */
@@ -177,7 +184,7 @@ const ASYNC_ONLY = ['adapter', 'random'];
 /** Each face's own options, beside the shared ones. */
 const OWN = {
   async: new Set(ASYNC_ONLY),
-  blocking: new Set(['spin', 'callTimeout', 'pipelineRedirects', 'bufferBytes']),
+  blocking: new Set(['spin', 'callTimeout', 'pipelineRedirects', 'bufferBytes', 'detectIdleClose']),
 };
 
 /** The channel carries a call's deadline in an Int32 word; 24.8 days is as good as for ever. */
@@ -292,6 +299,7 @@ export function resolveBlockingOptions(options: BlockingOptions): ResolvedBlocki
     addressMap: addressMap as AddressTable | undefined,
     callTimeout: Math.min(integer('callTimeout', options.callTimeout, callTimeout, 0), MAX_CALL_TIMEOUT),
     pipelineRedirects: flag('pipelineRedirects', options.pipelineRedirects),
+    detectIdleClose: flag('detectIdleClose', options.detectIdleClose),
     bufferBytes: channelInteger(
       'bufferBytes',
       options.bufferBytes,

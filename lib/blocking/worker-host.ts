@@ -55,9 +55,10 @@ export class WorkerHost implements BatchSink, EngineListener {
     private readonly channel: HostChannel,
     adapter: EventLoopAdapter,
     options: ResolvedOptions,
+    policy = new SyncPolicy(),
   ) {
     this.results = new ResultsWriter((minBytes, keepBytes) => channel.reserve(minBytes, keepBytes));
-    this.engine = new Engine(options, adapter, new SyncPolicy(), this, null);
+    this.engine = new Engine(options, adapter, policy, this, null);
   }
 
   /** Serves requests until the caller closes, then closes every link and the channel. */

@@ -111,6 +111,9 @@ export class Connection {
   private readonly deadlines: CommandDeadlines;
   private readonly reader: RespReader;
   private readonly connectTimeoutError: ClusterError | null;
+  /** Why the link closed (null: on request), and whether nothing was pending then. */
+  private closeError: ClusterError | null = null;
+  private idleAtClose = false;
 
   constructor(
     private readonly adapter: EventLoopAdapter,
@@ -161,6 +164,11 @@ export class Connection {
     return this.connected;
   }
 
+  /** True once the server closed it (or it failed) while no command was pending on it. */
+  get closedIdle(): boolean {
+    return this.state === State.Closed && this.idleAtClose && this.closeError !== null;
+  }
+
   /** Entries waiting for a reply. */
   get pendingCount(): number {
     return this.fifo.length;
@@ -208,6 +216,12 @@ export class Connection {
   }
 
   private enqueue(pending: Pending, frames: number, timeoutMs: number): void {
+    if (this.state === State.Closed) {
+      // Written on a link the server closed while it was idle: the write meets the close (hiredis' sync API).
+      const err = this.closeError;
+      this.adapter.defer(() => pending.onFail(this, err));
+      return;
+    }
     const timeout = timeoutMs < 0 ? this.commandTimeout : timeoutMs;
     for (let i = 0; i < frames; i++) {
       this.fifo.push(pending);
@@ -298,6 +312,8 @@ export class Connection {
 
   private close(err: ClusterError | null): void {
     this.state = State.Closed;
+    this.closeError = err;
+    this.idleAtClose = this.fifo.length === 0;
     this.deadlines.clear();
     const pending = this.fifo.drain();
     this.reader.reset();

@@ -97,6 +97,11 @@ export class AsyncPolicy implements Policy {
     steps.resend(cmd, link);
   }
 
+  /** hiredis' async API sees the close at once: the next command opens a new link. */
+  keepsIdleClose(): boolean {
+    return false;
+  }
+
   /** hiredis-cluster #252: a failed update is retried at once through another node (bounded). */
   updateFailed(topology: Topology): void {
     topology.retryUpdate();
@@ -114,6 +119,16 @@ export class SyncPolicy implements Policy {
   readonly connectTimeoutError = SYNC_CONNECT_TIMEOUT;
   /** The map version when an update became due (hiredis' need_update_route), or -1. */
   private updateDueAt = -1;
+
+  constructor(
+    /** The `detectIdleClose` option: reconnect a link the server closed while idle before writing on it. */
+    private readonly detectIdleClose = false,
+  ) {}
+
+  /** hiredis' sync API learns of an idle link's close when it next writes on it (the option: before). */
+  keepsIdleClose(): boolean {
+    return !this.detectIdleClose;
+  }
 
   noSlotmap(): void {}
 

@@ -52,6 +52,12 @@ export interface TopologyPolicy {
   readonly connectTimeoutError: ClusterError | null;
   /** A slot-map update failed. */
   updateFailed(topology: Topology): void;
+  /**
+   * The server closed a node's command link while nothing was pending on it: true leaves the closed link in
+   * place, so the next command written on it fails with the close (hiredis' sync API); false forgets it,
+   * so the next command opens a new link.
+   */
+  keepsIdleClose(): boolean;
 }
 
 const NO_NODE = () => otherError('no valid server address');
@@ -124,10 +130,17 @@ export class Topology implements ConnectionEvents {
     this.route[slot] = index + 1;
   }
 
-  /** The entry's usable link, connecting a new one when needed. */
+  /**
+   * The entry's usable link, connecting a new one when needed; a closed link the policy kept in place is
+   * handed out once, for the write that discovers the close.
+   */
   linkOf(entry: NodeEntry): Connection {
     const link = entry.link;
     if (link?.usable) return link;
+    if (link?.closedIdle) {
+      entry.link = null;
+      return link;
+    }
     entry.lastConnectAttempt = this.adapter.now();
     const fresh = this.connect(entry.host, entry.port, this);
     entry.link = fresh;
@@ -336,8 +349,9 @@ export class Topology implements ConnectionEvents {
 
   onClose(link: Connection, err: ClusterError | null, connected: boolean): void {
     const entry = this.entries.get(link.addr);
-    if (entry !== undefined && entry.link === link) entry.link = null;
-    else entry?.dedicated.closed(link);
+    if (entry !== undefined && entry.link === link) {
+      if (!link.closedIdle || !this.policy.keepsIdleClose()) entry.link = null;
+    } else entry?.dedicated.closed(link);
     this.events.linkClosed(link, err, connected);
   }
 

@@ -12,10 +12,9 @@ import { type ClusterNode, SlotMap } from './cluster/slotmap.js';
 import type { Command } from './engine/command.js';
 import { Engine } from './engine/engine.js';
 import { AsyncPolicy } from './engine/policy.js';
-import type { Session } from './engine/session.js';
 import type { CommandOwner } from './engine/value-outcomes.js';
 import { type ClusterError, otherError } from './errors.js';
-import { Transaction, type TransactionHost, type WatchSession, watchKeys } from './face/async-transaction.js';
+import { engineTransactions, Transaction, type WatchSession, watchKeys } from './face/async-transaction.js';
 import { ConnectWaiters } from './face/connect-waiters.js';
 import {
   type CommandOptions,
@@ -279,34 +278,10 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   }
 
   /** How transactions and sessions reach the engine. */
-  private readonly transactions: TransactionHost = {
-    open: (slot) =>
-      new Promise((resolve, reject) => {
-        const refused = this.engine.openSession(slot, (session, err) =>
-          session ? resolve(session) : reject(err),
-        );
-        if (refused !== null) reject(refused);
-      }),
-    exec: (plan, session) =>
-      promised(this, (p) =>
-        this.queued(() => {
-          const { bytes, frames } = plan.finish();
-          return this.engine.submitTransaction(
-            bytes,
-            frames,
-            plan.slot,
-            session as Session | null,
-            settle,
-            p,
-          );
-        }),
-      ),
-    send: (session, argv) =>
-      promised(this, (p) =>
-        this.queued(() => this.engine.submitOnSession(session as Session, argv, null, settle, p)),
-      ),
-    close: (session) => this.engine.closeSession(session as Session),
-  };
+  private readonly transactions = engineTransactions(
+    () => this.engine,
+    (queue) => promised(this, (p) => this.queued(() => queue(settle, p))),
+  );
 
   private submitToNode(
     node: NodeRef,

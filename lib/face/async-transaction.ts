@@ -6,7 +6,9 @@
  * reads and the transaction that follows run there alone; `exec()` or `release()` ends it.
  */
 import { slotOfKeys, TransactionPlan } from '../cluster/transaction-plan.js';
-import { otherError } from '../errors.js';
+import type { Engine } from '../engine/engine.js';
+import type { Session } from '../engine/session.js';
+import { type ClusterError, otherError } from '../errors.js';
 import type { CommandArg } from '../resp/encode.js';
 
 /** What a transaction and a session need of their context. */
@@ -102,4 +104,34 @@ export async function watchKeys(
     throw err;
   }
   return session;
+}
+
+/** Queues one command with the callback and data that settle its promise; the refusal, if any. */
+type Queue = (fn: unknown, privdata: unknown) => ClusterError | null;
+
+/**
+ * Transactions and sessions on an engine: `promise(queue)` runs `queue` with the callback and data of a
+ * new promise (the context's err/errstr bookkeeping around it) and returns that promise.
+ */
+export function engineTransactions(
+  engine: () => Engine,
+  promise: (queue: Queue) => Promise<unknown>,
+): TransactionHost {
+  return {
+    open: (slot) =>
+      new Promise((resolve, reject) => {
+        const refused = engine().openSession(slot, (session, err) =>
+          session ? resolve(session) : reject(err),
+        );
+        if (refused !== null) reject(refused);
+      }),
+    exec: (plan, session) =>
+      promise((fn, privdata) => {
+        const { bytes, frames } = plan.finish();
+        return engine().submitTransaction(bytes, frames, plan.slot, session as Session | null, fn, privdata);
+      }),
+    send: (session, argv) =>
+      promise((fn, privdata) => engine().submitOnSession(session as Session, argv, null, fn, privdata)),
+    close: (session) => engine().closeSession(session as Session),
+  };
 }

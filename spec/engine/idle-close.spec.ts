@@ -14,6 +14,7 @@ import { resolveOptions } from '../../lib/options.js';
 import { type BatchCommand, MemoryChannel } from '../support/memory-channel.js';
 import { RecordingHost } from '../support/recording-host.js';
 import type { RespValue } from '../support/resp-values.js';
+import { settle } from '../support/sim-drive.js';
 import { SimNetwork, type SimNode } from '../support/sim-network.js';
 
 // 'foo' is slot 12182: on B until B leaves.
@@ -39,18 +40,7 @@ describe('worker host, sync policy: a node closes its idle link', () => {
       new SyncPolicy(detectIdleClose),
     );
     void host.run();
-    /** Runs the network (and the promises between its steps) until `answer` settles. */
-    const run = async <T>(answer: Promise<T>): Promise<T> => {
-      let settled = false;
-      void answer.then(() => {
-        settled = true;
-      });
-      for (let step = 0; step < 200 && !settled; step++) {
-        await new Promise((resolve) => setImmediate(resolve));
-        net.loop.advance(5);
-      }
-      return answer;
-    };
+    const run = <T>(answer: Promise<T>) => settle(net, answer);
     await run(channel.call(OP_CONNECT));
     const get = async (key: string) => {
       const command: BatchCommand = [ROUTED, keySlot(key), ['GET', key]];

@@ -1,6 +1,7 @@
 /**
- * Commands to a node: keyless commands (DBSIZE, PING, INFO, ...) and transactions go to a node you
- * choose; the ToNode calls never redirect or retry (redisClusterCommandToNode).
+ * Commands to a node: keyless commands (DBSIZE, PING, INFO, ...) go to a node you choose; the ToNode calls
+ * never redirect or retry (redisClusterCommandToNode). Transactions have their own call, multi(): MULTI,
+ * the commands and EXEC go to the node of their keys as one write.
  *
  *   npm run build && node dist/examples/to-node.js [host:port,...]
  */
@@ -18,22 +19,16 @@ for (const node of cc.nodes()) {
 }
 console.log(`DBSIZE answered by ${masters} masters`);
 
-// A transaction goes to the node of its keys (one {hash tag}, one slot).
+// A transaction goes to the node of its keys (one {hash tag}, one slot), in one write.
 const key = 'example:to-node:{tx}counter';
 cc.command('DEL %s', key);
+console.log('EXEC:', cc.multi().add('INCR', key).add('INCRBY', key, 10).exec());
 const node = cc.nodeForKey(key)!;
-console.log('MULTI:', cc.commandToNode(node, 'MULTI'));
-console.log('INCR:', cc.commandToNode(node, 'INCR %s', key));
-console.log('INCRBY:', cc.commandToNode(node, 'INCRBY %s %d', key, 10));
-console.log('EXEC:', cc.commandToNode(node, 'EXEC'));
 console.log('PING:', cc.commandToNode(`${node.host}:${node.port}`, 'PING')); // an address works too
 cc.command('DEL %s', key);
 cc.close();
 
 // Output:
 // DBSIZE answered by 3 masters
-// MULTI: OK
-// INCR: QUEUED
-// INCRBY: QUEUED
 // EXEC: [ 1, 11 ]
 // PING: PONG

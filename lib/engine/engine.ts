@@ -211,13 +211,7 @@ export class Engine {
     fn: unknown,
     privdata: unknown,
   ): ClusterError | null {
-    const values = this.owned();
-    const refused = this.dispatcher.refusal('client closing');
-    if (refused !== null) return refused;
-    const cmd = new Command(this.dispatcher, argv, raw, NO_SLOT, true, values, 0, fn, privdata);
-    cmd.session = session;
-    this.dispatcher.startOn(cmd, session.entry);
-    return null;
+    return this.direct(() => session.entry, session, argv, raw, fn, privdata, 'client closing');
   }
 
   /** Ends a WATCH session: UNWATCH, and its link goes back to the pool. */
@@ -234,12 +228,15 @@ export class Engine {
     fn: unknown,
     privdata: unknown,
   ): ClusterError | null {
-    const values = this.owned();
-    const refused = this.dispatcher.refusal('disconnecting');
-    if (refused !== null) return refused;
-    const cmd = new Command(this.dispatcher, argv, raw, NO_SLOT, true, values, 0, fn, privdata);
-    this.dispatcher.startOn(cmd, this.topology.entry(host, port, true));
-    return null;
+    return this.direct(
+      () => this.topology.entry(host, port, true),
+      null,
+      argv,
+      raw,
+      fn,
+      privdata,
+      'disconnecting',
+    );
   }
 
   /** Serves one top-level blocking call's commands; outcomes go to `sink` (see Batches). */
@@ -281,6 +278,25 @@ export class Engine {
       entry.link?.setCommandTimeout(ms);
       entry.dedicated.setCommandTimeout(ms);
     }
+  }
+
+  /** A command for one node (or a session's link): no redirects, no retries. Returns the refusal, if any. */
+  private direct(
+    entry: () => NodeEntry,
+    session: Session | null,
+    argv: readonly CommandArg[] | null,
+    raw: Uint8Array | null,
+    fn: unknown,
+    privdata: unknown,
+    closingMessage: string,
+  ): ClusterError | null {
+    const values = this.owned();
+    const refused = this.dispatcher.refusal(closingMessage);
+    if (refused !== null) return refused;
+    const cmd = new Command(this.dispatcher, argv, raw, NO_SLOT, true, values, 0, fn, privdata);
+    cmd.session = session;
+    this.dispatcher.startOn(cmd, entry());
+    return null;
   }
 
   /** A blocking command goes on a dedicated link with its own deadline; any other keeps `timeoutMs`. */

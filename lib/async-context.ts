@@ -244,7 +244,8 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     return this.engine.nodes();
   }
 
-  protected ownerOf(slot: number): ClusterNode | ClusterError {
+  /** @internal */
+  slotOwner(slot: number): ClusterNode | ClusterError {
     return this.engine.nodeOf(slot);
   }
 

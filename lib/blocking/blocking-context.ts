@@ -234,7 +234,8 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     return this.known;
   }
 
-  protected ownerOf(slot: number): ClusterNode | ClusterError {
+  /** @internal */
+  slotOwner(slot: number): ClusterNode | ClusterError {
     if (this.map === null) return slotmapNotAvailable();
     return this.map.owner(slot) ?? slotNotServed();
   }

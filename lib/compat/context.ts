@@ -37,7 +37,7 @@ import {
   REDIS_ERR,
   REDIS_OK,
 } from './constants.js';
-import type { RedisClusterNode } from './nodes.js';
+import type { RedisClusterNode } from './node-view.js';
 
 /**
  * hiredis' `redisReply`: `type` is a REDIS_REPLY_* number; `str`, `len`, `integer`, `elements` (the

@@ -25,7 +25,7 @@ import {
   recordError,
   setError,
 } from './context.js';
-import { seedNode } from './nodes.js';
+import { seedNode } from './node-view.js';
 
 function refuse(cc: RedisClusterContext, message: string): number {
   setError(cc, REDIS_ERR_OTHER, message);

@@ -69,8 +69,8 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
   /** The nodes `nodes()` walks. */
   protected abstract knownNodes(): readonly ClusterNode[];
 
-  /** The node serving `slot`, or why there is none. */
-  protected abstract ownerOf(slot: number): ClusterNode | ClusterError;
+  /** @internal The node serving `slot`, or why there is none. */
+  abstract slotOwner(slot: number): ClusterNode | ClusterError;
 
   /** Runs a user's callback the way this face does (the async face keeps the engine out of its throws). */
   protected abstract callUser(call: () => void): void;
@@ -124,7 +124,7 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
 
   /** The node serving a key's slot, or null with `err`/`errstr` set. */
   nodeForKey(key: string | Uint8Array): ClusterNode | null {
-    const owner = this.ownerOf(keySlot(key));
+    const owner = this.slotOwner(keySlot(key));
     if (!(owner instanceof ClusterError)) return owner;
     this.setError(owner);
     return null;

@@ -1,7 +1,7 @@
 /**
  * Custom reply objects, in place of hiredis' allocator injection: a ReplyBuilder makes every reply value
  * (hiredis' redisReplyObjectFunctions). Built in: plain JS values (default), `returnBuffers`, and
- * hiredis-style typed replies ({ type, str, integer, elements }).
+ * hiredis-style typed replies ({ type, str, integer, elements, element }).
  *
  *   npm run build && node dist/examples/reply-objects.js [host:port,...]
  */
@@ -30,11 +30,7 @@ console.log(
   reply.len,
 );
 const array = typed.command('MGET %s %s', key, `${key}:none`) as TypedReply;
-console.log(
-  'typed:',
-  array.type === REDIS_REPLY_ARRAY ? 'REDIS_REPLY_ARRAY' : array.type,
-  array.elements?.length,
-);
+console.log('typed:', array.type === REDIS_REPLY_ARRAY ? 'REDIS_REPLY_ARRAY' : array.type, array.elements);
 typed.close();
 
 // Bulk strings as Buffers.

@@ -1,7 +1,8 @@
 /**
- * Commands to a node: keyless commands (DBSIZE, PING, INFO, ...) go to a node you choose; the ToNode
- * calls never redirect or retry (redisClusterCommandToNode). Commands that change a link's state
- * (MULTI, SUBSCRIBE, SELECT, ...) are refused: the node's link is shared by every command.
+ * Commands to a node: keyless commands (DBSIZE, PING, INFO, ...) go to a node you choose; the ToNode calls
+ * never redirect or retry (redisClusterCommandToNode). Transactions have their own call, multi(): MULTI,
+ * the commands and EXEC go to the node of their keys as one write. Commands that would change the state of
+ * a node's shared link (MULTI, SUBSCRIBE, SELECT, ...) are refused at the call.
  *
  *   npm run build && node dist/examples/to-node.js [host:port,...]
  */
@@ -19,26 +20,22 @@ for (const node of cc.nodes()) {
 }
 console.log(`DBSIZE answered by ${masters} masters`);
 
-// The node of a key answers for its slot.
+// A transaction goes to the node of its keys (one {hash tag}, one slot), in one write.
 const key = 'example:to-node:{tx}counter';
-cc.command('SET %s %d', key, 1);
+cc.command('DEL %s', key);
+console.log('EXEC:', cc.multi().add('INCR', key).add('INCRBY', key, 10).exec());
 const node = cc.nodeForKey(key)!;
-console.log('INCRBY:', cc.commandToNode(node, 'INCRBY %s %d', key, 10));
-console.log('KEYSLOT:', cc.commandToNode(node, 'CLUSTER KEYSLOT %s', key));
 console.log('PING:', cc.commandToNode(`${node.host}:${node.port}`, 'PING')); // an address works too
-
-// A command that would change the shared link's state is refused at the call, saying what to use.
 try {
   cc.commandToNode(node, 'SELECT 1');
 } catch (err) {
-  console.log((err as Error).message);
+  console.log((err as Error).message); // what to use instead
 }
 cc.command('DEL %s', key);
 cc.close();
 
 // Output:
 // DBSIZE answered by 3 masters
-// INCRBY: 11
-// KEYSLOT: 15106
+// EXEC: [ 1, 11 ]
 // PING: PONG
 // SELECT is not allowed on a shared cluster link: use the selectDb option

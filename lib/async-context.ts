@@ -13,11 +13,17 @@ import type { Command } from './engine/command.js';
 import { Engine } from './engine/engine.js';
 import { AsyncPolicy } from './engine/policy.js';
 import type { CommandOwner } from './engine/value-outcomes.js';
-import { ClusterError, otherError } from './errors.js';
-import type { EngineEvent } from './events.js';
+import { type ClusterError, otherError } from './errors.js';
+import { engineTransactions, Transaction, type WatchSession, watchKeys } from './face/async-transaction.js';
 import { commandFromArgv, commandFromBytes, commandFromFormat, replyCallback } from './face/command-input.js';
-import { ContextBase, type LinkCallback } from './face/context-base.js';
-import { promised, type Resolvers, rethrowLater, settle } from './face/promised.js';
+import { ConnectWaiters } from './face/connect-waiters.js';
+import {
+  type CommandOptions,
+  ContextBase,
+  commandTimeoutOption,
+  type LinkCallback,
+} from './face/context-base.js';
+import { promised, rethrowLater, settle } from './face/promised.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { buildReply, plainReplies } from './resp/build.js';
 import type { CommandArg } from './resp/encode.js';
@@ -50,7 +56,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   private readonly adapter: EventLoopAdapter;
   private readonly engine: Engine;
   private freed = false;
-  private waiters: Resolvers[] = [];
+  private readonly connects: ConnectWaiters;
 
   constructor(options: ClusterOptions) {
     super();
@@ -60,9 +66,16 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       this.options,
       this.adapter,
       new AsyncPolicy(),
-      { event: (event) => this.onEngineEvent(event), push: (...frame) => this.onPush(...frame) },
+      {
+        event: (event) => {
+          this.deliver(event);
+          this.connects.onEvent(event);
+        },
+        push: (...frame) => this.onPush(...frame),
+      },
       this,
     );
+    this.connects = new ConnectWaiters(this.adapter, () => this.engine.isUpdating);
   }
 
   get version(): number {
@@ -83,9 +96,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     if (this.freed) return Promise.reject(otherError('context freed'));
     this.engine.open();
     if (mode.temporaryLink) return this.engine.updateWithTemporaryLinks();
-    const updated = new Promise<void>((resolve, reject) => {
-      this.waiters.push({ resolve: resolve as (v: unknown) => void, reject });
-    });
+    const updated = this.connects.wait();
     this.engine.update();
     return updated;
   }
@@ -161,11 +172,31 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    * The promise face: `await acc.send('GET', key)`. An error reply rejects with a ReplyError, a
    * failure with a ClusterError; a command that cannot be queued rejects at once.
    */
-  send(command: string, ...args: CommandArg[]): Promise<unknown> {
-    return promised(this, (p) => {
-      const argv = this.checked(() => commandFromArgv([command, ...args]));
-      return argv !== null && this.submit(settle, p, argv, null);
-    });
+  send(command: string, ...args: CommandArg[]): Promise<unknown>;
+  /** The same with options for this command: `timeout` (ms) is its own deadline, in place of the command timeout. */
+  send(options: CommandOptions, command: string, ...args: CommandArg[]): Promise<unknown>;
+  send(first: string | CommandOptions, ...rest: CommandArg[]): Promise<unknown> {
+    if (typeof first === 'string')
+      return promised(this, (p) => {
+        const argv = this.checked(() => commandFromArgv([first, ...rest]));
+        return argv !== null && this.submit(settle, p, argv, null);
+      });
+    return promised(this, (p) =>
+      this.queued(() => {
+        const argv = commandFromArgv(rest);
+        return this.engine.submit(argv, null, routeOf(argv), settle, p, commandTimeoutOption(first));
+      }),
+    );
+  }
+
+  /** A transaction: `await acc.multi().add('SET', k, v).add('INCR', n).exec()` (see Transaction). */
+  multi(): Transaction {
+    return new Transaction(this.transactions, null);
+  }
+
+  /** Opens a WATCH session on the keys' node (a dedicated link) and watches them there. */
+  watch(...keys: (string | Uint8Array)[]): Promise<WatchSession> {
+    return watchKeys(this.transactions, keys);
   }
 
   /** The promise face for one node. */
@@ -189,7 +220,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     if (this.freed) return;
     this.freed = true;
     this.engine.close(false, otherError('context freed'));
-    this.failWaiters(otherError('context freed'));
+    this.connects.failAll(otherError('context freed'));
     this.raiseFreed();
   }
 
@@ -230,7 +261,8 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     return this.engine.nodes();
   }
 
-  protected ownerOf(slot: number): ClusterNode | ClusterError {
+  /** @internal */
+  slotOwner(slot: number): ClusterNode | ClusterError {
     return this.engine.nodeOf(slot);
   }
 
@@ -248,15 +280,26 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     argv: readonly CommandArg[],
     raw: Uint8Array | null,
   ) {
+    return this.queued(() => this.engine.submit(argv, raw, routeOf(argv), replyCallback(fn), privdata));
+  }
+
+  /** Runs `queue` with err cleared; a refusal (returned or thrown) sets err and says false. */
+  private queued(queue: () => ClusterError | null): boolean {
     this.clearError();
     let refused: ClusterError | null;
     try {
-      refused = this.engine.submit(argv, raw, routeOf(argv), replyCallback(fn), privdata);
+      refused = queue();
     } catch (err) {
       return this.refuse(err);
     }
     return refused === null || this.refuse(refused);
   }
+
+  /** How transactions and sessions reach the engine. */
+  private readonly transactions = engineTransactions(
+    () => this.engine,
+    (queue) => promised(this, (p) => this.queued(() => queue(settle, p))),
+  );
 
   private submitToNode(
     node: NodeRef,
@@ -265,15 +308,10 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     argv: readonly CommandArg[] | null,
     raw: Uint8Array | null,
   ): boolean {
-    this.clearError();
-    let refused: ClusterError | null;
-    try {
+    return this.queued(() => {
       const { host, port } = typeof node === 'string' ? parseHostPort(node) : node;
-      refused = this.engine.submitToNode(host, port, argv, raw, replyCallback(fn), privdata);
-    } catch (err) {
-      return this.refuse(err);
-    }
-    return refused === null || this.refuse(refused);
+      return this.engine.submitToNode(host, port, argv, raw, replyCallback(fn), privdata);
+    });
   }
 
   private refuse(err: unknown): false {
@@ -288,30 +326,6 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     } catch (err) {
       this.refuse(err);
       return null;
-    }
-  }
-
-  private failWaiters(err: ClusterError): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w.reject(err);
-  }
-
-  private onEngineEvent(event: EngineEvent): void {
-    this.deliver(event);
-    if (event.type === 'slotmap-updated') {
-      // Resolved after `ready` (raised right after the first update), so awaiting code sees both.
-      this.adapter.defer(() => {
-        const waiters = this.waiters;
-        this.waiters = [];
-        for (const w of waiters) w.resolve(undefined);
-      });
-    } else if (event.type === 'update-error' && this.waiters.length > 0) {
-      // Reject connect() once no further attempt is under way (after the retry had its chance).
-      const err = new ClusterError(event.code, event.message);
-      this.adapter.defer(() => {
-        if (!this.engine.isUpdating && this.waiters.length > 0) this.failWaiters(err);
-      });
     }
   }
 

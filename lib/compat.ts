@@ -4,8 +4,13 @@
  * C conventions hold: a call returns REDIS_OK / REDIS_ERR, or a reply / null, and after a failure
  * `cc.err` (a REDIS_ERR_* code) and `cc.errstr` say why (`acc.err` / `acc.errstr` for the async API);
  * no context failure is thrown. Replies are hiredis-style typed replies: `reply.type` (REDIS_REPLY_*),
- * `reply.str`, `reply.integer`, `reply.elements`. Differences from C that a port meets:
+ * `reply.str`, `reply.len`, `reply.integer`, `reply.elements` (the count) and `reply.element` (the
+ * children), so `for (i = 0; i < r.elements; i++) r.element[i]` reads as in C. Differences from C that
+ * a port meets:
  *
+ * - `str` of a STRING or VERB reply is UTF-8 text, so bytes that are not UTF-8 come back as U+FFFD; with
+ *   `redisClusterSetOptionReturnBuffers(cc)` or the flag HIRCLUSTER_FLAG_RETURN_BUFFERS (hircluster's
+ *   own) it is a Buffer of the `len` bytes, as C's `reply->str`;
  * - out-parameters are boxes: `redisClusterGetReply(cc, &reply)` is
  *   `const out: { reply?: redisReply | null } = {}; if (redisClusterGetReply(cc, out) === REDIS_OK) use(out.reply);`
  *   and `redisClusterNodeIterator ni; redisClusterInitNodeIterator(&ni, cc)` is

@@ -30,12 +30,15 @@ export {
   type SyncEventCallback,
   type SyncLinkCallback,
 } from './blocking/blocking-context.js';
+export type { BlockingTransaction, BlockingWatchSession } from './blocking/blocking-transaction.js';
 export type { SpinSetting } from './blocking/spin.js';
 export { type HostPort, parseHostPort } from './cluster/address.js';
 export { keySlot } from './cluster/keyslot.js';
 export type { ClusterNode, OpenSlot } from './cluster/slotmap.js';
 export * from './errors.js';
 export * from './events.js';
+export type { Transaction, WatchSession } from './face/async-transaction.js';
+export type { CommandOptions } from './face/context-base.js';
 export type { ClusterOptions, RetryBackoff } from './options.js';
 export * from './resp/build.js';
 export { type CommandArg, encodeArgv, formatArgv } from './resp/encode.js';

@@ -65,6 +65,11 @@ export interface ClusterOptions {
   addressMap?: ((address: HostPort) => HostPort) | Readonly<Record<string, string>>;
   /** Commands waiting for a reply, all links together; past it a command is refused. Default 100 000. */
   maxPending?: number;
+  /**
+   * Dedicated links per node at most (blocking commands and WATCH sessions each hold one while they run;
+   * past it they wait for one to be returned). Default 16.
+   */
+  maxDedicatedLinks?: number;
   /** Source of randomness in [0, 1) for node choice; seed it for reproducible runs. Default Math.random. */
   random?: () => number;
   /** Wait between TRYAGAIN / CLUSTERDOWN retries; default none (hiredis retries at once). */
@@ -100,6 +105,12 @@ export interface BlockingOptions extends Omit<ClusterOptions, 'adapter' | 'rando
   pipelineRedirects?: boolean;
   /** Initial size of the shared request + response areas (they grow when needed). Default 1 MiB. */
   bufferBytes?: number;
+  /**
+   * Reconnect a node's link that the server closed while it was idle before the next command is written on
+   * it. Default false, as hiredis-cluster's sync API: that command fails with the close ('Server closed the
+   * connection') and an update is made due for the next one.
+   */
+  detectIdleClose?: boolean;
 }
 
 /** An address map as plain data: a normalized `"host:port"` -> the address dialled instead. */
@@ -123,6 +134,7 @@ export interface ResolvedOptions {
   selectDb: number;
   addressMap: AddressMapFunction | undefined;
   maxPending: number;
+  maxDedicatedLinks: number;
   random: () => number;
   retryBackoff: RetryBackoff | undefined;
   replyBuilder: ReplyBuilder;
@@ -140,6 +152,7 @@ export interface ResolvedBlockingOptions extends Omit<ResolvedOptions, 'addressM
   callTimeout: number;
   pipelineRedirects: boolean;
   bufferBytes: number;
+  detectIdleClose: boolean;
 }
 
 /** The options both contexts take. */
@@ -159,6 +172,7 @@ const SHARED = new Set([
   'selectDb',
   'addressMap',
   'maxPending',
+  'maxDedicatedLinks',
   'retryBackoff',
   'returnBuffers',
   'replyBuilder',
@@ -170,7 +184,7 @@ const ASYNC_ONLY = ['adapter', 'random'];
 /** Each face's own options, beside the shared ones. */
 const OWN = {
   async: new Set(ASYNC_ONLY),
-  blocking: new Set(['spin', 'callTimeout', 'pipelineRedirects', 'bufferBytes']),
+  blocking: new Set(['spin', 'callTimeout', 'pipelineRedirects', 'bufferBytes', 'detectIdleClose']),
 };
 
 /** The channel carries a call's deadline in an Int32 word; 24.8 days is as good as for ever. */
@@ -285,6 +299,7 @@ export function resolveBlockingOptions(options: BlockingOptions): ResolvedBlocki
     addressMap: addressMap as AddressTable | undefined,
     callTimeout: Math.min(integer('callTimeout', options.callTimeout, callTimeout, 0), MAX_CALL_TIMEOUT),
     pipelineRedirects: flag('pipelineRedirects', options.pipelineRedirects),
+    detectIdleClose: flag('detectIdleClose', options.detectIdleClose),
     bufferBytes: channelInteger(
       'bufferBytes',
       options.bufferBytes,
@@ -385,6 +400,7 @@ function resolveCore(
     selectDb: integer('selectDb', options.selectDb, 0, 0),
     addressMap,
     maxPending: integer('maxPending', options.maxPending, 100_000, 1),
+    maxDedicatedLinks: integer('maxDedicatedLinks', options.maxDedicatedLinks, 16, 1, 10_000),
     random: options.random ?? Math.random,
     retryBackoff,
     replyBuilder:

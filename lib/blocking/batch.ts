@@ -2,7 +2,8 @@
  * The byte layout of the blocking context's requests and responses inside the channel's areas.
  *
  * A batch request holds `count` commands, each:
- *   u8 kind (ROUTED, ROUTED_NO_REDIRECT, TO_NODE) | i32 slot, or u16 length + "host:port" for TO_NODE |
+ *   u8 kind | its target: i32 slot (ROUTED, ROUTED_NO_REDIRECT), u16 length + "host:port" (TO_NODE), i32 slot +
+ *   i32 wait in ms (BLOCKING), i32 slot + i32 frames (TRANSACTION), i32 session id + i32 frames (SESSION) |
  *   i32 length + the command's RESP bytes.
  * Its response starts with a table of `count` Int32 pairs, one per command in order: where its result starts
  * and its length, or -1 for a failure. The results follow in the order they arrived: a reply is its frame,
@@ -22,6 +23,10 @@ export const OP_UPDATE = 3;
 export const OP_SET_TIMEOUT = 4;
 /** Drop every link (hiredis' redisClusterReset after an error). */
 export const OP_DROP_LINKS = 5;
+/** Open a WATCH session on the node of a slot (i32 slot); answers its i32 id. */
+export const OP_SESSION_OPEN = 6;
+/** Close a WATCH session (i32 id). */
+export const OP_SESSION_CLOSE = 7;
 
 /** Routed by slot, following redirects. */
 export const ROUTED = 0;
@@ -29,6 +34,17 @@ export const ROUTED = 0;
 export const ROUTED_NO_REDIRECT = 1;
 /** Sent to one node (ToNode). */
 export const TO_NODE = 2;
+/** Routed by slot, on a dedicated link of its own: a blocking command and how long it may wait. */
+export const BLOCKING = 3;
+/** A transaction (MULTI … EXEC as one command) routed by slot, and the reply frames it brings. */
+export const TRANSACTION = 4;
+/** A command or a transaction on a WATCH session's link, and the reply frames it brings. */
+export const SESSION = 5;
+
+/** True for the kinds whose target is two i32 words. */
+export function twoWords(kind: number): boolean {
+  return kind >= BLOCKING;
+}
 
 /** The table's length of a failed command. */
 export const FAILURE = -1;
@@ -55,9 +71,12 @@ export class BatchWriter {
     return this.area;
   }
 
-  /** Adds a command encoded straight into the area (no intermediate buffer). */
-  addArgv(kind: number, slot: number, address: string, argv: readonly CommandArg[]): void {
-    const start = this.writeHeader(kind, slot, address, 64);
+  /**
+   * Adds a command encoded straight into the area (no intermediate buffer). `slot` is the session id for
+   * SESSION; `extra` the wait (BLOCKING) or the reply frames (TRANSACTION, SESSION).
+   */
+  addArgv(kind: number, slot: number, address: string, argv: readonly CommandArg[], extra = 0): void {
+    const start = this.writeHeader(kind, slot, address, extra, 64);
     let end = encodeArgvInto(this.area, start + 4, argv);
     while (end < 0) {
       this.area = this.grow(this.area.length * 2, start);
@@ -68,9 +87,9 @@ export class BatchWriter {
     this.count++;
   }
 
-  /** Adds a pre-encoded command. */
-  add(kind: number, slot: number, address: string, command: Uint8Array): void {
-    const start = this.writeHeader(kind, slot, address, command.length);
+  /** Adds a pre-encoded command (see addArgv). */
+  add(kind: number, slot: number, address: string, command: Uint8Array, extra = 0): void {
+    const start = this.writeHeader(kind, slot, address, extra, command.length);
     this.area.writeInt32LE(command.length, start);
     this.area.set(command, start + 4);
     this.length = start + 4 + command.length;
@@ -78,9 +97,9 @@ export class BatchWriter {
   }
 
   /** Writes kind and target with room for `bytes` more; returns where the command's length goes. */
-  private writeHeader(kind: number, slot: number, address: string, bytes: number): number {
+  private writeHeader(kind: number, slot: number, address: string, extra: number, bytes: number): number {
     const addressBytes = kind === TO_NODE ? Buffer.byteLength(address) : 0;
-    const area = this.room(1 + (kind === TO_NODE ? 2 + addressBytes : 4) + 4 + bytes);
+    const area = this.room(1 + (kind === TO_NODE ? 2 + addressBytes : 8) + 4 + bytes);
     let at = this.length;
     area[at++] = kind;
     if (kind === TO_NODE) {
@@ -88,7 +107,9 @@ export class BatchWriter {
       return at + 2 + area.write(address, at + 2, 'utf8');
     }
     area.writeInt32LE(slot, at);
-    return at + 4;
+    if (!twoWords(kind)) return at + 4;
+    area.writeInt32LE(extra, at + 4);
+    return at + 8;
   }
 }
 

@@ -6,38 +6,32 @@
  */
 import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
-import { joinParts } from '../cluster/multikey-join.js';
-import { type MultiKeyReplies, multiKeyReplies } from '../cluster/multikey-replies.js';
-import { routeOf } from '../cluster/route.js';
+import { multiKeyReplies } from '../cluster/multikey-replies.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
-import {
-  ClusterError,
-  otherError,
-  REDIS_ERR_TIMEOUT,
-  slotmapNotAvailable,
-  slotNotServed,
-} from '../errors.js';
+import { type ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
 import type { EngineEvent } from '../events.js';
 import { commandFromArgv, commandFromBytes, commandFromFormat } from '../face/command-input.js';
-import { ContextBase, type LinkCallback } from '../face/context-base.js';
+import {
+  type CommandOptions,
+  ContextBase,
+  commandTimeoutOption,
+  type LinkCallback,
+} from '../face/context-base.js';
 import { type BlockingOptions, type ResolvedBlockingOptions, resolveBlockingOptions } from '../options.js';
-import { buildReply, type ReplyBuilder } from '../resp/build.js';
 import type { CommandArg } from '../resp/encode.js';
 import {
-  BatchWriter,
-  OP_BATCH,
   OP_CONNECT,
   OP_DROP_LINKS,
   OP_SET_TIMEOUT,
   OP_UPDATE,
   ROUTED,
   ROUTED_NO_REDIRECT,
-  readFailure,
-  readResults,
   TO_NODE,
 } from './batch.js';
-import { CallerChannel, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT } from './channel.js';
+import { BlockingTransaction, type BlockingWatchSession, watchKeysBlocking } from './blocking-transaction.js';
+import { CallerChannel } from './channel.js';
 import { Pipeline } from './pipeline.js';
+import { WorkerCalls } from './worker-calls.js';
 import { toWorkerOptions } from './worker-options.js';
 
 export type { BlockingOptions } from '../options.js';
@@ -59,26 +53,18 @@ function seedNodes(options: ResolvedBlockingOptions): ClusterNode[] {
 export class BlockingClusterContext extends ContextBase<BlockingClusterContext> {
   protected readonly options: ResolvedBlockingOptions;
   private readonly channel: CallerChannel;
-  private readonly builder: ReplyBuilder;
-  private readonly multiKey: MultiKeyReplies;
-  private readonly callTimeout: number;
+  private readonly calls: WorkerCalls;
   private map: SlotMap | null = null;
   private known: ClusterNode[];
   private mapVersion = 0;
   private readonly pipeline: Pipeline;
-  private closed = false;
 
   constructor(options: BlockingOptions) {
     super();
     this.options = resolveBlockingOptions(options);
-    this.builder = this.options.replyBuilder;
-    this.multiKey = multiKeyReplies(this.builder);
+    const multiKey = multiKeyReplies(this.options.replyBuilder);
     this.known = seedNodes(this.options);
-    this.callTimeout = this.options.callTimeout;
-    this.pipeline = new Pipeline(
-      this.options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT,
-      this.multiKey.ops,
-    );
+    this.pipeline = new Pipeline(this.options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT, multiKey.ops);
     // The build bundles worker.js and its imports into one CommonJS script (scripts/bundle-worker.mjs), run as
     // the thread's main script: ~35 modules, or an ES module loader, would be most of a new context's start-up
     // after the thread itself.
@@ -89,6 +75,13 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       // Only plain data crosses to the worker: the reply builder stays here, where replies are built.
       data: toWorkerOptions(this.options),
     });
+    this.calls = new WorkerCalls(
+      this.channel,
+      this.options.replyBuilder,
+      multiKey,
+      this.options.callTimeout,
+      (event) => this.onEvent(event),
+    );
   }
 
   get version(): number {
@@ -97,42 +90,68 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   /** `redisClusterConnect2`: the first slot map, asked on a temporary link per node in turn. */
   connect(): void {
-    this.control(OP_CONNECT, 0);
+    this.calls.control(OP_CONNECT, 0);
   }
 
   /** `redisClusterUpdateSlotmap`: a blocking full update. */
   updateSlotmap(): void {
-    this.control(OP_UPDATE, 0);
+    this.calls.control(OP_UPDATE, 0);
   }
 
   /** `redisClusterSetOptionTimeout`: the command timeout, applied live to every link. */
   setTimeout(ms: number): void {
     this.options.commandTimeout = this.checkTimeout(ms);
     this.channel.beginRequest(4).writeInt32LE(ms, 0);
-    this.control(OP_SET_TIMEOUT, 4);
+    this.calls.control(OP_SET_TIMEOUT, 4);
   }
 
   /** `redisClusterCommand`: format string with hiredis' conversions; returns the reply. */
   command(format: string, ...args: unknown[]): unknown {
-    return this.guard(() => this.run(commandFromFormat(format, args), null));
+    return this.guard(() => this.calls.run(commandFromFormat(format, args), null));
   }
 
   /** `redisClusterCommandArgv`. */
   commandArgv(argv: readonly CommandArg[]): unknown {
-    return this.guard(() => this.run(commandFromArgv(argv), null));
+    return this.guard(() => this.calls.run(commandFromArgv(argv), null));
   }
 
   /** `redisClusterFormattedCommand`: pre-encoded RESP. */
   formattedCommand(bytes: Uint8Array): unknown {
-    return this.guard(() => this.run(commandFromBytes(bytes), bytes));
+    return this.guard(() => this.calls.run(commandFromBytes(bytes), bytes));
+  }
+
+  /**
+   * The JavaScript-native call: `cc.send('GET', key)` returns the reply; an error reply is thrown as a
+   * ReplyError (as the async face's `send` rejects). With options first, `timeout` (ms) bounds this call.
+   */
+  send(command: string, ...args: CommandArg[]): unknown;
+  send(options: CommandOptions, command: string, ...args: CommandArg[]): unknown;
+  send(first: string | CommandOptions, ...rest: CommandArg[]): unknown {
+    const reply = this.guard(() => {
+      if (typeof first === 'string') return this.calls.run(commandFromArgv([first, ...rest]), null);
+      const timeout = commandTimeoutOption(first);
+      return this.calls.run(commandFromArgv(rest), null, timeout < 0 ? this.calls.callTimeout : timeout);
+    });
+    if (reply instanceof ReplyError) throw reply;
+    return reply;
+  }
+
+  /** A transaction: `cc.multi().add('SET', k, v).add('INCR', n).exec()`, one round trip (see BlockingTransaction). */
+  multi(): BlockingTransaction {
+    return new BlockingTransaction(this.calls, null);
+  }
+
+  /** Opens a WATCH session on the keys' node (a dedicated link the worker holds) and watches them there. */
+  watch(...keys: (string | Uint8Array)[]): BlockingWatchSession {
+    return watchKeysBlocking(this.calls, keys);
   }
 
   /** `redisClusterCommandToNode`: no redirects, no retries. */
   commandToNode(node: ClusterNode | string, format: string, ...args: unknown[]): unknown {
     return this.guard(() => {
-      const writer = this.writer();
+      const writer = this.calls.writer();
       writer.addArgv(TO_NODE, -1, this.addressOf(node), commandFromFormat(format, args));
-      return this.send(writer.length, writer.count)[0];
+      return this.calls.roundTrip(writer)[0];
     });
   }
 
@@ -183,14 +202,14 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     this.pipeline.clear();
     if (this.err !== 0 || !hadPipeline) {
       this.clearError();
-      this.control(OP_DROP_LINKS, 0);
+      this.calls.control(OP_DROP_LINKS, 0);
     }
   }
 
   /** `redisClusterFree`: closes the links and the worker, then `free-context`. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.calls.closed) return;
+    this.calls.closed = true;
     this.channel.close();
     this.raiseFreed();
   }
@@ -207,7 +226,8 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     return this.known;
   }
 
-  protected ownerOf(slot: number): ClusterNode | ClusterError {
+  /** @internal */
+  slotOwner(slot: number): ClusterNode | ClusterError {
     if (this.map === null) return slotmapNotAvailable();
     return this.map.owner(slot) ?? slotNotServed();
   }
@@ -216,72 +236,17 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     call();
   }
 
-  private writer(): BatchWriter {
-    if (this.closed) throw otherError('context closed');
-    return new BatchWriter(this.channel.beginRequest(), (min, keep) => this.channel.growRequest(min, keep));
-  }
-
   private addressOf(node: ClusterNode | string): string {
     if (typeof node !== 'string') return `${node.host}:${node.port}`;
     const { host, port } = parseHostPort(node);
     return `${host}:${port}`;
   }
 
-  /** One key-routed command; a cross-slot multi-key command goes as its parts in one batch. */
-  private run(argv: readonly CommandArg[], raw: Uint8Array | null): unknown {
-    const { slot, plan } = routeOf(argv);
-    const writer = this.writer();
-    if (plan === null) {
-      if (raw !== null) writer.add(ROUTED, slot, '', raw);
-      else writer.addArgv(ROUTED, slot, '', argv);
-      return this.send(writer.length, writer.count)[0];
-    }
-    for (const part of plan.parts) writer.addArgv(ROUTED, part.slot, '', part.argv);
-    return joinParts(plan, this.send(writer.length, writer.count, true), 0, this.multiKey.ops);
-  }
-
   private flushPipeline(): void {
     this.pipeline.flush((bytes, count, hasParts) => {
-      if (this.closed) throw otherError('context closed');
+      if (this.calls.closed) throw otherError('context closed');
       this.channel.beginRequest(bytes.length).set(bytes);
-      return this.send(bytes.length, count, hasParts, true);
-    });
-  }
-
-  /**
-   * One round trip: the worker answers with a reply or failure per command. Failures are thrown
-   * unless `keepFailures` (pipelines hand them out in order); `parts` builds with the merge builder.
-   */
-  private send(length: number, count: number, parts = false, keepFailures = false): unknown[] {
-    const status = this.channel.call(OP_BATCH, length, count, this.callTimeout);
-    this.deliverEvents();
-    if (status === STATUS_TIMEOUT) throw new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout');
-    if (status !== STATUS_OK) throw readFailure(this.channel.response());
-    const results: unknown[] = new Array(count);
-    let failure: ClusterError | null = null;
-    const builder = parts ? this.multiKey.builder : this.builder;
-    readResults(
-      this.channel.responseArea,
-      count,
-      (area, start, end, i) => {
-        results[i] = buildReply(area, start, end, builder);
-      },
-      (err, i) => {
-        results[i] = err;
-        failure ??= err;
-      },
-    );
-    if (failure !== null && !keepFailures && !parts) throw failure;
-    return results;
-  }
-
-  /** Runs a request without commands; a failure is thrown. */
-  private control(opcode: number, length: number): void {
-    this.guard(() => {
-      if (this.closed) throw otherError('context closed');
-      const status = this.channel.call(opcode, length, 0, 0);
-      this.deliverEvents();
-      if (status === STATUS_ERROR) throw readFailure(this.channel.response());
+      return this.calls.roundTrip({ length: bytes.length, count }, hasParts, true);
     });
   }
 
@@ -295,17 +260,14 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     }
   }
 
-  /** Events the worker raised during the call, on this thread, before the call returns. */
-  private deliverEvents(): void {
-    for (const value of this.channel.takeEvents()) {
-      const event = value as EngineEvent;
-      if (event.type === 'slotmap-updated') {
-        this.map = new SlotMap(event.nodes);
-        this.map.version = event.version;
-        this.known = this.map.nodes;
-        this.mapVersion = event.version;
-      }
-      this.deliver(event);
+  /** An event from the worker; a new slot map is kept here for nodes() and nodeForKey(). */
+  private onEvent(event: EngineEvent): void {
+    if (event.type === 'slotmap-updated') {
+      this.map = new SlotMap(event.nodes);
+      this.map.version = event.version;
+      this.known = this.map.nodes;
+      this.mapVersion = event.version;
     }
+    this.deliver(event);
   }
 }

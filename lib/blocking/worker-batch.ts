@@ -2,15 +2,18 @@
  * The worker's side of a batch request (layout: batch.ts): reading its commands for the engine, and writing
  * its results straight into the response area as they arrive.
  */
+
+import { NOT_BLOCKING } from '../cluster/blocking-commands.js';
 import type { BatchItem } from '../engine/batch.js';
+import type { Session } from '../engine/session.js';
 import type { ClusterError } from '../errors.js';
-import { FAILURE, ROUTED, TO_NODE } from './batch.js';
+import { BLOCKING, FAILURE, ROUTED_NO_REDIRECT, SESSION, TO_NODE, TRANSACTION, twoWords } from './batch.js';
 
 /** Frames up to this size are copied byte by byte: cheaper than a native copy's call overhead. */
 const SMALL_FRAME = 64;
 
-/** The commands of a batch request. */
-export function readBatch(body: Buffer, count: number): BatchItem[] {
+/** The commands of a batch request; a SESSION command's id is looked up in `sessions`. */
+export function readBatch(body: Buffer, count: number, sessions: ReadonlyMap<number, Session>): BatchItem[] {
   const commands: BatchItem[] = new Array(count);
   const { buffer, byteOffset } = body;
   let at = 0;
@@ -18,6 +21,7 @@ export function readBatch(body: Buffer, count: number): BatchItem[] {
     const kind = body[at++]!;
     let slot = -1;
     let address = '';
+    let extra = 0;
     if (kind === TO_NODE) {
       const length = body.readUInt16LE(at);
       address = body.toString('utf8', at + 2, at + 2 + length);
@@ -25,13 +29,20 @@ export function readBatch(body: Buffer, count: number): BatchItem[] {
     } else {
       slot = body.readInt32LE(at);
       at += 4;
+      if (twoWords(kind)) {
+        extra = body.readInt32LE(at);
+        at += 4;
+      }
     }
     const length = body.readInt32LE(at);
     // A plain view: Buffer#subarray costs several times more, and nothing needs Buffer methods on it.
     commands[i] = {
-      slot,
+      slot: kind === SESSION ? -1 : slot,
       address,
-      redirects: kind === ROUTED,
+      redirects: kind !== ROUTED_NO_REDIRECT,
+      blockMs: kind === BLOCKING ? extra : NOT_BLOCKING,
+      frames: kind === TRANSACTION || kind === SESSION ? extra : 1,
+      session: kind === SESSION ? (sessions.get(slot) ?? null) : null,
       bytes: new Uint8Array(buffer, byteOffset + at + 4, length),
     };
     at += 4 + length;

@@ -9,10 +9,20 @@ import type { EventLoopAdapter } from '../../adapters/adapter.js';
 import type { BatchSink } from '../engine/batch.js';
 import { Engine, type EngineListener } from '../engine/engine.js';
 import { SyncPolicy } from '../engine/policy.js';
+import type { Session } from '../engine/session.js';
 import { ClusterError, otherError } from '../errors.js';
 import type { EngineEvent } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
-import { failureBytes, OP_BATCH, OP_CONNECT, OP_DROP_LINKS, OP_SET_TIMEOUT, OP_UPDATE } from './batch.js';
+import {
+  failureBytes,
+  OP_BATCH,
+  OP_CONNECT,
+  OP_DROP_LINKS,
+  OP_SESSION_CLOSE,
+  OP_SESSION_OPEN,
+  OP_SET_TIMEOUT,
+  OP_UPDATE,
+} from './batch.js';
 // Not the channel.js barrel: the caller's end has no business in the worker's bundle.
 import { type ChannelRequest, STATUS_ERROR, STATUS_OK } from './channel-layout.js';
 import { ResultsWriter, readBatch } from './worker-batch.js';
@@ -37,14 +47,18 @@ export class WorkerHost implements BatchSink, EngineListener {
   private readonly results: ResultsWriter;
   /** The batch request being served. */
   private request: ChannelRequest | null = null;
+  /** Open WATCH sessions by id. */
+  private readonly sessions = new Map<number, Session>();
+  private nextSession = 1;
 
   constructor(
     private readonly channel: HostChannel,
     adapter: EventLoopAdapter,
     options: ResolvedOptions,
+    policy = new SyncPolicy(),
   ) {
     this.results = new ResultsWriter((minBytes, keepBytes) => channel.reserve(minBytes, keepBytes));
-    this.engine = new Engine(options, adapter, new SyncPolicy(), this, null);
+    this.engine = new Engine(options, adapter, policy, this, null);
   }
 
   /** Serves requests until the caller closes, then closes every link and the channel. */
@@ -85,7 +99,17 @@ export class WorkerHost implements BatchSink, EngineListener {
         this.results.begin(req.count);
         // Sent (and resent) straight from the request area: the caller leaves it alone until the answer,
         // and moves to a fresh area when it gives up on a call.
-        return this.engine.serveBatch(readBatch(req.body, req.count), this);
+        return this.engine.serveBatch(readBatch(req.body, req.count, this.sessions), this);
+      case OP_SESSION_OPEN:
+        return this.openSession(req);
+      case OP_SESSION_CLOSE: {
+        const id = req.body.readInt32LE(0);
+        const session = this.sessions.get(id);
+        this.sessions.delete(id);
+        if (session !== undefined) this.engine.closeSession(session);
+        this.channel.respond(req, STATUS_OK);
+        return;
+      }
       case OP_CONNECT:
       case OP_UPDATE:
         return this.update(req);
@@ -100,6 +124,28 @@ export class WorkerHost implements BatchSink, EngineListener {
       default:
         this.channel.respond(req, STATUS_ERROR, failureBytes(otherError(`Unknown opcode ${req.opcode}`)));
     }
+  }
+
+  /** Answers the new session's id once it holds its link, or the failure. */
+  private openSession(req: ChannelRequest): Promise<void> {
+    return new Promise((resolve) => {
+      const refused = this.engine.openSession(req.body.readInt32LE(0), (session, err) => {
+        if (session === null) this.channel.respond(req, STATUS_ERROR, failureBytes(err!));
+        else {
+          const id = this.nextSession++;
+          const answer = Buffer.alloc(4);
+          answer.writeInt32LE(id, 0);
+          // A caller that gave up meanwhile never learns the id: the session ends at once.
+          if (this.channel.respond(req, STATUS_OK, answer)) this.sessions.set(id, session);
+          else this.engine.closeSession(session);
+        }
+        resolve();
+      });
+      if (refused !== null) {
+        this.channel.respond(req, STATUS_ERROR, failureBytes(refused));
+        resolve();
+      }
+    });
   }
 
   private async update(req: ChannelRequest): Promise<void> {

@@ -4,11 +4,14 @@
  */
 import { NodeAdapter } from '../../adapters/node.js';
 import { withTimerWheel } from '../../adapters/timer-wheel.js';
+import { SyncPolicy } from '../engine/policy.js';
 import { WorkerChannel } from './worker-channel.js';
 import { WorkerHost } from './worker-host.js';
 import { fromWorkerOptions, type WorkerOptions } from './worker-options.js';
 
 const channel = new WorkerChannel();
-const options = fromWorkerOptions(channel.data as WorkerOptions);
+const data = channel.data as WorkerOptions;
+const options = fromWorkerOptions(data);
+const adapter = withTimerWheel(new NodeAdapter(), options.timerWheel);
 // Not top-level await: the worker ships as a CommonJS bundle (scripts/bundle-worker.mjs), which has none.
-void new WorkerHost(channel, withTimerWheel(new NodeAdapter(), options.timerWheel), options).run();
+void new WorkerHost(channel, adapter, options, new SyncPolicy(data.detectIdleClose)).run();

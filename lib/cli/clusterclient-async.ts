@@ -77,8 +77,21 @@ const replyCallback: AsyncCallback<number> = (acc, reply, id) => {
   } else {
     out(formatReply(reply as TypedReply));
   }
-  if (--running === 0) setImmediate(sendNextCommand);
+  if (--running === 0) scheduleNextCommand();
 };
+
+/**
+ * The next stdin line, as the C program schedules it: a 10 µs libevent timer. libevent polls before it
+ * runs any timer and epoll rounds the wait up to 1 ms, so whatever a node sent with its last reply or
+ * within that millisecond — a close above all — is handled before the next command goes out. libuv may
+ * run a timer that fell due during this turn without polling again, and Node reports a close only in
+ * the close-callbacks phase after the poll that read the EOF. Hence: a first setImmediate reaches this
+ * turn's check phase, a second the check phase after the next poll, and the 1 ms timer armed there
+ * runs, at the earliest, after that turn's close callbacks.
+ */
+function scheduleNextCommand(): void {
+  setImmediate(() => setImmediate(() => setTimeout(sendNextCommand, 1)));
+}
 
 function sendNextCommand(): void {
   let async = false;
@@ -108,13 +121,13 @@ function sendNextCommand(): void {
         if (acc.commandToNode(node, replyCallback, running, line)) running++;
         else out(`error: ${acc.errstr}\n`);
       }
-      if (running === 0) setImmediate(sendNextCommand);
+      if (running === 0) scheduleNextCommand();
     } else if (acc.command(replyCallback, running, line)) {
       running++;
     } else {
       out(`error: ${acc.errstr}\n`);
-      // As the C program: the next line is read on the loop's next turn (scheduled in !async mode too).
-      setImmediate(sendNextCommand);
+      // As the C program: the next line is scheduled (in !async mode too).
+      scheduleNextCommand();
     }
     if (async) continue;
     return;
@@ -124,7 +137,7 @@ function sendNextCommand(): void {
 
 acc.setEventCallback((_acc, event) => {
   // Commands start once the client is ready.
-  if (event === HIRCLUSTER_EVENT_READY) setImmediate(sendNextCommand);
+  if (event === HIRCLUSTER_EVENT_READY) scheduleNextCommand();
   if (showEvents) printEvent(event);
 });
 if (showConnectionEvents) {

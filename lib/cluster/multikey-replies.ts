@@ -21,10 +21,10 @@ import { type MergeOps, plainMergeOps } from './multikey.js';
 /** Merge rules for hiredis-style typed replies. */
 export const typedMergeOps: MergeOps<TypedReply> = {
   isError: (reply) => reply.type === REDIS_REPLY_ERROR,
-  elements: (reply) => (reply.type === REDIS_REPLY_ARRAY ? reply.elements : undefined),
+  elements: (reply) => (reply.type === REDIS_REPLY_ARRAY ? reply.element : undefined),
   integer: (reply) => (reply.type === REDIS_REPLY_INTEGER ? Number(reply.integer) : undefined),
   isOk: (reply) => reply.type === REDIS_REPLY_STATUS && reply.str === 'OK',
-  makeArray: (elements) => ({ type: REDIS_REPLY_ARRAY, elements }),
+  makeArray: (element) => ({ type: REDIS_REPLY_ARRAY, elements: element.length, element }),
   makeInteger: (value) => ({ type: REDIS_REPLY_INTEGER, integer: value }),
   makeOk: () => ({ type: REDIS_REPLY_STATUS, str: 'OK', len: 2 }),
 };

@@ -5,6 +5,7 @@
  */
 
 import type { CommandArg } from '../resp/encode.js';
+import { blockTimeoutMs } from './blocking-commands.js';
 import { commandKeys } from './command-keys.js';
 import { keySlot } from './keyslot.js';
 import { type MultiKeyPlan, splitMultiKey } from './multikey.js';
@@ -13,9 +14,15 @@ export interface Route {
   slot: number;
   /** Set when the keys span several slots and the command can be split. */
   plan: MultiKeyPlan | null;
+  /** How long it may wait on its link by its own arguments: NOT_BLOCKING, 0 for ever, else ms. */
+  blockMs: number;
 }
 
 export function routeOf(argv: readonly CommandArg[]): Route {
   const keys = commandKeys(argv).keys;
-  return { slot: keySlot(argv[keys[0]!]!), plan: keys.length > 1 ? splitMultiKey(argv, keys) : null };
+  return {
+    slot: keySlot(argv[keys[0]!]!),
+    plan: keys.length > 1 ? splitMultiKey(argv, keys) : null,
+    blockMs: blockTimeoutMs(argv),
+  };
 }

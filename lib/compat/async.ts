@@ -51,10 +51,9 @@ export function redisClusterAsyncContextInit(): RedisClusterAsyncContext {
 }
 
 /**
- * Starts acc's async context (made on the first call) with a slot-map fetch; a disconnected context
- * opens again, as hiredis lets an async context reconnect.
+ * Starts acc's async context (made on the first call) on its loop: with a fetch (`mode`), or with a slot
+ * map fetched already. A disconnected context opens again, as hiredis lets an async context reconnect.
  */
-/** Starts acc's engine on its loop: with a fetch (`mode`), or with a slot map fetched already. */
 function start(acc: RedisClusterAsyncContext, mode: ConnectMode | ClusterNode[]): number {
   const cc = acc.cc;
   if (acc.engine === null) {
@@ -80,20 +79,18 @@ function start(acc: RedisClusterAsyncContext, mode: ConnectMode | ClusterNode[])
 }
 
 /**
- * `redisClusterAsyncConnect(addrs, flags)`: init, add the nodes and start. hiredis fetches the first
- * slot map blocking here; in JavaScript this returns at once, running on Node's event loop (attaching
- * nothing else is needed), with the fetch under way on temporary links: send key-routed commands from
- * HIRCLUSTER_EVENT_READY on. Check `acc.err` for bad addresses.
+ * `redisClusterAsyncConnect(addrs, flags)`: init, add the nodes and fetch the first slot map blocking,
+ * as hiredis-cluster does through `redisClusterConnect`; the context then runs on Node's event loop
+ * (redisClusterNodeAttach is a no-op) with that map installed, so commands can follow at once. Check
+ * `acc.err`: a bad address, or the fetch's failure (e.g. 'Connection refused'); key-routed commands
+ * then fail with 'slotmap not available'.
  */
 export function redisClusterAsyncConnect(addrs: string, flags: number): RedisClusterAsyncContext {
   const acc = redisClusterAsyncContextInit();
   acc.cc.flags = flags;
-  if (redisClusterSetOptionAddNodes(acc.cc, addrs) !== REDIS_OK) {
+  if (redisClusterSetOptionAddNodes(acc.cc, addrs) !== REDIS_OK || connectAsyncBlocking(acc) !== REDIS_OK) {
     setError(acc, acc.cc.err, acc.cc.errstr);
-    return acc;
   }
-  acc.adapter = new NodeAdapter();
-  start(acc, { temporaryLink: true });
   return acc;
 }
 
@@ -118,7 +115,8 @@ export function redisClusterAsyncConnect2(acc: RedisClusterAsyncContext): number
 /**
  * `redisClusterConnect2(acc.cc)`: hiredis fetches the first slot map blocking here; a temporary blocking
  * context does the same, so this returns REDIS_OK or REDIS_ERR (acc.cc.err set, e.g. WRONGPASS) as in
- * C, and acc starts on its event loop (Node's when none is attached) with that map: commands can follow.
+ * C, and acc starts on its event loop (Node's when none is attached) with that map installed: commands
+ * can follow at once.
  */
 export function connectAsyncBlocking(acc: RedisClusterAsyncContext): number {
   const cc = acc.cc;

@@ -59,3 +59,11 @@ export const HIRCLUSTER_FLAG_ADD_OPENSLOT = 0x2000;
 export const HIRCLUSTER_FLAG_ROUTE_USE_SLOTS = 0x4000;
 /** Set by `redisClusterAsyncDisconnect` / `redisClusterAsyncFree`, cleared by `redisClusterAsyncConnect2`. */
 export const HIRCLUSTER_FLAG_SHUTDOWN = 0x8000;
+/**
+ * hircluster's own flag, beyond hiredis-cluster's (a C `reply->str` is bytes already): STRING and VERB
+ * replies carry `str` as a Buffer, a copy of the `len` bytes the server sent, so binary values come back
+ * intact. Without it `str` is UTF-8 text and bytes that are not UTF-8 read back as U+FFFD (`00 01 ff`
+ * reads `00 01 ef bf bd`). Set it with redisClusterSetOptionReturnBuffers(cc), or pass it to
+ * redisClusterConnect / redisClusterAsyncConnect. STATUS, ERROR, DOUBLE and BIGNUM `str` stay text.
+ */
+export const HIRCLUSTER_FLAG_RETURN_BUFFERS = 0x10000;

@@ -19,7 +19,7 @@ import {
 } from '../events.js';
 import type { ClusterOptions } from '../options.js';
 import type { TypedReply } from '../resp/reply-types.js';
-import { typedReplies } from '../resp/typed-replies.js';
+import { typedRepliesWith } from '../resp/typed-replies.js';
 import {
   hidden,
   hideTlsSecrets,
@@ -32,13 +32,18 @@ import {
   HIRCLUSTER_FLAG_ADD_OPENSLOT,
   HIRCLUSTER_FLAG_ADD_SLAVE,
   HIRCLUSTER_FLAG_NULL,
+  HIRCLUSTER_FLAG_RETURN_BUFFERS,
   HIRCLUSTER_FLAG_ROUTE_USE_SLOTS,
   REDIS_ERR,
   REDIS_OK,
 } from './constants.js';
-import type { RedisClusterNode } from './nodes.js';
+import type { RedisClusterNode } from './node-view.js';
 
-/** hiredis' `redisReply`: `type` is a REDIS_REPLY_* number; `str`, `integer`, `elements`, ... as hiredis fills them. */
+/**
+ * hiredis' `redisReply`: `type` is a REDIS_REPLY_* number; `str`, `len`, `integer`, `elements` (the
+ * count) and `element` (the children) as hiredis fills them. `str` of a STRING or VERB reply is UTF-8
+ * text, or a Buffer of the bytes under HIRCLUSTER_FLAG_RETURN_BUFFERS.
+ */
 export type redisReply = TypedReply;
 
 /** A node link as connect callbacks see it: hiredis' `redisContext`, reduced to what JavaScript can show. */
@@ -209,7 +214,10 @@ export function recordError(target: ErrorFields, err: unknown): void {
 /** Options both contexts take. */
 export type EngineOptions = Omit<ClusterOptions, 'adapter' | 'random' | 'addressMap'>;
 
-/** The contexts' options from what was set on `cc`; replies are hiredis-style typed replies. */
+/**
+ * The contexts' options from what was set on `cc`; replies are hiredis-style typed replies, with STRING
+ * and VERB `str` as Buffers under HIRCLUSTER_FLAG_RETURN_BUFFERS.
+ */
 export function engineOptions(cc: RedisClusterContext): EngineOptions {
   const options: EngineOptions = {
     nodes: cc.seeds.map((node) => node.addr),
@@ -218,7 +226,7 @@ export function engineOptions(cc: RedisClusterContext): EngineOptions {
     useClusterNodes: (cc.flags & HIRCLUSTER_FLAG_ROUTE_USE_SLOTS) === 0,
     parseReplicas: (cc.flags & HIRCLUSTER_FLAG_ADD_SLAVE) !== 0,
     parseOpenSlots: (cc.flags & HIRCLUSTER_FLAG_ADD_OPENSLOT) !== 0,
-    replyBuilder: typedReplies,
+    replyBuilder: typedRepliesWith({ returnBuffers: (cc.flags & HIRCLUSTER_FLAG_RETURN_BUFFERS) !== 0 }),
   };
   // hiredis sends AUTH only with a password; a user name alone is ignored.
   if (cc.password !== '') {

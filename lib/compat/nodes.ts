@@ -4,55 +4,17 @@
  */
 import type { AsyncClusterContext } from '../async-context.js';
 import type { BlockingClusterContext } from '../blocking/blocking-context.js';
-import { formatHostPort } from '../cluster/address.js';
-import type { ClusterNode } from '../cluster/cluster-node.js';
 import { keySlot } from '../cluster/keyslot.js';
-import { otherError, REDIS_ERR_OTHER } from '../errors.js';
-import { REDIS_ROLE_MASTER, REDIS_ROLE_NULL, REDIS_ROLE_SLAVE } from './constants.js';
+import { ClusterError, otherError, slotmapNotAvailable } from '../errors.js';
 import { type RedisClusterContext, setError } from './context.js';
+import { nodeView, type RedisClusterNode } from './node-view.js';
 
-/** One slot range of a master (hiredis `cluster_slot`), inclusive. */
-export interface RedisClusterSlotRange {
-  /** First slot. */
-  start: number;
-  /** Last slot (inclusive). */
-  end: number;
-}
-
-/** A slot being moved (hiredis `copen_slot`): `migrate` 1 for migrating, 0 for importing. */
-export interface RedisClusterOpenSlot {
-  /** The slot. */
-  slot_num: number;
-  /** 1 for a slot this node sends away (migrating), 0 for one it receives (importing). */
-  migrate: number;
-  /** Id of the node the slot goes to (migrating) or comes from (importing). */
-  remote_name: string;
-}
-
-/** hiredis-cluster's `redisClusterNode`: pass it to the `...ToNode` functions. */
-export interface RedisClusterNode {
-  /** Node id; '' for a node added with redisClusterSetOptionAddNode or learned from CLUSTER SLOTS without ids. */
-  name: string;
-  /** 'host:port' (IPv6 without brackets). */
-  addr: string;
-  /** Host (IPv6 without brackets). */
-  host: string;
-  /** TCP port. */
-  port: number;
-  /** REDIS_ROLE_MASTER, REDIS_ROLE_SLAVE, or REDIS_ROLE_NULL for an added node before the first slot map. */
-  role: number;
-  /** The slot ranges a master serves. */
-  slots: RedisClusterSlotRange[];
-  /** With HIRCLUSTER_FLAG_ADD_SLAVE. */
-  slaves: RedisClusterNode[];
-  /** With HIRCLUSTER_FLAG_ADD_OPENSLOT (CLUSTER NODES only). */
-  migrating: RedisClusterOpenSlot[];
-  /** With HIRCLUSTER_FLAG_ADD_OPENSLOT (CLUSTER NODES only): slots this node receives. */
-  importing: RedisClusterOpenSlot[];
-}
-
-/** The C type name of {@link RedisClusterNode}, for code ported from C. */
-export type redisClusterNode = RedisClusterNode;
+export type {
+  RedisClusterNode,
+  RedisClusterOpenSlot,
+  RedisClusterSlotRange,
+  redisClusterNode,
+} from './node-view.js';
 
 /**
  * hiredis-cluster's `redisClusterNodeIterator`. C declares one on the stack and hands its address to
@@ -75,44 +37,6 @@ export interface RedisClusterNodeIterator {
 
 /** The C type name of {@link RedisClusterNodeIterator}, for code ported from C. */
 export type redisClusterNodeIterator = RedisClusterNodeIterator;
-
-/** An added node before the first slot map: role REDIS_ROLE_NULL, as hiredis leaves it. */
-export function seedNode(host: string, port: number): RedisClusterNode {
-  const addr = formatHostPort(host, port);
-  return {
-    name: '',
-    addr,
-    host,
-    port,
-    role: REDIS_ROLE_NULL,
-    slots: [],
-    slaves: [],
-    migrating: [],
-    importing: [],
-  };
-}
-
-// One view per slot-map node, so the iterator and redisClusterGetNodeByKey hand out the same object.
-const views = new WeakMap<ClusterNode, RedisClusterNode>();
-
-function nodeView(node: ClusterNode): RedisClusterNode {
-  let view = views.get(node);
-  if (view === undefined) {
-    view = {
-      name: node.name,
-      addr: node.addr,
-      host: node.host,
-      port: node.port,
-      role: node.role === 'master' ? REDIS_ROLE_MASTER : REDIS_ROLE_SLAVE,
-      slots: node.slots.map(([start, end]) => ({ start, end })),
-      slaves: node.replicas.map(nodeView),
-      migrating: node.migrating.map((o) => ({ slot_num: o.slot, migrate: 1, remote_name: o.remoteName })),
-      importing: node.importing.map((o) => ({ slot_num: o.slot, migrate: 0, remote_name: o.remoteName })),
-    };
-    views.set(node, view);
-  }
-  return view;
-}
 
 /** The address a `...ToNode` function sends to; throws otherError for something that is not a node. */
 export function nodeAddress(node: RedisClusterNode | string): string {
@@ -180,15 +104,8 @@ export function redisClusterGetNodeByKey(
   cc: RedisClusterContext,
   key: string | Uint8Array,
 ): RedisClusterNode | null {
-  const engine = engineOf(cc);
-  if (engine === null || engine.version === 0) {
-    setError(cc, REDIS_ERR_OTHER, 'slotmap not available');
-    return null;
-  }
-  const slot = keySlot(key);
-  for (const node of engine.nodes()) {
-    for (const [start, end] of node.slots) if (start <= slot && slot <= end) return nodeView(node);
-  }
-  setError(cc, REDIS_ERR_OTHER, 'slot not served by any node');
+  const owner = engineOf(cc)?.slotOwner(keySlot(key)) ?? slotmapNotAvailable();
+  if (!(owner instanceof ClusterError)) return nodeView(owner);
+  setError(cc, owner.code, owner.message);
   return null;
 }

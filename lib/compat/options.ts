@@ -13,6 +13,7 @@ import { type Timeout, timeoutMs } from './c-arguments.js';
 import {
   HIRCLUSTER_FLAG_ADD_OPENSLOT,
   HIRCLUSTER_FLAG_ADD_SLAVE,
+  HIRCLUSTER_FLAG_RETURN_BUFFERS,
   HIRCLUSTER_FLAG_ROUTE_USE_SLOTS,
   REDIS_ERR,
   REDIS_OK,
@@ -24,7 +25,7 @@ import {
   recordError,
   setError,
 } from './context.js';
-import { seedNode } from './nodes.js';
+import { seedNode } from './node-view.js';
 
 function refuse(cc: RedisClusterContext, message: string): number {
   setError(cc, REDIS_ERR_OTHER, message);
@@ -126,6 +127,15 @@ export function redisClusterSetOptionParseOpenSlots(cc: RedisClusterContext): nu
 /** `redisClusterSetOptionRouteUseSlots(cc)`: sets HIRCLUSTER_FLAG_ROUTE_USE_SLOTS (CLUSTER SLOTS, not CLUSTER NODES). */
 export function redisClusterSetOptionRouteUseSlots(cc: RedisClusterContext): number {
   return setFlag(cc, HIRCLUSTER_FLAG_ROUTE_USE_SLOTS);
+}
+
+/**
+ * `redisClusterSetOptionReturnBuffers(cc)`, hircluster's own: sets HIRCLUSTER_FLAG_RETURN_BUFFERS, so
+ * STRING and VERB replies carry `str` as a Buffer of the bytes the server sent, as C code reads
+ * `reply->str` with `reply->len`.
+ */
+export function redisClusterSetOptionReturnBuffers(cc: RedisClusterContext): number {
+  return setFlag(cc, HIRCLUSTER_FLAG_RETURN_BUFFERS);
 }
 
 /**

@@ -2,7 +2,8 @@
  * hiredis-cluster's synchronous API over a {@link BlockingClusterContext}: connect, commands that return
  * a reply or null with `cc.err`/`cc.errstr` set, and pipelines (append, get reply, reset). Nothing here
  * throws for a context failure. Replies are hiredis-style typed replies (`reply.type`, `reply.str`,
- * `reply.integer`, `reply.elements`); an error reply is a reply of type REDIS_REPLY_ERROR, as in C.
+ * `reply.integer`, `reply.elements` the count, `reply.element` the children); an error reply is a reply
+ * of type REDIS_REPLY_ERROR, as in C.
  */
 import { BlockingClusterContext } from '../blocking/blocking-context.js';
 import { REDIS_ERR_OTHER } from '../errors.js';

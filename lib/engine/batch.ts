@@ -4,10 +4,13 @@
  * goes to the batch's sink by index as it comes; the batch is done once every command has its outcome and
  * no slot-map update is under way, so the events of that update travel with the answer.
  */
-import type { ClusterError } from '../errors.js';
+import { blockingDeadline, NOT_BLOCKING } from '../cluster/blocking-commands.js';
+import { type ClusterError, otherError } from '../errors.js';
+import type { ResolvedOptions } from '../options.js';
 import { Command, NO_SLOT, type Receiver, type RetryBudget } from './command.js';
 import type { Dispatcher } from './dispatch.js';
 import type { Policy } from './policy.js';
+import type { Session } from './session.js';
 import type { Topology } from './topology.js';
 
 /** One command of a batch. */
@@ -18,6 +21,12 @@ export interface BatchItem {
   address: string;
   /** Whether a routed command follows redirects (a pipelined one does not, as in hiredis). */
   redirects: boolean;
+  /** A blocking command's wait in ms (it runs on a dedicated link), else NOT_BLOCKING. */
+  blockMs: number;
+  /** Reply frames its bytes bring: 1, or a transaction's. */
+  frames: number;
+  /** The WATCH session whose link it goes on, or null. A SESSION item whose session is gone has null and no slot. */
+  session: Session | null;
   /** Its RESP bytes; left alone by their owner until the batch is answered (they are sent from here). */
   bytes: Uint8Array;
 }
@@ -79,6 +88,7 @@ export class Batches {
     readonly dispatcher: Dispatcher,
     private readonly topology: Topology,
     private readonly policy: Policy,
+    private readonly options: ResolvedOptions,
   ) {}
 
   isCurrent(run: BatchRun): boolean {
@@ -91,7 +101,7 @@ export class Batches {
     this.current = run;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      const routed = item.address === '';
+      const routed = item.address === '' && item.slot >= 0;
       const cmd = new Command(
         this.dispatcher,
         null,
@@ -104,14 +114,13 @@ export class Batches {
         undefined,
       );
       cmd.budget = this.policy.budgetOf(cmd, run);
+      cmd.frames = item.frames;
+      if (item.blockMs !== NOT_BLOCKING) {
+        cmd.dedicated = true;
+        cmd.timeoutMs = blockingDeadline(item.blockMs, this.options.commandTimeout, -1);
+      }
       if (!routed) {
-        const at = item.address.lastIndexOf(':');
-        const entry = this.topology.entry(
-          item.address.slice(0, at),
-          Number(item.address.slice(at + 1)),
-          true,
-        );
-        this.dispatcher.startOn(cmd, entry);
+        this.sendDirect(cmd, item, run, i);
         continue;
       }
       const started = this.dispatcher.start(cmd);
@@ -119,6 +128,18 @@ export class Batches {
       else if (started !== null) run.refused(i, started);
     }
     this.settle();
+  }
+
+  /** A command for one node, or for a WATCH session's link. */
+  private sendDirect(cmd: Command, item: BatchItem, run: BatchRun, index: number): void {
+    if (item.address !== '') {
+      const at = item.address.lastIndexOf(':');
+      const entry = this.topology.entry(item.address.slice(0, at), Number(item.address.slice(at + 1)), true);
+      this.dispatcher.startOn(cmd, entry);
+    } else if (item.session !== null) {
+      cmd.session = item.session;
+      this.dispatcher.startOn(cmd, item.session.entry);
+    } else run.refused(index, otherError('the WATCH session is closed'));
   }
 
   /** The caller gave up on the current batch. */

@@ -2,9 +2,13 @@
  * One command on its way through the engine: its bytes or argv (kept for resends), where it goes, its
  * retries, and who receives its one outcome.
  */
+
+import type { Redirect } from '../cluster/redirect.js';
 import type { ClusterError } from '../errors.js';
 import type { CommandArg } from '../resp/encode.js';
 import type { Connection, Pending } from './connection.js';
+import type { LeaseWaiter } from './links.js';
+import type { Session } from './session.js';
 
 /** Counts cluster retries: a command's own, or shared by the commands of one top-level call. */
 export interface RetryBudget {
@@ -22,18 +26,33 @@ export interface Receiver {
 export interface CommandEvents {
   onFrame(cmd: Command, link: Connection, buf: Uint8Array, start: number, end: number): void;
   onFail(cmd: Command, link: Connection, err: ClusterError | null): void;
+  onLeased(cmd: Command, link: Connection): void;
+  onLeaseFailed(cmd: Command, err: ClusterError): void;
 }
 
 /** No slot: a command for one node. */
 export const NO_SLOT = -1;
 
-export class Command implements Pending, RetryBudget {
+export class Command implements Pending, RetryBudget, LeaseWaiter {
   retries = 0;
   /** Where retries are counted (the policy decides): the command itself by default. */
   budget: RetryBudget = this;
   asking = false;
   /** Times it was routed again after a link that never connected. */
   reconnects = 0;
+  /** Runs on a link of its own (a blocking command): leased for each attempt, returned after its reply. */
+  dedicated = false;
+  /** A WATCH session's command: on the session's link only. */
+  session: Session | null = null;
+  /** Reply frames its bytes bring (a transaction: MULTI's, one per command, EXEC's). */
+  frames = 1;
+  /** Its own deadline on a link in ms (0: none), or -1 for the link's command timeout. */
+  timeoutMs = -1;
+  /** For a transaction or a dedicated command: the link of the current attempt, and the frames seen there. */
+  link: Connection | null = null;
+  seen = 0;
+  /** The first redirect a transaction's commands met while queued: followed once EXEC has answered. */
+  queuedRedirect: Redirect | null = null;
 
   constructor(
     private readonly events: CommandEvents,
@@ -56,5 +75,13 @@ export class Command implements Pending, RetryBudget {
 
   onFail(link: Connection, err: ClusterError | null): void {
     this.events.onFail(this, link, err);
+  }
+
+  leased(link: Connection): void {
+    this.events.onLeased(this, link);
+  }
+
+  leaseFailed(err: ClusterError): void {
+    this.events.onLeaseFailed(this, err);
   }
 }

@@ -100,29 +100,54 @@ export class Dispatcher implements CommandEvents, CommandSteps {
 
   onFrame(cmd: Command, link: Connection, buf: Uint8Array, start: number, end: number): void {
     const first = buf[start];
-    if ((first === MINUS || first === BANG) && !cmd.direct && !this.closing) {
-      let redirect: Redirect | null;
+    const follows = (first === MINUS || first === BANG) && !cmd.direct && !this.closing;
+    if (cmd.frames > 1 && ++cmd.seen < cmd.frames) {
+      // A transaction's MULTI or QUEUED reply: a redirect met here is followed once EXEC has answered.
+      if (follows && cmd.queuedRedirect === null)
+        cmd.queuedRedirect = queuedRedirect(buf, start, end, link.host);
+      return;
+    }
+    if (cmd.link !== null) {
+      cmd.link = null;
+      if (cmd.dedicated) this.topology.release(link);
+    }
+    let redirect = cmd.queuedRedirect;
+    if (redirect === null && follows) {
       try {
         redirect = maybeRedirect(buf, start, end, link.host);
       } catch (err) {
         cmd.receiver.fail(cmd, err as ClusterError);
         return;
       }
-      if (redirect !== null) {
-        this.redirect(cmd, link, redirect);
-        return;
-      }
+    }
+    if (redirect !== null) {
+      this.redirect(cmd, link, redirect);
+      return;
     }
     cmd.receiver.reply(cmd, buf, start, end);
   }
 
   onFail(cmd: Command, link: Connection, err: ClusterError | null): void {
+    if (cmd.frames > 1 || cmd.dedicated) {
+      // One failure per attempt: a transaction's other frames on that link fail too.
+      if (cmd.link !== link) return;
+      cmd.link = null;
+      if (cmd.dedicated) this.topology.release(link);
+    }
     if (this.closing) cmd.receiver.fail(cmd, err ?? NODE_LEFT);
     else if (err === null) this.policy.nodeLeft(cmd, this);
     else this.policy.linkFailed(cmd, link, err, this, this.topology);
   }
 
   fail(cmd: Command, err: ClusterError): void {
+    cmd.receiver.fail(cmd, err);
+  }
+
+  onLeased(cmd: Command, link: Connection): void {
+    this.write(link, cmd);
+  }
+
+  onLeaseFailed(cmd: Command, err: ClusterError): void {
     cmd.receiver.fail(cmd, err);
   }
 
@@ -136,25 +161,40 @@ export class Dispatcher implements CommandEvents, CommandSteps {
     const entry = this.topology.shutdown ? undefined : this.topology.ownerOf(cmd.slot);
     if (entry === undefined)
       cmd.receiver.fail(cmd, this.topology.shutdown ? clusterClosing() : slotNotServed());
-    else this.write(this.topology.linkOf(entry), cmd);
+    else this.sendTo(entry, cmd);
   }
 
   resend(cmd: Command, link: Connection): void {
-    if (link.usable) this.write(link, cmd);
+    if (link.usable && !cmd.dedicated) this.write(link, cmd);
     else this.reroute(cmd);
   }
 
   /** A new command's first write; the policy may pipeline an update after it. */
   private send(cmd: Command, entry: NodeEntry): void {
-    const link = this.topology.linkOf(entry);
-    this.write(link, cmd);
-    this.policy.written(this.topology, link);
+    this.sendTo(entry, cmd);
+    this.policy.written(this.topology, entry);
+  }
+
+  /** To `entry`'s node: on its WATCH session's link, a dedicated link of its own, or the shared link. */
+  private sendTo(entry: NodeEntry, cmd: Command): void {
+    const session = cmd.session;
+    if (session !== null) {
+      const unusable = session.unusable;
+      if (unusable === null) this.write(session.link!, cmd);
+      else cmd.receiver.fail(cmd, unusable);
+    } else if (cmd.dedicated) this.topology.lease(entry, cmd);
+    else this.write(this.topology.linkOf(entry), cmd);
   }
 
   private write(link: Connection, cmd: Command): void {
+    if (cmd.frames > 1 || cmd.dedicated) {
+      cmd.link = link;
+      cmd.seen = 0;
+      cmd.queuedRedirect = null;
+    }
     if (cmd.asking) link.send(['ASKING'], IGNORE);
-    if (cmd.raw !== null) link.sendRaw(cmd.raw, cmd);
-    else link.send(cmd.argv!, cmd);
+    if (cmd.raw !== null) link.sendRaw(cmd.raw, cmd, cmd.frames, cmd.timeoutMs);
+    else link.send(cmd.argv!, cmd, cmd.frames, cmd.timeoutMs);
   }
 
   private redirect(cmd: Command, link: Connection, redirect: Redirect): void {
@@ -165,12 +205,12 @@ export class Dispatcher implements CommandEvents, CommandSteps {
         const target = this.topology.entry(redirect.host, redirect.port, false);
         this.topology.patch(redirect.slot, target);
         this.policy.moved(this.topology, link);
-        this.write(this.topology.linkOf(target), cmd);
+        this.sendTo(target, cmd);
         return;
       }
       case 'ASK':
         cmd.asking = true;
-        this.write(this.topology.linkOf(this.topology.entry(redirect.host, redirect.port, false)), cmd);
+        this.sendTo(this.topology.entry(redirect.host, redirect.port, false), cmd);
         return;
       default: {
         const backoff = this.options.retryBackoff;
@@ -195,6 +235,15 @@ function maybeRedirect(buf: Uint8Array, start: number, end: number, host: string
   // M(OVED) A(SK) T(RYAGAIN) C(LUSTERDOWN)
   if (c !== 0x4d && c !== 0x41 && c !== 0x54 && c !== 0x43) return null;
   return parseRedirect(errorText(buf, start, end), host);
+}
+
+/** The redirect a transaction's queued command met; a malformed one is no redirect (EXEC then aborts). */
+function queuedRedirect(buf: Uint8Array, start: number, end: number, host: string): Redirect | null {
+  try {
+    return maybeRedirect(buf, start, end, host);
+  } catch {
+    return null;
+  }
 }
 
 /** Length of the `len\r\n` header of a blob error. */

@@ -4,6 +4,7 @@
  * it never reaches past this class.
  */
 import type { EventLoopAdapter } from '../../adapters/adapter.js';
+import { blockingDeadline, NOT_BLOCKING } from '../cluster/blocking-commands.js';
 import type { Route } from '../cluster/route.js';
 import type { ClusterNode, SlotMap } from '../cluster/slotmap.js';
 import { ClusterError, otherError, slotmapNotAvailable, slotNotServed } from '../errors.js';
@@ -15,7 +16,8 @@ import { Command, NO_SLOT } from './command.js';
 import type { Connection } from './connection.js';
 import { Dispatcher } from './dispatch.js';
 import type { Policy } from './policy.js';
-import { Topology, type TopologyEvents } from './topology.js';
+import { Session } from './session.js';
+import { type NodeEntry, Topology, type TopologyEvents } from './topology.js';
 import { type CommandOwner, SplitCommand, ValueOutcomes } from './value-outcomes.js';
 
 /** What an engine tells its face. */
@@ -41,7 +43,7 @@ export class Engine {
   ) {
     this.topology = new Topology(options, adapter, this.topologyEvents(), policy);
     this.dispatcher = new Dispatcher(options, adapter, this.topology, policy);
-    this.batches = new Batches(this.dispatcher, this.topology, policy);
+    this.batches = new Batches(this.dispatcher, this.topology, policy, options);
     this.values = owner === null ? null : new ValueOutcomes(owner, options.replyBuilder, this.dispatcher);
   }
 
@@ -94,8 +96,10 @@ export class Engine {
   }
 
   /**
-   * Routes a command by its `route` (a split one as its parts); its outcome goes to the owner. Returns the
-   * refusal when it cannot be queued (the owner then hears nothing of it).
+   * Routes a command by its `route` (a split one as its parts); its outcome goes to the owner. A blocking
+   * command runs on a dedicated link of its node (see blockingDeadline for its deadline); `timeoutMs` is
+   * the command's own deadline on its link (-1: the command timeout). Returns the refusal when it cannot
+   * be queued (the owner then hears nothing of it).
    */
   submit(
     argv: readonly CommandArg[],
@@ -103,6 +107,7 @@ export class Engine {
     route: Route,
     fn: unknown,
     privdata: unknown,
+    timeoutMs = -1,
   ): ClusterError | null {
     const values = this.owned();
     const refused = this.dispatcher.refusal('client closing');
@@ -110,6 +115,7 @@ export class Engine {
     const plan = route.plan;
     if (plan === null) {
       const cmd = new Command(this.dispatcher, argv, raw, route.slot, false, values, 0, fn, privdata);
+      this.deadline(cmd, route.blockMs, timeoutMs);
       const started = this.dispatcher.start(cmd);
       return started instanceof Promise ? null : started;
     }
@@ -134,10 +140,83 @@ export class Engine {
         undefined,
         undefined,
       );
+      cmd.timeoutMs = timeoutMs;
       const started = this.dispatcher.start(cmd, false);
       if (started !== null && !(started instanceof Promise)) split.fail(cmd, started);
     }
     return null;
+  }
+
+  /**
+   * Sends a transaction (MULTI, its commands, EXEC as one write: TransactionPlan) to the owner of `slot`,
+   * or on `session`'s link; the owner gets EXEC's reply. A redirect met while it was queued sends the whole
+   * transaction again, to the new node (not within a session). Returns the refusal, if any.
+   */
+  submitTransaction(
+    bytes: Uint8Array,
+    frames: number,
+    slot: number,
+    session: Session | null,
+    fn: unknown,
+    privdata: unknown,
+  ): ClusterError | null {
+    const values = this.owned();
+    const refused = this.dispatcher.refusal('client closing');
+    if (refused !== null) return refused;
+    const cmd = new Command(this.dispatcher, null, bytes, slot, session !== null, values, 0, fn, privdata);
+    cmd.frames = frames;
+    if (session === null) {
+      const started = this.dispatcher.start(cmd);
+      return started instanceof Promise ? null : started;
+    }
+    cmd.session = session;
+    this.dispatcher.startOn(cmd, session.entry);
+    return null;
+  }
+
+  /**
+   * Opens a WATCH session on the node serving `slot`: `opened` gets it once it holds a dedicated link, or
+   * the reason it will not. Returns the refusal when it cannot start.
+   */
+  openSession(
+    slot: number,
+    opened: (session: Session | null, err: ClusterError | null) => void,
+  ): ClusterError | null {
+    const refused = this.dispatcher.refusal('client closing');
+    if (refused !== null) return refused;
+    const place = this.dispatcher.place(slot);
+    if (place instanceof ClusterError) return place;
+    const lease = (entry: NodeEntry) => {
+      const session: Session = new Session(entry, this.topology, (err) =>
+        opened(err === null ? session : null, err),
+      );
+      this.topology.lease(entry, session);
+    };
+    if (!(place instanceof Promise)) lease(place);
+    else {
+      void place.then(() => {
+        const entry = this.topology.ownerOf(slot);
+        if (entry === undefined) opened(null, slotNotServed());
+        else lease(entry);
+      });
+    }
+    return null;
+  }
+
+  /** A command on `session`'s link (no redirects, no retries). Returns the refusal, if any. */
+  submitOnSession(
+    session: Session,
+    argv: readonly CommandArg[] | null,
+    raw: Uint8Array | null,
+    fn: unknown,
+    privdata: unknown,
+  ): ClusterError | null {
+    return this.direct(() => session.entry, session, argv, raw, fn, privdata, 'client closing');
+  }
+
+  /** Ends a WATCH session: UNWATCH, and its link goes back to the pool. */
+  closeSession(session: Session): void {
+    session.close();
   }
 
   /** Sends a command to the node at `host:port`: no redirects, no retries. Returns the refusal, if any. */
@@ -149,12 +228,15 @@ export class Engine {
     fn: unknown,
     privdata: unknown,
   ): ClusterError | null {
-    const values = this.owned();
-    const refused = this.dispatcher.refusal('disconnecting');
-    if (refused !== null) return refused;
-    const cmd = new Command(this.dispatcher, argv, raw, NO_SLOT, true, values, 0, fn, privdata);
-    this.dispatcher.startOn(cmd, this.topology.entry(host, port, true));
-    return null;
+    return this.direct(
+      () => this.topology.entry(host, port, true),
+      null,
+      argv,
+      raw,
+      fn,
+      privdata,
+      'disconnecting',
+    );
   }
 
   /** Serves one top-level blocking call's commands; outcomes go to `sink` (see Batches). */
@@ -192,7 +274,38 @@ export class Engine {
   /** A new command timeout (ms, 0 = none) for new and existing links, applied at once. */
   setCommandTimeout(ms: number): void {
     this.options.commandTimeout = ms;
-    for (const entry of this.topology.entries.values()) entry.link?.setCommandTimeout(ms);
+    for (const entry of this.topology.entries.values()) {
+      entry.link?.setCommandTimeout(ms);
+      entry.dedicated.setCommandTimeout(ms);
+    }
+  }
+
+  /** A command for one node (or a session's link): no redirects, no retries. Returns the refusal, if any. */
+  private direct(
+    entry: () => NodeEntry,
+    session: Session | null,
+    argv: readonly CommandArg[] | null,
+    raw: Uint8Array | null,
+    fn: unknown,
+    privdata: unknown,
+    closingMessage: string,
+  ): ClusterError | null {
+    const values = this.owned();
+    const refused = this.dispatcher.refusal(closingMessage);
+    if (refused !== null) return refused;
+    const cmd = new Command(this.dispatcher, argv, raw, NO_SLOT, true, values, 0, fn, privdata);
+    cmd.session = session;
+    this.dispatcher.startOn(cmd, entry());
+    return null;
+  }
+
+  /** A blocking command goes on a dedicated link with its own deadline; any other keeps `timeoutMs`. */
+  private deadline(cmd: Command, blockMs: number, timeoutMs: number): void {
+    if (blockMs === NOT_BLOCKING) cmd.timeoutMs = timeoutMs;
+    else {
+      cmd.dedicated = true;
+      cmd.timeoutMs = blockingDeadline(blockMs, this.options.commandTimeout, timeoutMs);
+    }
   }
 
   private owned(): ValueOutcomes {

@@ -7,7 +7,7 @@
 import { ClusterError, REDIS_ERR_IO, REDIS_ERR_OTHER } from '../errors.js';
 import type { Command, RetryBudget } from './command.js';
 import type { Connection } from './connection.js';
-import type { Topology, TopologyPolicy } from './topology.js';
+import type { NodeEntry, Topology, TopologyPolicy } from './topology.js';
 
 /** The engine's moves on one command, for a policy to choose from. */
 export interface CommandSteps {
@@ -45,8 +45,8 @@ export interface Policy extends TopologyPolicy {
   moved(topology: Topology, link: Connection): void;
   /** TRYAGAIN or CLUSTERDOWN, no backoff configured: where the command goes again (a retry is counted). */
   tryAgain(cmd: Command, link: Connection, steps: CommandSteps): void;
-  /** A new command was written on `link`. */
-  written(topology: Topology, link: Connection): void;
+  /** A new command was sent to `entry`'s node. */
+  written(topology: Topology, entry: NodeEntry): void;
 }
 
 /** hiredis' async API: a command pending on a node that left the map gets a NULL reply with err 0. */
@@ -97,6 +97,11 @@ export class AsyncPolicy implements Policy {
     steps.resend(cmd, link);
   }
 
+  /** hiredis' async API sees the close at once: the next command opens a new link. */
+  keepsIdleClose(): boolean {
+    return false;
+  }
+
   /** hiredis-cluster #252: a failed update is retried at once through another node (bounded). */
   updateFailed(topology: Topology): void {
     topology.retryUpdate();
@@ -114,6 +119,16 @@ export class SyncPolicy implements Policy {
   readonly connectTimeoutError = SYNC_CONNECT_TIMEOUT;
   /** The map version when an update became due (hiredis' need_update_route), or -1. */
   private updateDueAt = -1;
+
+  constructor(
+    /** The `detectIdleClose` option: reconnect a link the server closed while idle before writing on it. */
+    private readonly detectIdleClose = false,
+  ) {}
+
+  /** hiredis' sync API learns of an idle link's close when it next writes on it (the option: before). */
+  keepsIdleClose(): boolean {
+    return !this.detectIdleClose;
+  }
 
   noSlotmap(): void {}
 
@@ -172,11 +187,11 @@ export class SyncPolicy implements Policy {
     this.updateDueAt = topology.version;
   }
 
-  /** A due update (unless a map came meanwhile) is pipelined right after the command, on its link. */
-  written(topology: Topology, link: Connection): void {
+  /** A due update (unless a map came meanwhile) is pipelined right after the command, on the node's link. */
+  written(topology: Topology, entry: NodeEntry): void {
     if (this.updateDueAt < 0) return;
     const due = this.updateDueAt === topology.version;
     this.updateDueAt = -1;
-    if (due) topology.update(link);
+    if (due) topology.update(topology.linkOf(entry));
   }
 }

@@ -8,10 +8,11 @@ import type { HostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
 import { SLOT_COUNT } from '../cluster/keyslot.js';
 import { type ClusterNode, parseSlotMapReply, type SlotMap, slotMapCommand } from '../cluster/slotmap.js';
-import { ClusterError, otherError, REDIS_ERR_OTHER } from '../errors.js';
+import { ClusterError, clusterClosing, otherError, REDIS_ERR_OTHER } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { buildReply, plainReplies } from '../resp/build.js';
 import { Connection, type ConnectionEvents, errorText, type Pending } from './connection.js';
+import { DedicatedLinks, type LeaseWaiter } from './links.js';
 
 /** hiredis-cluster's SLOTMAP_UPDATE_THROTTLE_USEC: at most one throttled update a second. */
 export const UPDATE_THROTTLE_MS = 1000;
@@ -26,7 +27,10 @@ export interface NodeEntry {
   readonly host: string;
   readonly port: number;
   node: ClusterNode;
+  /** The shared command link. */
   link: Connection | null;
+  /** Links one user holds alone (blocking commands, WATCH sessions). */
+  readonly dedicated: DedicatedLinks;
   lastConnectAttempt: number;
 }
 
@@ -48,9 +52,16 @@ export interface TopologyPolicy {
   readonly connectTimeoutError: ClusterError | null;
   /** A slot-map update failed. */
   updateFailed(topology: Topology): void;
+  /**
+   * The server closed a node's command link while nothing was pending on it: true leaves the closed link in
+   * place, so the next command written on it fails with the close (hiredis' sync API); false forgets it,
+   * so the next command opens a new link.
+   */
+  keepsIdleClose(): boolean;
 }
 
 const NO_NODE = () => otherError('no valid server address');
+const NODE_GONE = () => otherError('node left the cluster');
 
 export class Topology implements ConnectionEvents {
   /** Nodes by 'host:port', in insertion order (hiredis' dict order in every test). */
@@ -104,6 +115,7 @@ export class Topology implements ConnectionEvents {
         port: address.port,
         node,
         link: null,
+        dedicated: this.dedicatedLinks(address.host, address.port),
         lastConnectAttempt: -Infinity,
       };
       this.entries.set(addr, entry);
@@ -118,10 +130,17 @@ export class Topology implements ConnectionEvents {
     this.route[slot] = index + 1;
   }
 
-  /** The entry's usable link, connecting a new one when needed. */
+  /**
+   * The entry's usable link, connecting a new one when needed; a closed link the policy kept in place is
+   * handed out once, for the write that discovers the close.
+   */
   linkOf(entry: NodeEntry): Connection {
     const link = entry.link;
     if (link?.usable) return link;
+    if (link?.closedIdle) {
+      entry.link = null;
+      return link;
+    }
     entry.lastConnectAttempt = this.adapter.now();
     const fresh = this.connect(entry.host, entry.port, this);
     entry.link = fresh;
@@ -131,11 +150,25 @@ export class Topology implements ConnectionEvents {
   /** Closes every link: gracefully (replies still come) or at once (pending callbacks get `err`). */
   closeLinks(graceful: boolean, err: ClusterError | null): void {
     for (const entry of this.entries.values()) {
+      entry.dedicated.closeAll(graceful, err, err ?? clusterClosing());
       const link = entry.link;
       if (link === null) continue;
       if (graceful) link.end();
       else link.destroy(err);
     }
+  }
+
+  /** Hands `waiter` a dedicated link to `entry`'s node (see DedicatedLinks). */
+  lease(entry: NodeEntry, waiter: LeaseWaiter): void {
+    if (this.shutdown) waiter.leaseFailed(clusterClosing());
+    else entry.dedicated.lease(waiter);
+  }
+
+  /** Gives a dedicated link back to its node's pool (closed when its node left the map). */
+  release(link: Connection): void {
+    const entry = this.entries.get(link.addr);
+    if (entry?.dedicated.has(link)) entry.dedicated.release(link);
+    else link.destroy(null);
   }
 
   /** Starts an update unless one runs or the last began less than a second ago (async policy). */
@@ -208,6 +241,7 @@ export class Topology implements ConnectionEvents {
         port: node.port,
         node,
         link: old?.link ?? null,
+        dedicated: old?.dedicated ?? this.dedicatedLinks(node.host, node.port),
         lastConnectAttempt: old?.lastConnectAttempt ?? -Infinity,
       };
       entries.set(node.addr, entry);
@@ -225,6 +259,7 @@ export class Topology implements ConnectionEvents {
     for (const old of previous.values()) {
       if (entries.has(old.addr)) continue;
       old.link?.destroy(null);
+      old.dedicated.closeAll(false, null, NODE_GONE());
       if (old.node.name !== '') this.events.nodeRemoved(old.node);
     }
     for (const node of added) this.events.nodeAdded(node);
@@ -282,6 +317,10 @@ export class Topology implements ConnectionEvents {
     return slotMapCommand(this.options);
   }
 
+  private dedicatedLinks(host: string, port: number): DedicatedLinks {
+    return new DedicatedLinks(this.options.maxDedicatedLinks, () => this.connect(host, port, this));
+  }
+
   /** A new link with the context's settings. */
   connect(host: string, port: number, events: ConnectionEvents): Connection {
     const o = this.options;
@@ -310,7 +349,9 @@ export class Topology implements ConnectionEvents {
 
   onClose(link: Connection, err: ClusterError | null, connected: boolean): void {
     const entry = this.entries.get(link.addr);
-    if (entry !== undefined && entry.link === link) entry.link = null;
+    if (entry !== undefined && entry.link === link) {
+      if (!link.closedIdle || !this.policy.keepsIdleClose()) entry.link = null;
+    } else entry?.dedicated.closed(link);
     this.events.linkClosed(link, err, connected);
   }
 

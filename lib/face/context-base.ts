@@ -19,6 +19,22 @@ import { type ResolvedBlockingOptions, type ResolvedOptions, visibleOptions } fr
 import { INSPECT, type InspectFunction, type InspectOptions, inspectAs } from '../secrets.js';
 import { iterateNodes } from './node-iterator.js';
 
+/** Options of one command on the JavaScript API. */
+export interface CommandOptions {
+  /** ms: the command's own deadline (0: none), in place of the command timeout. */
+  timeout?: number;
+}
+
+/** The deadline `options` set for a command, or -1 for the command timeout; a bad value is a clear error. */
+export function commandTimeoutOption(options: CommandOptions): number {
+  const timeout = options.timeout;
+  if (timeout === undefined) return -1;
+  if (!Number.isInteger(timeout) || timeout < 0) {
+    throw otherError(`Invalid command option 'timeout': must be an integer >= 0, got ${String(timeout)}`);
+  }
+  return timeout;
+}
+
 /** hiredis-style connect/disconnect callback: status 0 (REDIS_OK) or -1 (REDIS_ERR). */
 export type LinkCallback = (link: LinkAddress, status: number) => void;
 
@@ -53,8 +69,8 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
   /** The nodes `nodes()` walks. */
   protected abstract knownNodes(): readonly ClusterNode[];
 
-  /** The node serving `slot`, or why there is none. */
-  protected abstract ownerOf(slot: number): ClusterNode | ClusterError;
+  /** @internal The node serving `slot`, or why there is none. */
+  abstract slotOwner(slot: number): ClusterNode | ClusterError;
 
   /** Runs a user's callback the way this face does (the async face keeps the engine out of its throws). */
   protected abstract callUser(call: () => void): void;
@@ -108,7 +124,7 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
 
   /** The node serving a key's slot, or null with `err`/`errstr` set. */
   nodeForKey(key: string | Uint8Array): ClusterNode | null {
-    const owner = this.ownerOf(keySlot(key));
+    const owner = this.slotOwner(keySlot(key));
     if (!(owner instanceof ClusterError)) return owner;
     this.setError(owner);
     return null;

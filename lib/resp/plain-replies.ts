@@ -10,7 +10,7 @@
 import { Buffer } from 'node:buffer';
 import { ReplyError } from '../errors.js';
 import type { FastBuffer } from './buffer-view.js';
-import type { ReplyBuilder } from './build.js';
+import type { ReplyBuilder } from './reply-builder.js';
 import { REDIS_REPLY_ATTR, REDIS_REPLY_MAP, REDIS_REPLY_PUSH, REDIS_REPLY_SET } from './reply-types.js';
 
 /** A push frame (`>`): an Array subclass, so it is never mistaken for a command's reply. */

@@ -46,8 +46,13 @@ export interface TypedReply {
   integer?: number | bigint;
   /** DOUBLE value (`Infinity`, `-Infinity` and `NaN` for inf, -inf, nan). */
   dval?: number;
-  /** ARRAY, SET, PUSH, ATTR elements; for MAP the flat key, value, key, value... list, as hiredis. */
-  elements?: TypedReply[];
+  /**
+   * ARRAY, SET, PUSH, MAP, ATTR: the number of children, as hiredis' `size_t elements` (a MAP of n pairs
+   * has 2n), so a C loop `for (i = 0; i < r.elements; i++) use(r.element[i])` reads the same.
+   */
+  elements?: number;
+  /** The children of an aggregate (hiredis' `element`); for MAP the flat key, value, key, value... list. */
+  element?: TypedReply[];
   /** VERB format, e.g. `txt` or `mkd` (hiredis `vtype`). */
   vtype?: string;
 }

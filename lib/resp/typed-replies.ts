@@ -4,7 +4,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { FastBuffer } from './buffer-view.js';
-import type { ReplyBuilder } from './build.js';
+import type { ReplyBuilder } from './reply-builder.js';
 import {
   REDIS_REPLY_BIGNUM,
   REDIS_REPLY_BOOL,
@@ -18,7 +18,7 @@ import {
   type TypedReply,
 } from './reply-types.js';
 
-type Aggregate = TypedReply & { elements: TypedReply[] };
+type Aggregate = TypedReply & { elements: number; element: TypedReply[] };
 
 function utf8(buf: Buffer, start: number, end: number): string {
   return (buf as FastBuffer).utf8Slice(start, end);
@@ -60,14 +60,17 @@ function makeTypedReplies(returnBuffers: boolean): ReplyBuilder<TypedReply, Aggr
     }),
     bool: (value) => ({ type: REDIS_REPLY_BOOL, integer: value ? 1 : 0 }),
     nil: () => ({ type: REDIS_REPLY_NIL }),
-    aggregate: (type) => ({ type, elements: [] }),
+    aggregate: (type) => ({ type, elements: 0, element: [] }),
     element(container, _index, value) {
-      container.elements.push(value);
+      container.element.push(value);
     },
     entry(container, key, value) {
-      container.elements.push(key, value);
+      container.element.push(key, value);
     },
-    end: (container) => container,
+    end(container) {
+      container.elements = container.element.length;
+      return container;
+    },
   };
 }
 

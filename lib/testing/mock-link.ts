@@ -3,10 +3,10 @@
  * replies in order, each after the node's reply delay. A stalled node keeps reading but runs nothing
  * until it resumes; then the backlog runs.
  */
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { parseCommand } from '../resp/parse-command.js';
-import { FrameScanner } from '../resp/scan.js';
+import { RespReader } from '../resp/reader.js';
 import type { MockReply } from './mock-reply.js';
 import { executeCommand, type LinkState, type NodeContext } from './node-commands.js';
 import { encodeReply } from './reply-encoder.js';
@@ -37,8 +37,7 @@ export class MockLink {
     multiFailed: false,
     quit: false,
   };
-  private readonly scanner = new FrameScanner();
-  private buf: Buffer = Buffer.alloc(0);
+  private readonly reader = new RespReader();
   private pumping = false;
   private closed = false;
   /** Replies waiting for their time to leave, in order. */
@@ -53,7 +52,7 @@ export class MockLink {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       if (this.closed) return;
-      this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+      this.reader.feed(chunk);
       void this.pump();
     });
     socket.on('error', () => this.close());
@@ -97,12 +96,9 @@ export class MockLink {
 
   /** The next complete command, or null when it has not fully arrived. */
   private nextCommand(): Buffer[] | null {
-    if (this.buf.length === 0) return null;
-    const end = this.scanner.scan(this.buf, 0, this.buf.length);
-    if (end < 0) return null;
-    const frame = this.buf.subarray(0, end);
-    this.buf = this.buf.subarray(end);
-    return parseCommand(frame);
+    const reader = this.reader;
+    const end = reader.next();
+    return end < 0 ? null : parseCommand(reader.buffer.subarray(reader.start, end));
   }
 
   private send(reply: MockReply): void {

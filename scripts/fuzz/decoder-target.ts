@@ -76,10 +76,10 @@ function scanStream(input: Buffer, limits: RespLimits, shown: string): ScanResul
 /** Walks a typed reply: every string within maxBulkLength, every aggregate within the element and depth limits. */
 function limitBreach(reply: TypedReply, limits: RespLimits, depth = 0): string | null {
   if (reply.len !== undefined && reply.len > limits.maxBulkLength) return `a string of ${reply.len} bytes`;
-  if (reply.elements === undefined) return null;
-  if (depth + 1 > limits.maxDepth && reply.elements.length > 0) return `nesting depth ${depth + 1}`;
-  if (reply.elements.length > limits.maxAggregateElements) return `${reply.elements.length} elements`;
-  for (const element of reply.elements) {
+  if (reply.element === undefined) return null;
+  if (depth + 1 > limits.maxDepth && reply.element.length > 0) return `nesting depth ${depth + 1}`;
+  if (reply.element.length > limits.maxAggregateElements) return `${reply.element.length} elements`;
+  for (const element of reply.element) {
     const breach = limitBreach(element, limits, depth + 1);
     if (breach !== null) return breach;
   }

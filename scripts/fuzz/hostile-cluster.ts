@@ -12,7 +12,7 @@ import { Buffer } from 'node:buffer';
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { parseCommand } from '../../lib/resp/parse-command.js';
-import { FrameScanner } from '../../lib/resp/scan.js';
+import { RespReader } from '../../lib/resp/reader.js';
 
 /** The rules of a cluster; plain data (it crosses to a worker thread). */
 export interface HostileRules {
@@ -84,25 +84,21 @@ class Node {
     socket.on('error', () => {});
     socket.on('close', () => this.sockets.delete(socket));
     if (this.greeting !== null) socket.write(this.greeting);
-    const scanner = new FrameScanner();
+    const reader = new RespReader();
     const write = writer(socket);
-    let buf: Buffer = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
-      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      while (buf.length > 0) {
-        let end: number;
+      reader.feed(chunk);
+      for (;;) {
         let argv: string[];
         try {
-          end = scanner.scan(buf, 0, buf.length);
+          const end = reader.next();
           if (end < 0) return;
-          argv = parseCommand(buf.subarray(0, end)).map((a) => a.toString('utf8'));
+          argv = parseCommand(reader.buffer.subarray(reader.start, end)).map((a) => a.toString('utf8'));
         } catch {
           // Not a command: a real server would hang up too.
           socket.destroy();
           return;
         }
-        scanner.reset();
-        buf = buf.subarray(end);
         const raw = argv[0]?.toUpperCase() === 'GET' ? this.owner.replies[argv[1]!] : undefined;
         write(raw ?? [this.answer(argv)]);
       }

@@ -297,7 +297,7 @@ function aggregate(rng: Random, options: ModelOptions, level: number): Node {
     kinds.push(...child.kinds);
   }
   if (streamed) parts.push(ascii('.\r\n'));
-  const typed: TypedReply = { type: typedType, elements: children.map((c) => c.typed) };
+  const typed: TypedReply = { type: typedType, elements, element: children.map((c) => c.typed) };
   let plain: unknown;
   if (type === '%') {
     const map = new Map<unknown, unknown>();

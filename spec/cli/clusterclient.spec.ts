@@ -4,9 +4,17 @@
  * including the temporary link of the initial update and the refresh pipelined after MOVED.
  */
 import { expect } from 'chai';
-import { NODES, range, refusedPort, SLOTS } from '../support/cli-topology.js';
+import { answerAndLeave, NODES, range, refusedPort, SLOTS } from '../support/cli-topology.js';
 import { CliRun, finish } from '../support/run-cli.js';
-import { Conversation, error, inAnyOrder, status } from '../support/scripted-node.js';
+import {
+  Conversation,
+  error,
+  inAnyOrder,
+  type ScriptedNode,
+  type Step,
+  status,
+} from '../support/scripted-node.js';
+import { peerCloseReceived } from '../support/socket-state.js';
 
 describe('cli: clusterclient', () => {
   let conv: Conversation;
@@ -22,8 +30,31 @@ describe('cli: clusterclient', () => {
     await conv.close();
   });
 
-  function run(args: string[], stdin: string): CliRun {
-    cli = new CliRun('clusterclient', args, { stdin });
+  /**
+   * hiredis-cluster's scale-down start: nodeid3 (on `gone`) refuses GET {foo}1 (slot 12182), a blocking
+   * update on a temporary link gives its slots to nodeid2 (`b`), and GET {foo}1 goes there.
+   */
+  function scaleDownStart(a: ScriptedNode, b: ScriptedNode, gone: number): Step[] {
+    return [
+      a.expectConnect(),
+      a.expectCommand(SLOTS),
+      a.send([
+        range(0, 5000, a, 'nodeid1'),
+        range(5001, 10000, b, 'nodeid2'),
+        [10001, 16383, ['127.0.0.1', gone, 'nodeid3']],
+      ]),
+      a.expectClose(),
+      a.expectConnect(),
+      a.expectCommand(SLOTS),
+      a.send([range(0, 8000, a, 'nodeid1'), range(8001, 16383, b, 'nodeid2')]),
+      a.expectClose(),
+      b.expectConnect(),
+      b.expectCommand(['GET', '{foo}1']),
+    ];
+  }
+
+  function run(args: string[], stdin: string, keepStdinOpen = false): CliRun {
+    cli = new CliRun('clusterclient', args, { stdin, keepStdinOpen });
     return cli;
   }
 
@@ -266,23 +297,8 @@ describe('cli: clusterclient', () => {
   it('refreshes on a temporary link after a connect error, and after a node closed its link', async () => {
     const a = await conv.node();
     const b = await conv.node();
-    const gone = await refusedPort();
     conv.script(
-      a.expectConnect(),
-      a.expectCommand(SLOTS),
-      a.send([
-        range(0, 5000, a, 'nodeid1'),
-        range(5001, 10000, b, 'nodeid2'),
-        [10001, 16383, ['127.0.0.1', gone, 'nodeid3']],
-      ]),
-      a.expectClose(),
-      // GET {foo}1 goes to nodeid3, which refuses: a blocking update, then the new owner.
-      a.expectConnect(),
-      a.expectCommand(SLOTS),
-      a.send([range(0, 8000, a, 'nodeid1'), range(8001, 16383, b, 'nodeid2')]),
-      a.expectClose(),
-      b.expectConnect(),
-      b.expectCommand(['GET', '{foo}1']),
+      ...scaleDownStart(a, b, await refusedPort()),
       b.send('bar1'),
       // nodeid2 leaves with GET {foo}2 unanswered.
       b.expectCommand(['GET', '{foo}2']),
@@ -299,6 +315,79 @@ describe('cli: clusterclient', () => {
       a.expectClose(),
     );
     const result = await finish(run([a.addr], 'GET {foo}1\nGET {foo}2\nGET {foo}3\n'), conv);
+    expect(result.stdout).to.equal('bar1\nerror: Server closed the connection\nbar3\n');
+    expect(result.code).to.equal(0);
+  });
+
+  it('sends !all DBSIZE while the cluster scales down, the node gone while idle: the next write finds the close', async () => {
+    const a = await conv.node();
+    const b = await conv.node();
+    let clientPort = 0;
+    conv.script(
+      a.expectConnect(),
+      a.expectCommand(SLOTS),
+      a.send([range(0, 8383, a, 'nodeid7401'), range(8384, 16383, b, 'nodeid7402')]),
+      a.expectClose(),
+      a.expectConnect(),
+      a.expectCommand(['DBSIZE']),
+      a.send(10),
+      b.expectConnect(),
+      b.expectCommand(['DBSIZE']),
+      ...answerAndLeave(conv, b, 20, (port) => {
+        clientPort = port;
+      }),
+    );
+    const client = run([a.addr], '!all\nDBSIZE\n', true);
+    // The rest of the input comes once the client's socket holds node B's close.
+    await client.waitForOutput('20\n');
+    await peerCloseReceived(clientPort, b.port);
+    conv.script(
+      a.expectCommand(['DBSIZE']),
+      a.send(11),
+      // The DBSIZE to node B is written on the closed link: "Server closed the connection", and an
+      // update is due. It goes out on node A's link right after the next command; the new map ends
+      // the walk over the nodes.
+      a.expectCommand(['DBSIZE']),
+      a.expectCommand(SLOTS),
+      a.send(12, [range(0, 16383, a, 'nodeid7401')]),
+      a.expectClose(),
+    );
+    client.write('DBSIZE\n# Allow slotmap update to finish.\n!sleep\nDBSIZE\n');
+    client.endInput();
+    const result = await finish(client, conv);
+    expect(result.stdout).to.equal('10\n20\n11\nerror: Server closed the connection\n12\n');
+    expect(result.code).to.equal(0);
+  });
+
+  it('scales down: a node gone while idle fails the next command on its closed link, then an update', async () => {
+    const a = await conv.node();
+    const b = await conv.node();
+    let clientPort = 0;
+    conv.script(
+      ...scaleDownStart(a, b, await refusedPort()),
+      ...answerAndLeave(conv, b, 'bar1', (port) => {
+        clientPort = port;
+      }),
+    );
+    const client = run([a.addr], 'GET {foo}1\n', true);
+    // The rest of the input comes once the client's socket holds nodeid2's close.
+    await client.waitForOutput('bar1\n');
+    await peerCloseReceived(clientPort, b.port);
+    conv.script(
+      // GET {foo}2 is written on the closed link: "Server closed the connection", and an update is due.
+      // GET {foo}3: the update runs first, blocking, on a temporary link; nodeid1 now owns every slot.
+      a.expectConnect(),
+      a.expectCommand(SLOTS),
+      a.send([range(0, 16383, a, 'nodeid1')]),
+      a.expectClose(),
+      a.expectConnect(),
+      a.expectCommand(['GET', '{foo}3']),
+      a.send('bar3'),
+      a.expectClose(),
+    );
+    client.write('GET {foo}2\nGET {foo}3\n');
+    client.endInput();
+    const result = await finish(client, conv);
     expect(result.stdout).to.equal('bar1\nerror: Server closed the connection\nbar3\n');
     expect(result.code).to.equal(0);
   });

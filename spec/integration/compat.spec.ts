@@ -11,6 +11,7 @@ import {
   HIRCLUSTER_EVENT_READY,
   HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
   HIRCLUSTER_FLAG_NULL,
+  HIRCLUSTER_FLAG_RETURN_BUFFERS,
   HIRCLUSTER_FLAG_ROUTE_USE_SLOTS,
   HIRCLUSTER_FLAG_SHUTDOWN,
   REDIS_ERR,
@@ -29,6 +30,7 @@ import {
   REDIS_ROLE_NULL,
   type RedisAsyncLinkContext,
   type RedisClusterAsyncContext,
+  type RedisClusterCallbackFn,
   type RedisClusterContext,
   type RedisLinkContext,
   redisClusterAppendCommand,
@@ -80,12 +82,14 @@ import {
   redisClusterSetOptionMaxRetry,
   redisClusterSetOptionParseSlaves,
   redisClusterSetOptionPassword,
+  redisClusterSetOptionReturnBuffers,
   redisClusterSetOptionRouteUseSlots,
   redisClusterSetOptionTimeout,
   redisClusterSetOptionUsername,
   redisClusterUpdateSlotmap,
   type redisReply,
 } from '../../lib/compat.js';
+import { refusedPort } from '../support/cli-topology.js';
 import { PASSWORD } from '../support/clusters.js';
 
 const CLUSTER_NODE = '127.0.0.1:7000';
@@ -136,7 +140,11 @@ const status = (str: string): redisReply => ({ type: REDIS_REPLY_STATUS, str, le
 const text = (str: string): redisReply => ({ type: REDIS_REPLY_STRING, str, len: Buffer.byteLength(str) });
 const integer = (value: number): redisReply => ({ type: REDIS_REPLY_INTEGER, integer: value });
 const errorReply = (str: string): redisReply => ({ type: REDIS_REPLY_ERROR, str, len: str.length });
-const array = (...elements: redisReply[]): redisReply => ({ type: REDIS_REPLY_ARRAY, elements });
+const array = (...element: redisReply[]): redisReply => ({
+  type: REDIS_REPLY_ARRAY,
+  elements: element.length,
+  element,
+});
 const NIL: redisReply = { type: REDIS_REPLY_NIL };
 const OK = status('OK');
 
@@ -953,26 +961,29 @@ describe('integration: compat API', () => {
       );
       expect(redisClusterAttachAdapter(acc, adapter)).to.equal(REDIS_OK);
     });
+  });
 
-    it('redisClusterAsyncConnect starts on Node loop at once; commands from READY', async () => {
+  describe('traps for code ported from C', () => {
+    it('redisClusterAsyncConnect returns with the slot map installed: commands follow at once', async () => {
+      // C: acc = redisClusterAsyncConnect("127.0.0.1:7000", HIRCLUSTER_FLAG_ROUTE_USE_SLOTS);
+      //    assert(acc->err == 0); redisClusterLibuvAttach(acc, loop);
+      //    redisClusterAsyncCommand(acc, setCallback, "set", "SET compat:legacy %d", 7); ...
       const acc = redisClusterAsyncConnect(CLUSTER_NODE, HIRCLUSTER_FLAG_ROUTE_USE_SLOTS);
       asyncContexts.push(acc);
       expect([acc.err, acc.errstr]).to.deep.equal([0, '']);
       expect(redisClusterNodeAttach(acc)).to.equal(REDIS_OK);
+      expect(allNodes(acc.cc)).to.have.length(3);
       const log: Logged[] = [];
-      redisClusterSetEventCallback(acc.cc, (_cc, event) => {
-        if (event === HIRCLUSTER_EVENT_READY) {
-          redisClusterAsyncCommand(
-            acc,
-            recorder(log, () => true),
-            'set',
-            'SET compat:legacy %d',
-            7,
-          );
-        }
-      });
-      await until(() => log.length === 1, 'the reply');
-      expect(log).to.deep.equal([{ privdata: 'set', reply: OK, err: 0, errstr: '' }]);
+      expect(redisClusterAsyncCommand(acc, recorder(log), 'set', 'SET compat:legacy %d', 7)).to.equal(
+        REDIS_OK,
+      );
+      const get = recorder(log, () => true);
+      expect(redisClusterAsyncCommand(acc, get, 'get', 'GET compat:legacy')).to.equal(REDIS_OK);
+      await until(() => log.length === 2, 'the replies');
+      expect(log).to.deep.equal([
+        { privdata: 'set', reply: OK, err: 0, errstr: '' },
+        { privdata: 'get', reply: text('7'), err: 0, errstr: '' },
+      ]);
 
       const bad = redisClusterAsyncConnect('127.0.0.1', 0);
       asyncContexts.push(bad);
@@ -980,6 +991,106 @@ describe('integration: compat API', () => {
         REDIS_ERR_OTHER,
         'server address is incorrect, port separator missing.',
       ]);
+      // The blocking fetch fails here, as in C: acc->err says why, and no slot map means no commands.
+      const refused = redisClusterAsyncConnect(`127.0.0.1:${await refusedPort()}`, 0);
+      asyncContexts.push(refused);
+      expect([refused.err, refused.errstr]).to.deep.equal([REDIS_ERR_IO, 'Connection refused']);
+      expect(redisClusterAsyncCommand(refused, null, null, 'GET compat:legacy')).to.equal(REDIS_ERR);
+      expect([refused.err, refused.errstr]).to.deep.equal([REDIS_ERR_OTHER, 'slotmap not available']);
+    });
+
+    it("aggregates have C's count in elements and the children in element (sync)", () => {
+      const cc = connectedContext();
+      expect(redisClusterCommand(cc, 'MSET compat:{a}e1 x compat:{b}e2 y')).to.deep.equal(OK);
+      // C: for (i = 0; i < r->elements; i++) use(r->element[i]->str);  (split over slots and merged)
+      const r = redisClusterCommand(cc, 'MGET compat:{a}e1 compat:{b}e2 compat:{c}none')!;
+      expect([r.type, r.elements]).to.deep.equal([REDIS_REPLY_ARRAY, 3]);
+      const values: (string | null)[] = [];
+      for (let i = 0; i < r.elements!; i++) {
+        const e = r.element![i]!;
+        values.push(e.type === REDIS_REPLY_NIL ? null : (e.str as string));
+      }
+      expect(values).to.deep.equal(['x', 'y', null]);
+
+      // C: CLUSTER SLOTS walked as nested arrays: r->element[i]->element[2]->element[1]->integer.
+      const slots = redisClusterCommandToNode(cc, allNodes(cc)[0]!, 'CLUSTER SLOTS')!;
+      expect(slots.type).to.equal(REDIS_REPLY_ARRAY);
+      let covered = 0;
+      const ports = new Set<number | bigint>();
+      for (let i = 0; i < slots.elements!; i++) {
+        const range = slots.element![i]!;
+        covered += Number(range.element![1]!.integer) - Number(range.element![0]!.integer) + 1;
+        ports.add(range.element![2]!.element![1]!.integer!);
+      }
+      expect(covered).to.equal(16384);
+      expect([...ports].sort()).to.deep.equal(
+        allNodes(cc)
+          .map((n) => n.port)
+          .sort(),
+      );
+      // An empty array: elements 0, and the loop runs zero times.
+      expect(redisClusterCommand(cc, 'LRANGE compat:{c}none 0 -1')).to.deep.equal(array());
+    });
+
+    it("aggregates have C's count in elements and the children in element (async)", async () => {
+      const acc = redisClusterAsyncConnect(CLUSTER_NODE, HIRCLUSTER_FLAG_ROUTE_USE_SLOTS);
+      asyncContexts.push(acc);
+      const values: string[] = [];
+      let done = false;
+      const walk: RedisClusterCallbackFn<null> = (a, r) => {
+        // C: for (i = 0; i < r->elements; i++) printf("%s\n", r->element[i]->str);
+        for (let i = 0; i < r!.elements!; i++) values.push(r!.element![i]!.str as string);
+        done = true;
+        redisClusterAsyncDisconnect(a);
+      };
+      expect(redisClusterAsyncCommand(acc, null, null, 'DEL compat:{l}list')).to.equal(REDIS_OK);
+      expect(redisClusterAsyncCommand(acc, null, null, 'RPUSH compat:{l}list a b c')).to.equal(REDIS_OK);
+      expect(redisClusterAsyncCommand(acc, walk, null, 'LRANGE compat:{l}list 0 -1')).to.equal(REDIS_OK);
+      await until(() => done, 'the reply');
+      expect(values).to.deep.equal(['a', 'b', 'c']);
+    });
+
+    it('binary values round-trip with %b and HIRCLUSTER_FLAG_RETURN_BUFFERS: str is a Buffer of len bytes', async () => {
+      const value = Buffer.from([0x00, 0x01, 0xff]);
+      const cc = contextInit();
+      redisClusterSetOptionAddNodes(cc, CLUSTER_NODE);
+      redisClusterSetOptionRouteUseSlots(cc);
+      expect(redisClusterSetOptionReturnBuffers(cc)).to.equal(REDIS_OK);
+      expect(redisClusterConnect2(cc), cc.errstr).to.equal(REDIS_OK);
+      // C: redisClusterCommand(cc, "SET %s %b", "compat:{a}bin", value, (size_t)3);
+      expect(redisClusterCommand(cc, 'SET %s %b', 'compat:{a}bin', value, 3)).to.deep.equal(OK);
+      expect(redisClusterCommand(cc, 'SET %s %b', 'compat:{b}bin', value, 2)).to.deep.equal(OK);
+      // C: r = redisClusterCommand(cc, "GET %s", "compat:{a}bin"); memcmp(r->str, value, r->len) == 0
+      const r = redisClusterCommand(cc, 'GET %s', 'compat:{a}bin')!;
+      expect([r.type, r.len]).to.deep.equal([REDIS_REPLY_STRING, 3]);
+      expect(Buffer.compare(r.str as Buffer, value)).to.equal(0);
+      // Statuses stay text; a split MGET keeps the bytes of every part.
+      expect(redisClusterCommand(cc, 'SET compat:{a}bin2 x')).to.deep.equal(OK);
+      expect(redisClusterCommand(cc, 'MGET compat:{a}bin compat:{b}bin')).to.deep.equal(
+        array(
+          { type: REDIS_REPLY_STRING, str: value, len: 3 },
+          { type: REDIS_REPLY_STRING, str: value.subarray(0, 2), len: 2 },
+        ),
+      );
+
+      // Without the flag str is UTF-8 text: 00 01 ff reads back as 00 01 ef bf bd.
+      const lossy = redisClusterCommand(connectedContext(), 'GET %s', 'compat:{a}bin')!;
+      expect(Buffer.from(lossy.str as string)).to.deep.equal(Buffer.from([0x00, 0x01, 0xef, 0xbf, 0xbd]));
+
+      // The async API, with the flag passed to redisClusterAsyncConnect.
+      const acc = redisClusterAsyncConnect(
+        CLUSTER_NODE,
+        HIRCLUSTER_FLAG_ROUTE_USE_SLOTS | HIRCLUSTER_FLAG_RETURN_BUFFERS,
+      );
+      asyncContexts.push(acc);
+      const log: Logged[] = [];
+      expect(redisClusterAsyncCommand(acc, null, null, 'SET %s %b', 'compat:{c}bin', value, 3)).to.equal(
+        REDIS_OK,
+      );
+      const get = recorder(log, () => true);
+      expect(redisClusterAsyncCommand(acc, get, 'get', 'GET %s', 'compat:{c}bin')).to.equal(REDIS_OK);
+      await until(() => log.length === 1, 'the reply');
+      expect(log[0]!.reply).to.deep.equal({ type: REDIS_REPLY_STRING, str: value, len: 3 });
     });
   });
 

@@ -1,6 +1,9 @@
-/** Small pieces the CLI specs share: topology commands, CLUSTER SLOTS entries, a refused port. */
+/**
+ * Small pieces the CLI specs share: topology commands, CLUSTER SLOTS entries, a refused port, a node
+ * that leaves.
+ */
 import net from 'node:net';
-import type { RespValue, ScriptedNode } from './scripted-node.js';
+import type { Conversation, RespValue, ScriptedNode, Step } from './scripted-node.js';
 
 export const SLOTS = ['CLUSTER', 'SLOTS'];
 export const NODES = ['CLUSTER', 'NODES'];
@@ -17,4 +20,23 @@ export async function refusedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * Steps: `node` answers `reply` and leaves at once, as the C tests' simulated node does when its script
+ * ends: its listener closes (new connects are refused), then its link. `clientPort` first receives the
+ * client's port of that link, for `peerCloseReceived`.
+ */
+export function answerAndLeave(
+  conv: Conversation,
+  node: ScriptedNode,
+  reply: RespValue,
+  clientPort: (port: number) => void,
+): Step[] {
+  return [
+    conv.call(`${node.name}: note the client's port`, () => clientPort(node.newest()!.socket.remotePort!)),
+    conv.call(`${node.name} stops listening`, () => node.server.close()),
+    node.send(reply),
+    node.closeLink(),
+  ];
 }

@@ -52,6 +52,15 @@ export class MemoryChannel implements HostChannel {
     return this.call(OP_BATCH, area.subarray(0, writer.length), commands.length);
   }
 
+  /** Hands the worker one pre-encoded command of `kind` with its target and extra word (batch.ts). */
+  callRaw(kind: number, target: number, bytes: Uint8Array, extra: number): Promise<MemoryAnswer> {
+    const writer = new BatchWriter(Buffer.alloc(64 + bytes.length), () => {
+      throw new Error('the area was sized for the command');
+    });
+    writer.add(kind, target, '', bytes, extra);
+    return this.call(OP_BATCH, (writer as unknown as { area: Buffer }).area.subarray(0, writer.length), 1);
+  }
+
   /** The caller closes: next() says null. */
   closeFromCaller(): void {
     this.hand(null);

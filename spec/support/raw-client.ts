@@ -3,12 +3,12 @@
  * argv, await its one reply. Replies are plain values (`plainReplies`); an error reply resolves to a
  * `ReplyError`. Calls may overlap: replies are matched to calls in order, as Redis sends them.
  */
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import net from 'node:net';
 import tls from 'node:tls';
 import { buildReply, PushReply } from '../../lib/resp/build.js';
 import { type CommandArg, encodeArgv } from '../../lib/resp/encode.js';
-import { FrameScanner } from '../../lib/resp/scan.js';
+import { RespReader } from '../../lib/resp/reader.js';
 
 export interface RawClientOptions {
   host: string;
@@ -28,11 +28,8 @@ interface Pending {
 export class RawClient {
   private readonly socket: net.Socket;
   private readonly timeoutMs: number;
-  private readonly scanner = new FrameScanner();
+  private readonly reader = new RespReader();
   private readonly pending: Pending[] = [];
-  private buf = Buffer.alloc(16 * 1024);
-  private start = 0;
-  private end = 0;
   private failure: Error | null = null;
 
   private constructor(socket: net.Socket, timeoutMs: number) {
@@ -94,14 +91,13 @@ export class RawClient {
   }
 
   private onData(chunk: Buffer): void {
-    this.append(chunk);
+    const reader = this.reader;
+    reader.feed(chunk);
     try {
       for (;;) {
-        const frameEnd = this.scanner.scan(this.buf, this.start, this.end);
+        const frameEnd = reader.next();
         if (frameEnd < 0) return;
-        const reply = buildReply(this.buf, this.start, frameEnd);
-        this.scanner.reset();
-        this.start = frameEnd;
+        const reply = buildReply(reader.buffer, reader.start, frameEnd);
         // Out-of-band push frames (RESP3) never answer a call.
         if (reply instanceof PushReply) continue;
         const next = this.pending.shift();
@@ -112,27 +108,6 @@ export class RawClient {
     } catch (error) {
       this.fail(error as Error);
     }
-  }
-
-  /** Appends a chunk after the unread bytes, moving them to the front or into a larger buffer when needed. */
-  private append(chunk: Buffer): void {
-    const unread = this.end - this.start;
-    if (unread === 0) {
-      this.start = 0;
-      this.end = 0;
-    }
-    if (this.end + chunk.length > this.buf.length) {
-      const target =
-        unread + chunk.length > this.buf.length
-          ? Buffer.alloc(Math.max(this.buf.length * 2, unread + chunk.length))
-          : this.buf;
-      this.buf.copy(target, 0, this.start, this.end);
-      this.buf = target;
-      this.start = 0;
-      this.end = unread;
-    }
-    chunk.copy(this.buf, this.end);
-    this.end += chunk.length;
   }
 
   private fail(error: Error): void {

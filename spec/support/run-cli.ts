@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 /** The bins of package.json. */
@@ -127,6 +128,24 @@ export class CliRun {
     });
   }
 
+  /**
+   * Stops the process (SIGSTOP) and resolves once Linux shows it stopped, so that what the spec does
+   * next (a node's reply and close) is all waiting in its sockets when it continues. Bounded.
+   */
+  async stop(timeoutMs = 2000): Promise<void> {
+    this.child.kill('SIGSTOP');
+    const deadline = performance.now() + timeoutMs;
+    while (processState(this.child.pid!) !== 'T') {
+      if (performance.now() > deadline) throw new Error(`${this.name} did not stop within ${timeoutMs} ms`);
+      await sleep(1);
+    }
+  }
+
+  /** Continues a stopped process (SIGCONT). */
+  continue(): void {
+    this.child.kill('SIGCONT');
+  }
+
   /** Kills the process if it still runs (spec clean-up). */
   kill(): void {
     if (!this.done) this.child.kill('SIGKILL');
@@ -135,6 +154,17 @@ export class CliRun {
   /** What it printed so far, for failure messages. */
   describe(): string {
     return `stdout so far: ${JSON.stringify(this.stdout)}, stderr: ${JSON.stringify(this.stderr)}`;
+  }
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, T, ...), or '' once the process is gone. */
+function processState(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name in parentheses may hold spaces: the state follows the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return '';
   }
 }
 

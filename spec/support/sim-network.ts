@@ -9,7 +9,7 @@
  * Replies can be cut into chunks at any byte; a link can be reset (RST: what is in flight is lost),
  * half-closed by the node (FIN after what was sent) or black-holed (nothing arrives either way, no
  * close either). A node can refuse connections (nothing listens) or leave them hanging (a full accept
- * queue). Commands are framed with lib/resp's scanner and parser; replies are written as JS values.
+ * queue). Commands are framed with lib/resp's reader and parser; replies are written as JS values.
  *
  *   const net = new SimNetwork({ seed: 7, latency: [0, 3] });
  *   const a = net.node('127.0.0.1:7000', (argv) => (argv[0] === 'GET' ? 'bar' : status('OK')));
@@ -19,7 +19,7 @@ import type { ConnectAddress, Transport, TransportError, TransportEvents } from 
 import { ManualLoop } from '../../adapters/manual.js';
 import { REDIS_ERR_EOF, REDIS_ERR_IO } from '../../lib/errors.js';
 import { parseCommand } from '../../lib/resp/parse-command.js';
-import { FrameScanner } from '../../lib/resp/scan.js';
+import { RespReader } from '../../lib/resp/reader.js';
 import { Prng } from './prng.js';
 import { encodeResp, type RespValue } from './resp-values.js';
 
@@ -144,8 +144,7 @@ export class SimLink {
   private lastToServer = 0;
   private lastToClient = 0;
   private early: Buffer[] = [];
-  private readonly scanner = new FrameScanner();
-  private rbuf: Buffer = Buffer.alloc(0);
+  private readonly reader = new RespReader();
   /** Overrides the node's latency. */
   latency: Latency | undefined;
   /** Overrides the node's split. */
@@ -265,13 +264,12 @@ export class SimLink {
 
   private serverReceive(bytes: Buffer): void {
     if (!this.serverOpen) return;
-    this.rbuf = this.rbuf.length === 0 ? bytes : Buffer.concat([this.rbuf, bytes]);
-    while (this.rbuf.length > 0 && this.serverOpen) {
-      const end = this.scanner.scan(this.rbuf, 0, this.rbuf.length);
+    const reader = this.reader;
+    reader.feed(bytes);
+    while (this.serverOpen) {
+      const end = reader.next();
       if (end < 0) return;
-      this.scanner.reset();
-      const argv = parseCommand(this.rbuf.subarray(0, end)).map((arg) => arg.toString('utf8'));
-      this.rbuf = this.rbuf.subarray(end);
+      const argv = parseCommand(reader.buffer.subarray(reader.start, end)).map((arg) => arg.toString('utf8'));
       this.node.record(this, 'command', argv);
       const reply = this.node.handler(argv, this);
       if (reply !== undefined) this.send(reply);

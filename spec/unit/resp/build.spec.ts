@@ -188,7 +188,8 @@ describe('resp/build', () => {
       const value = build('*2\r\n$2\r\nab\r\n=6\r\ntxt:cd\r\n', builder);
       expect(value).to.deep.equal({
         type: 2,
-        elements: [
+        elements: 2,
+        element: [
           { type: 1, str: Buffer.from('ab'), len: 2 },
           { type: 14, str: Buffer.from('cd'), len: 2, vtype: 'txt' },
         ],

@@ -1,30 +1,25 @@
 /**
- * Scanner + builder together, as a connection reads: chunks arrive, the unread tail moves to the front
- * of a new buffer, complete frames are built.
+ * Reader + builder together, as a connection reads: chunks arrive, the reader keeps the unread tail,
+ * complete frames are built.
  */
 import { Buffer } from 'node:buffer';
 import { expect } from 'chai';
 import { ClusterError, REDIS_ERR_PROTOCOL } from '../../../lib/errors.js';
 import { buildReply, type ReplyBuilder, typedReplies } from '../../../lib/resp/build.js';
+import { RespReader } from '../../../lib/resp/reader.js';
 import { FrameScanner } from '../../../lib/resp/scan.js';
 import { FRAMES, view } from './frames.js';
 
 function decodeChunks(chunks: Buffer[], builder?: ReplyBuilder): unknown[] {
-  const scanner = new FrameScanner();
+  const reader = new RespReader();
   const values: unknown[] = [];
-  let buf = Buffer.alloc(0);
   for (const chunk of chunks) {
-    buf = Buffer.concat([buf, chunk]);
-    let start = 0;
-    for (;;) {
-      const end = scanner.scan(buf, start, buf.length);
-      if (end < 0) break;
-      values.push(buildReply(buf, start, end, builder));
-      start = end;
+    reader.feed(chunk);
+    for (let end = reader.next(); end >= 0; end = reader.next()) {
+      values.push(buildReply(reader.buffer, reader.start, end, builder));
     }
-    buf = buf.subarray(start);
   }
-  expect(buf.length, 'bytes left unread').to.equal(0);
+  expect(reader.pending, 'bytes left unread').to.equal(0);
   return values;
 }
 

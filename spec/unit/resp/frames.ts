@@ -57,11 +57,12 @@ export const FRAMES: FrameCase[] = [
   frame('emoji bulk', '$4\r\n😀\r\n', '😀'),
   frame('long bulk', `$1500\r\n${'x'.repeat(1500)}\r\n`, 'x'.repeat(1500)),
   frame('nil bulk', '$-1\r\n', null, { type: 4 }),
-  frame('empty array', '*0\r\n', [], { type: 2, elements: [] }),
+  frame('empty array', '*0\r\n', [], { type: 2, elements: 0, element: [] }),
   frame('nil array', '*-1\r\n', null, { type: 4 }),
   frame('mixed array', '*3\r\n:1\r\n$1\r\na\r\n*-1\r\n', [1, 'a', null], {
     type: 2,
-    elements: [{ type: 3, integer: 1 }, { type: 1, str: 'a', len: 1 }, { type: 4 }],
+    elements: 3,
+    element: [{ type: 3, integer: 1 }, { type: 1, str: 'a', len: 1 }, { type: 4 }],
   }),
   frame('nested arrays', '*2\r\n*2\r\n:1\r\n:2\r\n*1\r\n*0\r\n', [[1, 2], [[]]]),
   frame('array with an error', '*2\r\n+OK\r\n-WRONGTYPE no\r\n', ['OK', { error: 'WRONGTYPE no' }]),
@@ -122,7 +123,8 @@ export const FRAMES: FrameCase[] = [
     },
     {
       type: 9,
-      elements: [
+      elements: 4,
+      element: [
         { type: 5, str: 'first', len: 5 },
         { type: 3, integer: 1 },
         { type: 5, str: 'second', len: 6 },
@@ -130,7 +132,7 @@ export const FRAMES: FrameCase[] = [
       ],
     },
   ),
-  frame('empty map', '%0\r\n', { map: [] }, { type: 9, elements: [] }),
+  frame('empty map', '%0\r\n', { map: [] }, { type: 9, elements: 0, element: [] }),
   frame('map with aggregate keys', '%1\r\n*1\r\n:1\r\n~1\r\n#t\r\n', { map: [[[1], { set: [true] }]] }),
   frame(
     'set',
@@ -138,7 +140,8 @@ export const FRAMES: FrameCase[] = [
     { set: ['a', 1, false] },
     {
       type: 10,
-      elements: [
+      elements: 3,
+      element: [
         { type: 5, str: 'a', len: 1 },
         { type: 3, integer: 1 },
         { type: 8, integer: 0 },
@@ -151,7 +154,8 @@ export const FRAMES: FrameCase[] = [
     { push: ['message', 'chan', 'hello'] },
     {
       type: 12,
-      elements: [
+      elements: 3,
+      element: [
         { type: 5, str: 'message', len: 7 },
         { type: 5, str: 'chan', len: 4 },
         { type: 1, str: 'hello', len: 5 },
@@ -169,7 +173,8 @@ export const FRAMES: FrameCase[] = [
     [2039123, 9543892],
     {
       type: 2,
-      elements: [
+      elements: 2,
+      element: [
         { type: 3, integer: 2039123 },
         { type: 3, integer: 9543892 },
       ],
@@ -189,7 +194,8 @@ export const FRAMES: FrameCase[] = [
   frame('empty streamed string', '$?\r\n;0\r\n', ''),
   frame('streamed array', '*?\r\n:1\r\n:2\r\n.\r\n', [1, 2], {
     type: 2,
-    elements: [
+    elements: 2,
+    element: [
       { type: 3, integer: 1 },
       { type: 3, integer: 2 },
     ],
@@ -207,7 +213,8 @@ export const FRAMES: FrameCase[] = [
     },
     {
       type: 9,
-      elements: [
+      elements: 4,
+      element: [
         { type: 5, str: 'a', len: 1 },
         { type: 3, integer: 1 },
         { type: 5, str: 'b', len: 1 },

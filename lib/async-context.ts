@@ -15,7 +15,13 @@ import { AsyncPolicy } from './engine/policy.js';
 import type { CommandOwner } from './engine/value-outcomes.js';
 import { type ClusterError, otherError } from './errors.js';
 import { engineTransactions, Transaction, type WatchSession, watchKeys } from './face/async-transaction.js';
-import { commandFromArgv, commandFromBytes, commandFromFormat, replyCallback } from './face/command-input.js';
+import {
+  commandFromArgv,
+  commandFromBytes,
+  commandFromFormat,
+  isCommandOptions,
+  replyCallback,
+} from './face/command-input.js';
 import { ConnectWaiters } from './face/connect-waiters.js';
 import {
   type CommandOptions,
@@ -176,7 +182,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   /** The same with options for this command: `timeout` (ms) is its own deadline, in place of the command timeout. */
   send(options: CommandOptions, command: string, ...args: CommandArg[]): Promise<unknown>;
   send(first: string | CommandOptions, ...rest: CommandArg[]): Promise<unknown> {
-    if (typeof first === 'string')
+    if (!isCommandOptions(first))
       return promised(this, (p) => {
         const argv = this.checked(() => commandFromArgv([first, ...rest]));
         return argv !== null && this.submit(settle, p, argv, null);

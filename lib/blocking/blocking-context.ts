@@ -10,7 +10,12 @@ import { multiKeyReplies } from '../cluster/multikey-replies.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
 import { type ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
 import type { EngineEvent } from '../events.js';
-import { commandFromArgv, commandFromBytes, commandFromFormat } from '../face/command-input.js';
+import {
+  commandFromArgv,
+  commandFromBytes,
+  commandFromFormat,
+  isCommandOptions,
+} from '../face/command-input.js';
 import {
   type CommandOptions,
   ContextBase,
@@ -128,9 +133,10 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   send(options: CommandOptions, command: string, ...args: CommandArg[]): unknown;
   send(first: string | CommandOptions, ...rest: CommandArg[]): unknown {
     const reply = this.guard(() => {
-      if (typeof first === 'string') return this.calls.run(commandFromArgv([first, ...rest]), null);
+      if (!isCommandOptions(first)) return this.calls.run(commandFromArgv([first, ...rest]), null);
+      const argv = commandFromArgv(rest);
       const timeout = commandTimeoutOption(first);
-      return this.calls.run(commandFromArgv(rest), null, timeout < 0 ? this.calls.callTimeout : timeout);
+      return this.calls.run(argv, null, timeout < 0 ? this.calls.callTimeout : timeout);
     });
     if (reply instanceof ReplyError) throw reply;
     return reply;

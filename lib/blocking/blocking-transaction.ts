@@ -5,6 +5,7 @@
  */
 import { slotOfKeys, TransactionPlan } from '../cluster/transaction-plan.js';
 import { otherError } from '../errors.js';
+import { commandFromArgv, sessionCommandFromArgv } from '../face/command-input.js';
 import type { CommandArg } from '../resp/encode.js';
 
 /** What a transaction and a session need of their context; each call is one round trip. */
@@ -34,7 +35,7 @@ export class BlockingTransaction {
   /** Queues a command; throws (adding nothing) when its keys hash to another slot than the others'. */
   add(command: string, ...args: CommandArg[]): this {
     if (this.done) throw otherError('the transaction was already sent');
-    this.plan.add([command, ...args]);
+    this.plan.add(commandFromArgv([command, ...args]));
     return this;
   }
 
@@ -66,7 +67,7 @@ export class BlockingWatchSession {
   /** A command on the session's link; its reply (an error reply as a ReplyError value). */
   send(command: string, ...args: CommandArg[]): unknown {
     if (this.released) throw otherError('the WATCH session is closed');
-    return this.host.send(this.id, [command, ...args]);
+    return this.host.send(this.id, sessionCommandFromArgv([command, ...args]));
   }
 
   /** The session's transaction: `exec()` sends it on the session's link and ends the session. */

@@ -10,6 +10,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Session } from '../engine/session.js';
 import { type ClusterError, otherError } from '../errors.js';
 import type { CommandArg } from '../resp/encode.js';
+import { commandFromArgv, sessionCommandFromArgv } from './command-input.js';
 
 /** What a transaction and a session need of their context. */
 export interface TransactionHost {
@@ -42,7 +43,7 @@ export class Transaction {
   /** Queues a command; throws (adding nothing) when its keys hash to another slot than the others'. */
   add(command: string, ...args: CommandArg[]): this {
     if (this.done) throw otherError('the transaction was already sent');
-    this.plan.add([command, ...args]);
+    this.plan.add(commandFromArgv([command, ...args]));
     return this;
   }
 
@@ -73,7 +74,13 @@ export class WatchSession {
   /** A command on the session's link (reads of the watched keys, more WATCH). */
   send(command: string, ...args: CommandArg[]): Promise<unknown> {
     if (this.released) return Promise.reject(otherError('the WATCH session is closed'));
-    return this.host.send(this.handle, [command, ...args]);
+    let argv: readonly CommandArg[];
+    try {
+      argv = sessionCommandFromArgv([command, ...args]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.host.send(this.handle, argv);
   }
 
   /** The session's transaction: `exec()` sends it on the session's link and ends the session. */

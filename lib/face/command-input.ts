@@ -6,10 +6,12 @@
  * throws a ClusterError naming the problem, before anything reaches a link. Also the async calls'
  * reply callback, checked the same way.
  */
+import { addName, lookupName } from '../cluster/command-name.js';
 import { linkStateRefusal } from '../cluster/link-state.js';
 import { otherError } from '../errors.js';
 import { type CommandArg, checkArgv, formatArgv } from '../resp/encode.js';
 import { parseCommand } from '../resp/parse-command.js';
+import type { CommandOptions } from './context-base.js';
 
 /** An argument that gives no command name: none, or an empty one. */
 function isMissing(name: unknown): boolean {
@@ -43,9 +45,36 @@ export function commandFromArgv(argv: readonly CommandArg[]): readonly CommandAr
   return allowed(argv);
 }
 
+/** What a WATCH session's own link is for: the link-state commands that pass there. */
+const SESSION_COMMANDS = new Map<string, true>();
+addName(SESSION_COMMANDS, 'WATCH', true);
+addName(SESSION_COMMANDS, 'UNWATCH', true);
+
+/**
+ * A command for a WATCH session's own link (argv): as {@link commandFromArgv}, but WATCH and UNWATCH, which
+ * change only the session's own watch, pass.
+ */
+export function sessionCommandFromArgv(argv: readonly CommandArg[]): readonly CommandArg[] {
+  const name = Array.isArray(argv) ? argv[0] : undefined;
+  const named = typeof name === 'string' || name instanceof Uint8Array;
+  if (named && lookupName(SESSION_COMMANDS, name, 'UNWATCH'.length) !== undefined) {
+    checkArgv(argv);
+    return argv;
+  }
+  return commandFromArgv(argv);
+}
+
 /** A command given pre-encoded (one RESP multibulk), as argv. */
 export function commandFromBytes(bytes: Uint8Array): Buffer[] {
   return allowed(parseCommand(bytes));
+}
+
+/**
+ * Whether `send()`'s first argument is its options (an object that is not bytes) rather than the command's
+ * name: anything else, undefined included, is taken as the name and checked as one.
+ */
+export function isCommandOptions(first: unknown): first is CommandOptions {
+  return typeof first === 'object' && first !== null && !(first instanceof Uint8Array);
 }
 
 /** hiredis' NULL callback: the command runs and its reply is dropped. */

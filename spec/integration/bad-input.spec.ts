@@ -304,6 +304,7 @@ describe('bad input: the table of errors', function () {
       const sends = [
         acc.send(noCommand),
         acc.send(''),
+        acc.send({ timeout: 1000 }, noCommand),
         acc.sendToNode(node, noCommand),
         acc.sendToNode(node, ''),
       ];
@@ -317,6 +318,8 @@ describe('bad input: the table of errors', function () {
         () => cc.appendCommandArgv([]),
         () => cc.appendFormattedCommand(empty),
         () => cc.appendCommandToNode(node, '%s', ''),
+        () => cc.send(noCommand),
+        () => cc.send({ timeout: 1000 }, ''),
       ];
       for (const call of blockingForms)
         expect(blockingFailure(cc, call), String(call)).to.deep.equal([OTHER, MISSING_NAME]);

@@ -5,7 +5,9 @@ import {
   commandFromArgv,
   commandFromBytes,
   commandFromFormat,
+  isCommandOptions,
   replyCallback,
+  sessionCommandFromArgv,
 } from '../../../lib/face/command-input.js';
 import type { CommandArg } from '../../../lib/resp/encode.js';
 
@@ -79,6 +81,23 @@ describe('face/command-input: the gate of every command of both faces', () => {
       REDIS_ERR_OTHER,
       MULTI,
     ]);
+  });
+
+  it("sessionCommandFromArgv: a WATCH session's own WATCH and UNWATCH pass, every other check stays", () => {
+    for (const argv of [['WATCH', 'k'], ['unwatch'], [Buffer.from('Watch'), 'a', 'b']])
+      expect(sessionCommandFromArgv(argv)).to.equal(argv);
+    expect(failure(() => sessionCommandFromArgv(['MULTI']))).to.deep.equal([REDIS_ERR_OTHER, MULTI]);
+    expect(failure(() => sessionCommandFromArgv([]))).to.deep.equal([REDIS_ERR_OTHER, MISSING]);
+    expect(failure(() => sessionCommandFromArgv(['WATCH', null as unknown as string]))).to.deep.equal([
+      REDIS_ERR_OTHER,
+      'Invalid command argument 1: expected a string, Uint8Array, number or bigint, got null',
+    ]);
+  });
+
+  it("isCommandOptions: send()'s options are an object that is not bytes; anything else is the command", () => {
+    for (const first of [{}, { timeout: 5 }]) expect(isCommandOptions(first)).to.equal(true);
+    for (const first of ['GET', Buffer.from('GET'), undefined, null, 5])
+      expect(isCommandOptions(first)).to.equal(false);
   });
 
   describe('replyCallback', () => {

@@ -37,12 +37,9 @@ import {
   type ReplyRules,
   startHostileClusterThread,
 } from '../../scripts/fuzz/hostile-cluster.js';
-import { rejectionOf } from '../support/async-helpers.js';
 import { PLAIN } from '../support/clusters.js';
+import { blockingFailure, type Failure, rejected, thrown } from '../support/failures.js';
 import { type CliName, CliRun } from '../support/run-cli.js';
-
-/** A failure as hiredis reports it. */
-type Failure = [code: number, message: string];
 
 const NO_KEYS = 'No keys in command(must have keys for redis cluster mode)';
 const MISSING_NAME = 'Invalid command: missing command name';
@@ -59,24 +56,6 @@ function asyncRefusal(acc: AsyncClusterContext, send: (fn: () => void) => boolea
   expect(send(() => called++)).to.equal(false);
   expect(called).to.equal(0);
   return [acc.err, acc.errstr];
-}
-
-/** The ClusterError a call throws. */
-function thrown(call: () => unknown): Failure {
-  try {
-    call();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ClusterError);
-    return [(err as ClusterError).code, (err as ClusterError).message];
-  }
-  throw new Error('expected a ClusterError');
-}
-
-/** A blocking call's ClusterError, which err/errstr must repeat. */
-function blockingFailure(cc: BlockingClusterContext, call: () => unknown): Failure {
-  const failure = thrown(call);
-  expect([cc.err, cc.errstr]).to.deep.equal(failure);
-  return failure;
 }
 
 /** The one outcome of an async command: its reply or its failure, after its only callback. */
@@ -278,13 +257,6 @@ describe('bad input: the table of errors', function () {
         expect(asyncRefusal(acc, (fn) => acc.commandToNode(node, fn, null, 'PING'))).to.deep.equal(failure);
         expect(blockingFailure(cc, () => cc.commandToNode(node, 'PING'))).to.deep.equal(failure);
       });
-    }
-
-    /** A promise's rejection as a Failure. */
-    async function rejected(promise: Promise<unknown>): Promise<Failure> {
-      const err = await rejectionOf(promise);
-      expect(err).to.be.instanceOf(ClusterError);
-      return [err.code!, err.message];
     }
 
     it(`a missing command name in every call form of both faces -> ${MISSING_NAME}`, async () => {

@@ -10,40 +10,15 @@ import { expect } from 'chai';
 import { AsyncClusterContext } from '../../lib/async-context.js';
 import { BlockingClusterContext } from '../../lib/blocking/blocking-context.js';
 import type { ClusterNode } from '../../lib/cluster/slotmap.js';
-import { ClusterError, REDIS_ERR_OTHER as OTHER } from '../../lib/errors.js';
+import { REDIS_ERR_OTHER as OTHER } from '../../lib/errors.js';
 import { encodeArgv } from '../../lib/resp/encode.js';
-import { Outcomes, rejectionOf } from '../support/async-helpers.js';
+import { Outcomes } from '../support/async-helpers.js';
 import { PLAIN } from '../support/clusters.js';
+import { blockingFailure, type Failure, rejected, thrown } from '../support/failures.js';
 import { LINK_STATE_REFUSALS, refusalOf } from '../support/link-state-commands.js';
 
 const KEY = 'linkstate:{k}';
 const VALUE = 'own reply';
-
-type Failure = [code: number, message: string];
-
-/** The ClusterError a call throws. */
-function thrown(call: () => unknown): Failure {
-  try {
-    call();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ClusterError);
-    return [(err as ClusterError).code, (err as ClusterError).message];
-  }
-  throw new Error('expected a ClusterError');
-}
-
-/** The ClusterError a blocking call throws, which err/errstr must repeat. */
-function blockingFailure(cc: BlockingClusterContext, call: () => unknown): Failure {
-  const failure = thrown(call);
-  expect([cc.err, cc.errstr]).to.deep.equal(failure);
-  return failure;
-}
-
-async function rejected(promise: Promise<unknown>): Promise<Failure> {
-  const err = await rejectionOf(promise);
-  expect(err).to.be.instanceOf(ClusterError);
-  return [err.code!, err.message];
-}
 
 /** `{key}` in an argv is the spec's key (SSUBSCRIBE and WATCH name one). */
 function withKey(argv: readonly string[]): string[] {
@@ -160,6 +135,76 @@ for (const resp of [2, 3] as const) {
       });
     });
 
+    describe('transactions and WATCH sessions refuse them too', () => {
+      afterEach(() => {
+        // A session opens a dedicated link of its own; none may be dropped.
+        const dropped = events.filter((event) => !/ connect /.test(event));
+        events.length = 0;
+        events.push(...dropped);
+      });
+      /** Commands a transaction's add() refuses, with the refusal's text (SUBSCRIBE would run at EXEC). */
+      const inTransaction: [argv: string[], message: string][] = [
+        [['SUBSCRIBE', 'linkstate:a'], refusalOf('SUBSCRIBE')],
+        [['SELECT', '0'], refusalOf('SELECT')],
+        [['MULTI'], refusalOf('MULTI')],
+        [['CLIENT', 'REPLY', 'OFF'], refusalOf('CLIENT REPLY')],
+        [[''], 'Invalid command: missing command name'],
+      ];
+
+      /** Commands a WATCH session's send() refuses: its link goes back to the pool, and must go back clean. */
+      const onSession: [argv: string[], message: string][] = [
+        [['SELECT', '0'], refusalOf('SELECT')],
+        [['CLIENT', 'SETNAME', 'linkstate'], refusalOf('CLIENT SETNAME')],
+        [['MULTI'], refusalOf('MULTI')],
+        [['EXEC'], refusalOf('EXEC')],
+        [['SSUBSCRIBE', KEY], refusalOf('SSUBSCRIBE')],
+      ];
+
+      it('async face: add() refuses them, the transaction runs with the rest', async () => {
+        const tx = acc.multi();
+        for (const [argv, message] of inTransaction)
+          expect(
+            thrown(() => tx.add(argv[0]!, ...argv.slice(1))),
+            argv.join(' '),
+          ).to.deep.equal([OTHER, message]);
+        expect(await tx.add('SET', KEY, 'tx').add('GET', KEY).exec()).to.deep.equal(['OK', 'tx']);
+      });
+
+      it("async face: a session's send() refuses them, WATCH and UNWATCH pass, its transaction runs", async () => {
+        await acc.send('SET', KEY, VALUE);
+        const session = await acc.watch(KEY);
+        for (const [argv, message] of onSession)
+          expect(await rejected(session.send(argv[0]!, ...argv.slice(1))), argv.join(' ')).to.deep.equal([
+            OTHER,
+            message,
+          ]);
+        expect(await session.send('UNWATCH')).to.equal('OK');
+        expect(await session.send('watch', KEY)).to.equal('OK');
+        expect(await session.send('GET', KEY)).to.equal(VALUE);
+        expect(await session.multi().add('SET', KEY, 'session').exec()).to.deep.equal(['OK']);
+        expect(await acc.send('GET', KEY)).to.equal('session');
+      });
+
+      it('blocking face: add() and a session send() refuse them; the rest runs', () => {
+        const tx = cc.multi();
+        for (const [argv, message] of inTransaction)
+          expect(
+            thrown(() => tx.add(argv[0]!, ...argv.slice(1))),
+            argv.join(' '),
+          ).to.deep.equal([OTHER, message]);
+        expect(tx.add('SET', KEY, 'tx').add('GET', KEY).exec()).to.deep.equal(['OK', 'tx']);
+        const session = cc.watch(KEY);
+        for (const [argv, message] of onSession)
+          expect(
+            thrown(() => session.send(argv[0]!, ...argv.slice(1))),
+            argv.join(' '),
+          ).to.deep.equal([OTHER, message]);
+        expect(session.send('WATCH', KEY)).to.equal('OK');
+        expect(session.multi().add('SET', KEY, 'session').exec()).to.deep.equal(['OK']);
+        expect(cc.command('GET %s', KEY)).to.equal('session');
+      });
+    });
+
     describe('every link-state command, in every call form of both faces', () => {
       for (const [template, message] of LINK_STATE_REFUSALS) {
         it(`${template.join(' ')}: ${message}`, async () => {
@@ -229,85 +274,3 @@ for (const resp of [2, 3] as const) {
     });
   });
 }
-
-describe('integration: transactions and WATCH sessions refuse link-state commands too (both faces)', function () {
-  this.timeout(20_000);
-  const key = 'linkstate:{tx}';
-  let acc: AsyncClusterContext;
-  let cc: BlockingClusterContext;
-
-  before(async () => {
-    acc = new AsyncClusterContext({ nodes: PLAIN[0]! });
-    await acc.connect();
-    cc = new BlockingClusterContext({ nodes: PLAIN[0]! });
-    cc.connect();
-  });
-
-  after(async () => {
-    await acc?.send('DEL', key);
-    acc?.free();
-    cc?.close();
-  });
-
-  /** Commands a transaction's add() refuses, with the refusal's text (SUBSCRIBE would run at EXEC). */
-  const inTransaction: [argv: string[], message: string][] = [
-    [['SUBSCRIBE', 'linkstate:a'], refusalOf('SUBSCRIBE')],
-    [['SELECT', '0'], refusalOf('SELECT')],
-    [['MULTI'], refusalOf('MULTI')],
-    [['CLIENT', 'REPLY', 'OFF'], refusalOf('CLIENT REPLY')],
-    [[''], 'Invalid command: missing command name'],
-  ];
-
-  /** Commands a WATCH session's send() refuses: its link goes back to the pool, and must go back clean. */
-  const onSession: [argv: string[], message: string][] = [
-    [['SELECT', '0'], refusalOf('SELECT')],
-    [['CLIENT', 'SETNAME', 'linkstate'], refusalOf('CLIENT SETNAME')],
-    [['MULTI'], refusalOf('MULTI')],
-    [['EXEC'], refusalOf('EXEC')],
-    [['SSUBSCRIBE', key], refusalOf('SSUBSCRIBE')],
-  ];
-
-  it('async face: add() refuses them, the transaction runs with the rest', async () => {
-    const tx = acc.multi();
-    for (const [argv, message] of inTransaction)
-      expect(
-        thrown(() => tx.add(argv[0]!, ...argv.slice(1))),
-        argv.join(' '),
-      ).to.deep.equal([OTHER, message]);
-    expect(await tx.add('SET', key, 'tx').add('GET', key).exec()).to.deep.equal(['OK', 'tx']);
-  });
-
-  it("async face: a session's send() refuses them, WATCH and UNWATCH pass, its transaction runs", async () => {
-    await acc.send('SET', key, 'watched');
-    const session = await acc.watch(key);
-    for (const [argv, message] of onSession)
-      expect(await rejected(session.send(argv[0]!, ...argv.slice(1))), argv.join(' ')).to.deep.equal([
-        OTHER,
-        message,
-      ]);
-    expect(await session.send('UNWATCH')).to.equal('OK');
-    expect(await session.send('watch', key)).to.equal('OK');
-    expect(await session.send('GET', key)).to.equal('watched');
-    expect(await session.multi().add('SET', key, 'session').exec()).to.deep.equal(['OK']);
-    expect(await acc.send('GET', key)).to.equal('session');
-  });
-
-  it('blocking face: add() and a session send() refuse them; the rest runs', () => {
-    const tx = cc.multi();
-    for (const [argv, message] of inTransaction)
-      expect(
-        thrown(() => tx.add(argv[0]!, ...argv.slice(1))),
-        argv.join(' '),
-      ).to.deep.equal([OTHER, message]);
-    expect(tx.add('SET', key, 'tx').add('GET', key).exec()).to.deep.equal(['OK', 'tx']);
-    const session = cc.watch(key);
-    for (const [argv, message] of onSession)
-      expect(
-        thrown(() => session.send(argv[0]!, ...argv.slice(1))),
-        argv.join(' '),
-      ).to.deep.equal([OTHER, message]);
-    expect(session.send('WATCH', key)).to.equal('OK');
-    expect(session.multi().add('SET', key, 'session').exec()).to.deep.equal(['OK']);
-    expect(cc.command('GET %s', key)).to.equal('session');
-  });
-});

@@ -95,19 +95,19 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   /** `redisClusterConnect2`: the first slot map, asked on a temporary link per node in turn. */
   connect(): void {
-    this.calls.control(OP_CONNECT, 0);
+    this.control(OP_CONNECT, 0);
   }
 
   /** `redisClusterUpdateSlotmap`: a blocking full update. */
   updateSlotmap(): void {
-    this.calls.control(OP_UPDATE, 0);
+    this.control(OP_UPDATE, 0);
   }
 
   /** `redisClusterSetOptionTimeout`: the command timeout, applied live to every link. */
   setTimeout(ms: number): void {
     this.options.commandTimeout = this.checkTimeout(ms);
     this.channel.beginRequest(4).writeInt32LE(ms, 0);
-    this.calls.control(OP_SET_TIMEOUT, 4);
+    this.control(OP_SET_TIMEOUT, 4);
   }
 
   /** `redisClusterCommand`: format string with hiredis' conversions; returns the reply. */
@@ -208,7 +208,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     this.pipeline.clear();
     if (this.err !== 0 || !hadPipeline) {
       this.clearError();
-      this.calls.control(OP_DROP_LINKS, 0);
+      this.control(OP_DROP_LINKS, 0);
     }
   }
 
@@ -254,6 +254,11 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       this.channel.beginRequest(bytes.length).set(bytes);
       return this.calls.roundTrip({ length: bytes.length, count }, hasParts, true);
     });
+  }
+
+  /** A request without commands, with hiredis' err/errstr around it. */
+  private control(opcode: number, length: number): void {
+    this.guard(() => this.calls.control(opcode, length));
   }
 
   /** hiredis' err/errstr around a call: cleared before, set (and thrown) on failure. */

@@ -111,8 +111,9 @@ export class Connection {
   private readonly deadlines: CommandDeadlines;
   private readonly reader: RespReader;
   private readonly connectTimeoutError: ClusterError | null;
-  /** Why the link closed (null: on request), and whether nothing was pending then. */
+  /** Why the link closed (null: on request), whether the server (not this side) closed it, and idle. */
   private closeError: ClusterError | null = null;
+  private closedByPeer = false;
   private idleAtClose = false;
 
   constructor(
@@ -164,9 +165,9 @@ export class Connection {
     return this.connected;
   }
 
-  /** True once the server closed it (or it failed) while no command was pending on it. */
+  /** True once the server closed it, or the connection failed, while it was open and idle. */
   get closedIdle(): boolean {
-    return this.state === State.Closed && this.idleAtClose && this.closeError !== null;
+    return this.state === State.Closed && this.closedByPeer && this.idleAtClose && this.closeError !== null;
   }
 
   /** Entries waiting for a reply. */
@@ -298,6 +299,7 @@ export class Connection {
 
   private handleClose(error: TransportError | undefined): void {
     if (this.state === State.Closed) return;
+    this.closedByPeer = this.connected;
     if (
       error !== undefined &&
       error.code === REDIS_ERR_TIMEOUT &&

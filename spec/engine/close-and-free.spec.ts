@@ -24,7 +24,8 @@ import { error, slots } from '../support/resp-values.js';
 import { scriptedAsync } from '../support/scripted-async.js';
 import type { Conversation } from '../support/scripted-node.js';
 import { ADAPTERS, simulatedAsync } from '../support/sim-async.js';
-import { type Call, drive, FACES, type FaceName, openFace, SyncFace } from '../support/sim-faces.js';
+import { drive } from '../support/sim-drive.js';
+import { type Call, FACES, type FaceName, openFace, SyncFace } from '../support/sim-faces.js';
 import { SimNetwork, type SimNode } from '../support/sim-network.js';
 
 const BAR = 5061; // keySlot('bar')

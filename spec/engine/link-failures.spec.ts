@@ -1,16 +1,18 @@
 /**
  * Links that fail (reference §1.10): a connect refused, a reset or a half-close with replies in flight, a
- * malformed reply. Either way the command is never sent again after an I/O error (it may have run); what
- * follows differs. hiredis' async API fails the command and asks for a throttled update. Its sync API
- * gives a link that never connected one blocking update and one more attempt; any other failure fails the
- * call and makes an update due, pipelined right after the next call's command.
+ * malformed reply, a link the node closed while idle. Either way the command is never sent again after
+ * an I/O error (it may have run); what follows differs. hiredis' async API fails the command and asks for
+ * a throttled update. Its sync API gives a link that never connected one blocking update and one more
+ * attempt; any other failure fails the call and makes an update due, pipelined right after the next
+ * call's command; it learns of an idle link's close only when it next writes there.
  *
  * - Both faces on the simulated network (spec/support/sim-faces.ts): one case list where the caller gets
  *   the same, then, side by side, where the faces differ.
  * - The async face on the simulated network (both adapters) and against scripted nodes.
  *
  * Elsewhere: connect and command timeouts in timeouts.spec.ts; a command pending on a node that left the
- * map in node-left.spec.ts; a failed slot-map update in async-faults.spec.ts. On real clusters: a failed
+ * map in node-left.spec.ts; a failed slot-map update in async-faults.spec.ts; the blocking face's idle
+ * close in detail, and the `detectIdleClose` option, in idle-close.spec.ts. On real clusters: a failed
  * call whose pipelined update is left to the next command (spec/integration/blocking-context.spec.ts,
  * events); a connect failure in the compat API's connect callback (spec/integration/compat.spec.ts); a
  * MockCluster node that goes down and comes back, both faces (spec/mock/contexts.spec.ts); primaries killed
@@ -178,6 +180,34 @@ describe('link failures', () => {
         ]);
         expect(await f.run(['GET', 'bar'])).to.equal('"A:bar"');
         expect(heard(a)).to.deep.equal(TO_NODE_REFUSED[face]);
+        await f.close();
+      });
+    }
+    /** The node closes the command link while nothing is pending on it; then two commands. */
+    const IDLE_CLOSE: Record<FaceName, { outcomes: string[]; atA: string[] }> = {
+      // The close is seen at once: the next command opens a new link.
+      async: {
+        outcomes: ['"A:bar"', '"A:b"'],
+        atA: ['A#1 CLUSTER SLOTS', 'A#1 GET b', 'A#2 GET bar', 'A#2 GET b'],
+      },
+      // Seen only when the next command is written on the link: it fails with the close, and the update
+      // that makes due is pipelined right after the next call's command.
+      sync: {
+        outcomes: [`${REDIS_ERR_EOF} Server closed the connection`, '"A:b"'],
+        atA: ['A#1 CLUSTER SLOTS', 'A#2 GET b', 'A#3 GET b', 'A#3 CLUSTER SLOTS'],
+      },
+    };
+    for (const face of FACES) {
+      it(`${face}: a link the node closed while idle: ${face === 'sync' ? 'the next command fails with the close' : 'the next command goes on a new link'}`, async () => {
+        const net = new SimNetwork({ latency: 1 });
+        const { a } = withRefusingNode(net);
+        const f = openFace(face, net, { nodes: a.addr });
+        expect(await f.connect()).to.equal('');
+        expect(await f.run(['GET', 'b'])).to.equal('"A:b"');
+        a.link!.halfClose();
+        net.loop.advance(10);
+        const outcomes = [await f.run(['GET', 'bar']), await f.run(['GET', 'b'])];
+        expect({ outcomes, atA: a.commands() }).to.deep.equal(IDLE_CLOSE[face]);
         await f.close();
       });
     }

@@ -11,7 +11,8 @@
  * - The async face's retry backoff on the simulated network, on both adapters.
  *
  * Elsewhere: redirects without a host (':port', '?:port') in endpoint-forms.spec.ts; a MOVED to a node
- * that refuses in link-failures.spec.ts; the retry budget of a split command's parts in multi-key.spec.ts.
+ * that refuses in link-failures.spec.ts; the retry budget of a split command's parts in multi-key.spec.ts;
+ * a transaction that follows a MOVED as a whole in link-roles.spec.ts.
  * On real clusters: a real MOVED after CLUSTER SETSLOT ... NODE and after a CLUSTER FAILOVER, both faces
  * (spec/support/endpoint-cluster-specs.ts, run by spec/integration/hostnames-cluster.spec.ts and
  * unknown-endpoint-cluster.spec.ts); a MOVED handed over as it is by CommandToNode

@@ -6,8 +6,7 @@
  * batch and joins their replies, as BlockingClusterContext does on its thread. Outcomes read as text:
  * a reply as JSON (an error reply as `-text`), a failure as `code message`.
  *
- * Everything runs on the virtual clock; the driver steps from one timer to the next and lets promise
- * callbacks (the worker host's, the blocking updates') run in between, so no step waits in real time.
+ * Everything runs on the virtual clock (sim-drive.ts' drive()), so no step waits in real time.
  */
 import { type AsyncCallback, AsyncClusterContext } from '../../lib/async-context.js';
 import { OP_CONNECT, ROUTED, readFailure, readResults, TO_NODE } from '../../lib/blocking/batch.js';
@@ -20,6 +19,7 @@ import { type ClusterOptions, resolveOptions } from '../../lib/options.js';
 import { buildReply, plainReplies, type ReplyBuilder } from '../../lib/resp/build.js';
 import { type BatchCommand, type MemoryAnswer, MemoryChannel } from './memory-channel.js';
 import { RecordingHost } from './recording-host.js';
+import { drive } from './sim-drive.js';
 import type { SimNetwork, SimNode } from './sim-network.js';
 
 export type FaceName = 'async' | 'sync';
@@ -27,8 +27,6 @@ export const FACES: readonly FaceName[] = ['async', 'sync'];
 
 /** Virtual time one step of a spec may take before it counts as stuck. */
 const LIMIT_MS = 60_000;
-/** Loop steps one drive may take: a bound on a loop that would never settle. */
-const MAX_STEPS = 100_000;
 
 /** A reply or failure as text: JSON, `-text` for an error reply, `code message` for a failure. */
 export function shown(reply: unknown, err: ClusterError | null): string {
@@ -45,30 +43,6 @@ function shownResult(result: unknown): string {
 /** The commands a node received, without the link: 'GET foo', 'CLUSTER SLOTS'. */
 export function heard(node: SimNode): string[] {
   return node.history.filter((e) => e.kind === 'command').map((e) => e.argv!.join(' '));
-}
-
-/** Lets promise callbacks run. */
-function turn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
- * Runs the network's loop, timer by timer, until `done()` (true) or until nothing is left to run within
- * `limitMs` of virtual time (whatever `done()` says then).
- */
-export async function drive(net: SimNetwork, done: () => boolean, limitMs = LIMIT_MS): Promise<boolean> {
-  const loop = net.loop;
-  const end = loop.now() + limitMs;
-  for (let steps = 0; steps < MAX_STEPS; steps++) {
-    loop.run();
-    await turn();
-    if (done()) return true;
-    if (loop.queued > 0) continue;
-    const next = loop.nextTimerAt;
-    if (next === undefined || next > end) return done();
-    loop.advance(next - loop.now());
-  }
-  throw new Error(`the loop never settled in ${MAX_STEPS} steps`);
 }
 
 /** A command of a call: key-routed argv, or argv for the node at `node` ("host:port"). */
@@ -109,11 +83,15 @@ export function openFace(name: FaceName, net: SimNetwork, options: Options): Sim
 async function outcomesOf<T>(net: SimNetwork, sent: () => T | null): Promise<[T, number]> {
   const start = net.loop.now();
   let at = start;
-  const done = await drive(net, () => {
-    if (sent() === null) return false;
-    at = net.loop.now();
-    return true;
-  });
+  const done = await drive(
+    net,
+    () => {
+      if (sent() === null) return false;
+      at = net.loop.now();
+      return true;
+    },
+    LIMIT_MS,
+  );
   if (!done) throw new Error(`no outcome within ${LIMIT_MS} ms of virtual time`);
   return [sent()!, at - start];
 }

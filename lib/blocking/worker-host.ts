@@ -70,6 +70,8 @@ export class WorkerHost implements BatchSink, EngineListener {
       this.engine.abandonBatch();
       await this.serve(req);
     }
+    // The caller is gone: a batch still unanswered is one it gave up on, and nothing more is answered.
+    this.engine.abandonBatch();
     this.engine.close(false, otherError('context closed'));
     this.channel.close();
   }

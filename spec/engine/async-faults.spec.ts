@@ -1,61 +1,31 @@
 /**
  * AsyncClusterContext against scripted nodes on loopback: the exact commands the client sends on
- * which connection, in which order, for hiredis-cluster's async behaviour (reference §1.6, §1.9,
- * §1.10) — initial updates, redirects, retries, unserved slots, nodes leaving, odd slot maps,
- * broken replies, shutdown and the handshake. Every script is strict: a command nobody asked for or
- * an extra connection fails it, and each command's callback count is checked after a quiet period.
- * Faults where timing matters (connect and command timeouts, backoff, delays, cut replies) run on the
- * simulated network instead: simulated-faults.spec.ts.
+ * which connection, in which order, for hiredis-cluster's async behaviour (reference §1.6, §1.9) —
+ * initial updates, unserved slots, odd slot maps, failed updates, maxPending, callbacks and events,
+ * and the handshake. Every script is strict: a command nobody asked for or an extra connection fails
+ * it, and each command's callback count is checked after a quiet period.
+ * The behaviours both faces have, each with its specs of both faces, have their own files:
+ * redirects, timeouts, node-left, multi-key, link-failures and close-and-free (.spec.ts).
  */
 import { expect } from 'chai';
-import {
-  ClusterError,
-  REDIS_ERR_CLUSTER_TOO_MANY_RETRIES,
-  REDIS_ERR_EOF,
-  REDIS_ERR_IO,
-  REDIS_ERR_OTHER,
-  REDIS_ERR_PROTOCOL,
-  ReplyError,
-} from '../../lib/errors.js';
+import { ClusterError, REDIS_ERR_IO, REDIS_ERR_OTHER } from '../../lib/errors.js';
 import {
   HIRCLUSTER_EVENT_FREE_CONTEXT,
   HIRCLUSTER_EVENT_READY,
   HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
 } from '../../lib/events.js';
 import { type Outcomes, rejectionOf } from '../support/async-helpers.js';
+import { error, slots, status } from '../support/resp-values.js';
 import { keyIn, scriptedAsync, type TestAdapter } from '../support/scripted-async.js';
-import {
-  type Conversation,
-  error,
-  inAnyOrder,
-  type RespValue,
-  type ScriptedNode,
-  status,
-} from '../support/scripted-node.js';
-
-/** A CLUSTER SLOTS reply: [start, end, [host, port, id]] per range. */
-function slots(...ranges: [number, number, ScriptedNode][]): RespValue {
-  return ranges.map(([start, end, node]) => [start, end, [node.host, node.port, `id-${node.name}`]]);
-}
-
-const FOO = 12182; // keySlot('foo')
-const BAR = 5061; // keySlot('bar')
+import type { Conversation } from '../support/scripted-node.js';
 
 describe('engine: AsyncClusterContext against scripted nodes', () => {
-  const harness = scriptedAsync();
-  const { client, connected, throttleOpens } = harness;
   let conv: Conversation;
   let adapter: TestAdapter;
   let outcomes: Outcomes;
-
-  beforeEach(() => {
-    ({ conv, adapter, outcomes } = harness);
+  const { client, connected, results } = scriptedAsync({}, (h) => {
+    ({ conv, adapter, outcomes } = h);
   });
-
-  /** Outcomes as [privdata, reply, err, errstr]. */
-  function results() {
-    return outcomes.list.map((o) => [o.privdata, o.reply, o.err, o.errstr]);
-  }
 
   describe('initial slot map', () => {
     it('connect(): CLUSTER SLOTS on a link that is kept for the commands', async () => {
@@ -259,253 +229,7 @@ describe('engine: AsyncClusterContext against scripted nodes', () => {
     });
   });
 
-  describe('redirects and retries', () => {
-    it('MOVED: the slot is patched, the update goes on the redirecting link, the command to the target', async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 8191, a], [8192, 16383, b]));
-      conv.script(b.expectConnect(), b.expectCommand(['GET', 'foo']));
-      acc.command(outcomes.callback, 1, 'GET foo');
-      await conv.done();
-
-      // b (not a, which node choice would take) sends the MOVED: the update must go on b's link.
-      conv.script(
-        throttleOpens(),
-        b.send(error(`MOVED ${FOO} ${a.addr}`)),
-        inAnyOrder(
-          [b.expectCommand(['CLUSTER', 'SLOTS']), b.send(slots([0, 16383, a]))],
-          [a.expectCommand(['GET', 'foo']), a.send('f')],
-        ),
-        b.expectClose(), // b left the map
-      );
-      await conv.done();
-      expect(results()).to.deep.equal([[1, 'f', 0, '']]);
-      expect(acc.version).to.equal(2);
-    });
-
-    it('MOVED within the throttle: no update, but the patched slot sends the next command straight to the target', async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 16383, a]));
-      conv.script(
-        a.expectCommand(['GET', 'foo']),
-        a.send(error(`MOVED ${FOO} ${b.addr}`)),
-        b.expectConnect(),
-        b.expectCommand(['GET', 'foo']),
-        b.send('f1'),
-      );
-      acc.command(outcomes.callback, 1, 'GET foo');
-      await conv.done();
-      conv.script(
-        inAnyOrder(
-          [b.expectCommand(['GET', 'foo']), b.send('f2')],
-          [a.expectCommand(['GET', 'bar']), a.send('b')],
-        ),
-      );
-      acc.command(outcomes.callback, 2, 'GET foo');
-      acc.command(outcomes.callback, 3, 'GET bar');
-      await conv.done();
-      expect(results()).to.deep.equal([
-        [1, 'f1', 0, ''],
-        [2, 'f2', 0, ''],
-        [3, 'b', 0, ''],
-      ]);
-      expect(acc.version).to.equal(1);
-      expect(acc.nodeForKey('foo')!.addr).to.equal(b.addr);
-    });
-
-    it('ASK: ASKING and the command pipelined on the target; the slot is not patched, no update', async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 16383, a]));
-      conv.script(
-        a.expectCommand(['GET', 'foo']),
-        throttleOpens(),
-        a.send(error(`ASK ${FOO} ${b.addr}`)),
-        b.expectConnect(),
-        b.expectCommand(['ASKING']),
-        b.expectCommand(['GET', 'foo']),
-        b.send(status('OK'), 'f'),
-      );
-      acc.command(outcomes.callback, 1, 'GET foo');
-      await conv.done();
-      conv.script(a.expectCommand(['GET', 'foo']), a.send('again on a'));
-      acc.command(outcomes.callback, 2, 'GET foo');
-      await conv.done();
-      expect(results()).to.deep.equal([
-        [1, 'f', 0, ''],
-        [2, 'again on a', 0, ''],
-      ]);
-      expect(acc.version).to.equal(1);
-    });
-
-    it('TRYAGAIN and CLUSTERDOWN: sent again at once on the same link, no update', async () => {
-      const a = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 16383, a]));
-      conv.script(
-        a.expectCommand(['GET', 'foo']),
-        throttleOpens(),
-        a.send(error('TRYAGAIN Multiple keys request during rehashing of slot')),
-        a.expectCommand(['GET', 'foo']),
-        a.send(error('CLUSTERDOWN The cluster is down')),
-        a.expectCommand(['GET', 'foo']),
-        a.send('f'),
-      );
-      acc.command(outcomes.callback, 1, 'GET foo');
-      await conv.done();
-      expect(results()).to.deep.equal([[1, 'f', 0, '']]);
-      expect(adapter.timers).to.deep.equal([]);
-    });
-
-    it("maxRetry 1: a second redirect ends the command with err 100 'too many cluster retries'", async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr, maxRetry: 1 });
-      await connected(acc, a, slots([0, 16383, a]));
-      conv.script(
-        a.expectCommand(['GET', 'foo']),
-        a.send(error(`MOVED ${FOO} ${b.addr}`)),
-        b.expectConnect(),
-        b.expectCommand(['GET', 'foo']),
-        b.send(error(`MOVED ${FOO} ${a.addr}`)),
-      );
-      acc.command(outcomes.callback, 1, 'GET foo');
-      await conv.done();
-      expect(results()).to.deep.equal([
-        [1, null, REDIS_ERR_CLUSTER_TOO_MANY_RETRIES, 'too many cluster retries'],
-      ]);
-    });
-
-    it('the default budget: 5 retries, the 6th cluster error fails the command', async () => {
-      const a = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 16383, a]));
-      const steps = [];
-      for (let i = 0; i < 6; i++)
-        steps.push(a.expectCommand(['GET', 'foo']), a.send(error('TRYAGAIN later')));
-      conv.script(...steps);
-      acc.command(outcomes.callback, 1, 'GET foo');
-      await conv.done();
-      expect(results()).to.deep.equal([
-        [1, null, REDIS_ERR_CLUSTER_TOO_MANY_RETRIES, 'too many cluster retries'],
-      ]);
-    });
-
-    it('MGET across slots: one MGET per slot (Redis refuses cross-slot keys), in parallel, merged in key order', async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 8191, a], [8192, 16383, b]));
-      conv.script(
-        inAnyOrder(
-          [a.expectCommand(['MGET', 'bar']), a.expectCommand(['MGET', 'b']), a.send(['vbar'], [null])],
-          [b.expectConnect(), b.expectCommand(['MGET', 'foo']), b.send(['vfoo'])],
-        ),
-      );
-      acc.command(outcomes.callback, 1, 'MGET foo bar b');
-      await conv.done();
-      expect(results()).to.deep.equal([[1, ['vfoo', 'vbar', null], 0, '']]);
-    });
-
-    it('an IPv6 redirect target: MOVED to ::1:port reaches a node on ::1', async () => {
-      const a = await conv.node();
-      const b = await conv.node({ host: '::1' });
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 16383, a]));
-      const links: string[] = [];
-      acc.on('connect', (link) => links.push(`${link.host} ${link.port}`));
-      conv.script(
-        a.expectCommand(['GET', 'foo']),
-        a.send(error(`MOVED ${FOO} ::1:${b.port}`)),
-        b.expectConnect(),
-        b.expectCommand(['GET', 'foo']),
-        b.send('six'),
-      );
-      acc.command(outcomes.callback, 1, 'GET foo');
-      await conv.done();
-      expect(results()).to.deep.equal([[1, 'six', 0, '']]);
-      expect(links).to.deep.equal([`::1 ${b.port}`]);
-      expect([acc.nodeForKey('foo')!.host, acc.nodeForKey('foo')!.port]).to.deep.equal(['::1', b.port]);
-    });
-  });
-
   describe('failures', () => {
-    it("a node leaving the map with a command pending: null, err 0, 'node left the cluster', no update from it", async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 8191, a], [8192, 16000, b]));
-      const removed: string[] = [];
-      const disconnects: [string, number][] = [];
-      acc.on('node-removed', (node) => removed.push(node.addr));
-      acc.setDisconnectCallback((link, s) => disconnects.push([`${link.host}:${link.port}`, s]));
-      conv.script(b.expectConnect(), b.expectCommand(['GET', 'foo']), b.stall());
-      acc.command(outcomes.callback, 'foo', 'GET foo');
-      await conv.done();
-
-      // An unserved slot starts the update (through a: random 0 takes the first connected node). The
-      // clock moves past the throttle before the answer, so an update asked for by the dropped command
-      // would be sent — and fail the script.
-      conv.script(
-        a.expectCommand(['CLUSTER', 'SLOTS']),
-        throttleOpens(),
-        a.send(slots([0, 16383, a])),
-        b.expectClose(),
-      );
-      adapter.skew += 1001;
-      expect(acc.command(outcomes.callback, 'unserved', 'GET %s', keyIn(16001, 16383))).to.equal(false);
-      await conv.done();
-      expect(results()).to.deep.equal([['foo', null, 0, 'node left the cluster']]);
-      expect(removed).to.deep.equal([b.addr]);
-      expect(disconnects).to.deep.equal([[b.addr, 0]]);
-    });
-
-    it("the node closes or resets the link: 'Server closed the connection' / 'Connection reset by peer'", async () => {
-      const a = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 16383, a]));
-      conv.script(a.expectCommand(['GET', 'foo']), a.expectCommand(['GET', 'bar']), a.closeLink());
-      acc.command(outcomes.callback, 'foo', 'GET foo');
-      acc.command(outcomes.callback, 'bar', 'GET bar');
-      await conv.done();
-      conv.script(a.expectConnect(), a.expectCommand(['GET', 'foo']), a.closeLink({ reset: true }));
-      acc.command(outcomes.callback, 'reset', 'GET foo');
-      await conv.done();
-      expect(results()).to.deep.equal([
-        ['foo', null, REDIS_ERR_EOF, 'Server closed the connection'],
-        ['bar', null, REDIS_ERR_EOF, 'Server closed the connection'],
-        ['reset', null, REDIS_ERR_IO, 'Connection reset by peer'],
-      ]);
-    });
-
-    it('a failed command (ToNode too) starts a throttled update through a connected node', async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 8191, a], [8192, 16383, b]));
-      conv.script(b.expectConnect(), b.expectCommand(['PING']), b.send(status('PONG')));
-      acc.commandToNode(b.addr, outcomes.callback, 'ping', 'PING');
-      await conv.done();
-      conv.script(
-        a.expectCommand(['GET', 'bar']),
-        throttleOpens(),
-        a.closeLink(),
-        b.expectCommand(['CLUSTER', 'SLOTS']),
-        b.send(slots([0, 8191, a], [8192, 16383, b])),
-      );
-      acc.commandToNode(a.addr, outcomes.callback, 'bar', 'GET bar');
-      await conv.done();
-      expect(results()).to.deep.equal([
-        ['ping', 'PONG', 0, ''],
-        ['bar', null, REDIS_ERR_EOF, 'Server closed the connection'],
-      ]);
-      expect(acc.version).to.equal(2);
-    });
-
     it('an update whose link dies is retried at once through another node', async () => {
       const a = await conv.node();
       const b = await conv.node();
@@ -556,31 +280,6 @@ describe('engine: AsyncClusterContext against scripted nodes', () => {
       for (const key of keys) acc.command(outcomes.callback, key, 'GET %s', key);
       await outcomes.wait(2 * keys.length);
       expect(failures).to.deep.equal(['no valid server address', 'no valid server address']);
-    });
-
-    it('a malformed reply: a PROTOCOL error naming the offset and the node, for the commands of that link only', async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 8191, a], [8192, 16383, b]));
-      conv.script(
-        inAnyOrder(
-          [a.expectCommand(['GET', 'bar']), a.expectCommand(['GET', 'b'])],
-          [b.expectConnect(), b.expectCommand(['GET', 'foo'])],
-        ),
-        a.sendRaw('$abc\r\n'),
-        a.expectClose(),
-        b.send('f'),
-      );
-      acc.command(outcomes.callback, 'bar', 'GET bar');
-      acc.command(outcomes.callback, 'b', 'GET b');
-      acc.command(outcomes.callback, 'foo', 'GET foo');
-      await conv.done();
-      expect(results()).to.deep.equal([
-        ['bar', null, REDIS_ERR_PROTOCOL, `Protocol error: invalid length at offset 1 (from ${a.addr})`],
-        ['b', null, REDIS_ERR_PROTOCOL, `Protocol error: invalid length at offset 1 (from ${a.addr})`],
-        ['foo', 'f', 0, ''],
-      ]);
     });
 
     it('maxPending: past it a command is refused with a clear error, its callback never called', async () => {
@@ -639,40 +338,6 @@ describe('engine: AsyncClusterContext against scripted nodes', () => {
         'on disconnect null',
         `event ${HIRCLUSTER_EVENT_FREE_CONTEXT} priv`,
       ]);
-    });
-
-    it('disconnect(): pending replies delivered, MOVED no longer followed, new commands refused', async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 16383, a]));
-      const statuses: number[] = [];
-      acc.setDisconnectCallback((_l, s) => statuses.push(s));
-      conv.script(
-        a.expectCommand(['GET', 'foo']),
-        a.expectCommand(['GET', 'bar']),
-        throttleOpens(),
-        a.send('f', error(`MOVED ${BAR} ${b.addr}`)),
-        a.expectClose(),
-      );
-      acc.command(outcomes.callback, 'foo', 'GET foo');
-      acc.command(outcomes.callback, 'bar', 'GET bar');
-      acc.disconnect();
-      expect(acc.command(outcomes.callback, 'late', 'GET foo')).to.equal(false);
-      expect([acc.err, acc.errstr]).to.deep.equal([REDIS_ERR_OTHER, 'client closing']);
-      expect(acc.commandToNode(a.addr, outcomes.callback, 'late', 'PING')).to.equal(false);
-      expect([acc.err, acc.errstr]).to.deep.equal([REDIS_ERR_OTHER, 'disconnecting']);
-      await conv.done();
-      expect(outcomes.list).to.have.length(2);
-      expect(results()[0]).to.deep.equal(['foo', 'f', 0, '']);
-      const moved = outcomes.list[1]!;
-      expect(moved.reply).to.be.instanceOf(ReplyError);
-      expect([moved.privdata, (moved.reply as ReplyError).message, moved.err]).to.deep.equal([
-        'bar',
-        `MOVED ${BAR} ${b.addr}`,
-        0,
-      ]);
-      expect(statuses).to.deep.equal([0]);
     });
   });
 

@@ -61,8 +61,12 @@ export class MemoryChannel implements HostChannel {
     return this.call(OP_BATCH, (writer as unknown as { area: Buffer }).area.subarray(0, writer.length), 1);
   }
 
-  /** The caller closes: next() says null. */
+  /**
+   * The caller closes: next() says null. The real channel's close is a request of its own, so a call left
+   * unanswered (one the caller gave up on) can no longer be answered.
+   */
   closeFromCaller(): void {
+    this.seq++;
     this.hand(null);
   }
 

@@ -50,3 +50,10 @@ function encodeInto(value: RespValue, parts: Buffer[]): void {
     for (const item of value) encodeInto(item, parts);
   }
 }
+
+/** A CLUSTER SLOTS reply: [start, end, [host, port, id]] per range, the id 'id-<name>'. */
+export function slots(
+  ...ranges: [number, number, { host: string; port: number; name: string }][]
+): RespValue {
+  return ranges.map(([start, end, node]) => [start, end, [node.host, node.port, `id-${node.name}`]]);
+}

@@ -51,10 +51,18 @@ export interface ScriptedAsync {
   connected(acc: AsyncClusterContext, seed: ScriptedNode, map: RespValue): Promise<void>;
   /** A script step that moves the client's clock past the 1 s update throttle. */
   throttleOpens(): Step;
+  /** The outcomes so far as [privdata, reply, err, errstr]. */
+  results(): unknown[][];
 }
 
-/** Registers the harness's beforeEach / afterEach in the current `describe`. */
-export function scriptedAsync(options: ConversationOptions = {}): ScriptedAsync {
+/**
+ * Registers the harness's beforeEach / afterEach in the current `describe`; `onEach` receives the harness
+ * once its fresh conversation, adapter and outcomes are set (the spec's `conv`, `adapter`, `outcomes`).
+ */
+export function scriptedAsync(
+  options: ConversationOptions = {},
+  onEach: (h: ScriptedAsync) => void = () => {},
+): ScriptedAsync {
   const contexts: AsyncClusterContext[] = [];
   const h: ScriptedAsync = {
     conv: new Conversation(options),
@@ -79,11 +87,13 @@ export function scriptedAsync(options: ConversationOptions = {}): ScriptedAsync 
       h.conv.call('a second passes on the client clock', () => {
         h.adapter.skew += 1001;
       }),
+    results: () => h.outcomes.list.map((o) => [o.privdata, o.reply, o.err, o.errstr]),
   };
   beforeEach(() => {
     h.conv = new Conversation(options);
     h.adapter = new TestAdapter();
     h.outcomes = new Outcomes();
+    onEach(h);
   });
   afterEach(async () => {
     await h.conv.close();

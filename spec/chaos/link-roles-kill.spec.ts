@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { sleep, until } from '../support/async-helpers.js';
 import { signalTime } from '../support/chaos/chaos-cluster.js';
+import { PRIMARY_KILL_FAILURES } from '../support/chaos/kill-failures.js';
 import { epochMs } from '../support/chaos/ledger.js';
 import { RoleLoad } from '../support/chaos/role-load.js';
 import { type RoleKind, type RoleRecord, tagsInSlots, WRONG } from '../support/chaos/role-ops.js';
@@ -19,15 +20,7 @@ const LANES = 8;
 
 /** Failures a killed primary explains, as normalised by `shape`. */
 const ALLOWED = [
-  // Links to the killed node break; reconnects are refused until the map moves on.
-  'Server closed the connection',
-  'Connection reset by peer',
-  'Broken pipe',
-  'Connection refused',
-  // Between the FAIL flag and the promotion every node answers CLUSTERDOWN: retried until the budget ends.
-  'too many cluster retries',
-  // Pending on a link to the killed node when a new map drops it.
-  'node left the cluster',
+  ...PRIMARY_KILL_FAILURES,
   // A WATCH session's commands are its own: no redirect is followed, no retry made, its link is not replaced.
   "the WATCH session's link to ADDR closed",
   'CLUSTERDOWN The cluster is down',

@@ -8,6 +8,7 @@
  *   node role-child.js '{"options": {...}, "tags": ["..."], "maxMs": 60000}'
  */
 import { BlockingClusterContext, type BlockingOptions } from '../../../lib/blocking/blocking-context.js';
+import { stopAsked } from '../child-stop.js';
 import { tagKeys } from '../link-roles/plan.js';
 import { blockingDriver } from '../link-roles/run-op.js';
 import { type RoleKind, roleOp, roleOutcome } from './role-ops.js';
@@ -20,14 +21,7 @@ const { options, tags, maxMs } = JSON.parse(process.argv[2] ?? '{}') as {
 const KINDS: readonly RoleKind[] = ['tx', 'watch', 'pop'];
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-let stopping = false;
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (text: string) => {
-  if (text.includes('stop')) stopping = true;
-});
-process.stdin.on('end', () => {
-  stopping = true;
-});
+const stopping = stopAsked();
 
 function now(): number {
   return performance.timeOrigin + performance.now();
@@ -40,7 +34,7 @@ process.stdout.write('"ready"\n');
 
 const deadline = now() + maxMs;
 let seq = 0;
-while (!stopping && now() < deadline) {
+while (!stopping() && now() < deadline) {
   const kind = KINDS[seq % KINDS.length]!;
   const keys = tagKeys(tags[seq % tags.length]!);
   const start = now();

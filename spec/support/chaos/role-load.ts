@@ -11,6 +11,7 @@ import { AsyncClusterContext } from '../../../lib/async-context.js';
 import type { BlockingOptions } from '../../../lib/blocking/blocking-context.js';
 import type { ClusterOptions } from '../../../lib/options.js';
 import { sleep } from '../async-helpers.js';
+import { stopChild } from '../child-stop.js';
 import { EngineProbe } from '../link-roles/engine-probe.js';
 import { tagKeys } from '../link-roles/plan.js';
 import { asyncDriver } from '../link-roles/run-op.js';
@@ -145,17 +146,8 @@ export class RoleLoad {
   private async stopChild(): Promise<void> {
     const child = this.child;
     if (child === null) return;
-    child.stdin!.end('stop\n');
-    let timer: NodeJS.Timeout | undefined;
-    const code = await Promise.race([
-      this.exited,
-      new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), LANE_BOUND_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+    const code = await stopChild(child, this.exited, LANE_BOUND_MS);
     this.child = null;
-    if (code === 'timeout') child.kill('SIGKILL');
     if (code !== 0) this.problems.push(`child: exit ${code}: ${this.stderr.trim()}`);
     else if (this.childDone !== this.childSeq)
       this.problems.push(`child: issued ${this.childDone} ops, reported ${this.childSeq}`);

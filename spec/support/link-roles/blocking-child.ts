@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BlockingOptions } from '../../../lib/blocking/blocking-context.js';
+import { stopChild } from '../child-stop.js';
 import type { Op } from './plan.js';
 import type { OpOutcome } from './run-op.js';
 
@@ -67,16 +68,7 @@ export class BlockingChild {
 
   /** Asks the child to close its context and exit; fails when it does not, cleanly, in time. */
   async stop(timeoutMs = 10_000): Promise<void> {
-    this.child.stdin!.end('stop\n');
-    let timer: NodeJS.Timeout | undefined;
-    const code = await Promise.race([
-      this.exited,
-      new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (code === 'timeout') this.child.kill('SIGKILL');
+    const code = await stopChild(this.child, this.exited, timeoutMs);
     if (code !== 0) throw new Error(`blocking child exit: ${code}\n${this.stderr}`);
   }
 

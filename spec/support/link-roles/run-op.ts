@@ -47,26 +47,24 @@ function thrown(value: unknown): unknown {
   return value;
 }
 
+/** A transaction of either face with `commands` added. */
+function added<T extends { add(command: string, ...args: Argv): T }>(tx: T, commands: readonly Argv[]): T {
+  for (const [command, ...args] of commands as [string, ...Argv][]) tx.add(command, ...args);
+  return tx;
+}
+
 export function asyncDriver(acc: AsyncClusterContext): FaceDriver {
   return {
     send: (argv, timeoutMs = -1) => {
       const [command, ...args] = argv as [string, ...Argv];
       return timeoutMs >= 0 ? acc.send({ timeout: timeoutMs }, command, ...args) : acc.send(command, ...args);
     },
-    exec: (commands) => {
-      const tx = acc.multi();
-      for (const [command, ...args] of commands as [string, ...Argv][]) tx.add(command, ...args);
-      return tx.exec();
-    },
+    exec: (commands) => added(acc.multi(), commands).exec(),
     watch: async (keys) => {
       const session = await acc.watch(...keys);
       return {
         send: ([command, ...args]) => session.send(command as string, ...args),
-        exec: (commands) => {
-          const tx = session.multi();
-          for (const [command, ...args] of commands as [string, ...Argv][]) tx.add(command, ...args);
-          return tx.exec();
-        },
+        exec: (commands) => added(session.multi(), commands).exec(),
         release: () => session.release(),
       };
     },
@@ -79,20 +77,12 @@ export function blockingDriver(cc: BlockingClusterContext): FaceDriver {
       const [command, ...args] = argv as [string, ...Argv];
       return timeoutMs >= 0 ? cc.send({ timeout: timeoutMs }, command, ...args) : cc.send(command, ...args);
     },
-    exec: (commands) => {
-      const tx = cc.multi();
-      for (const [command, ...args] of commands as [string, ...Argv][]) tx.add(command, ...args);
-      return thrown(tx.exec());
-    },
+    exec: (commands) => thrown(added(cc.multi(), commands).exec()),
     watch: (keys) => {
       const session = cc.watch(...keys);
       return {
         send: ([command, ...args]) => thrown(session.send(command as string, ...args)),
-        exec: (commands) => {
-          const tx = session.multi();
-          for (const [command, ...args] of commands as [string, ...Argv][]) tx.add(command, ...args);
-          return thrown(tx.exec());
-        },
+        exec: (commands) => thrown(added(session.multi(), commands).exec()),
         release: () => session.release(),
       };
     },

@@ -67,7 +67,7 @@ export interface ClusterOptions {
   maxPending?: number;
   /**
    * Dedicated links per node at most (blocking commands and WATCH sessions each hold one while they run;
-   * past it they wait for one to be returned). Default 16.
+   * past it they wait for one to be returned; on the blocking face they fail at once). Default 16.
    */
   maxDedicatedLinks?: number;
   /** Source of randomness in [0, 1) for node choice; seed it for reproducible runs. Default Math.random. */

@@ -108,9 +108,11 @@ export class WorkerHost implements BatchSink, EngineListener {
         const id = req.body.readInt32LE(0);
         const session = this.sessions.get(id);
         this.sessions.delete(id);
-        if (session !== undefined) this.engine.closeSession(session);
         this.channel.respond(req, STATUS_OK);
-        return;
+        if (session === undefined) return;
+        // The next request waits until the link is back in the pool (UNWATCH answered): a lease right after
+        // release() must find it free (the sync policy's leases never wait).
+        return new Promise((resolve) => this.engine.closeSession(session, resolve));
       }
       case OP_CONNECT:
       case OP_UPDATE:

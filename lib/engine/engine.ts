@@ -214,9 +214,9 @@ export class Engine {
     return this.direct(() => session.entry, session, argv, raw, fn, privdata, 'client closing');
   }
 
-  /** Ends a WATCH session: UNWATCH, and its link goes back to the pool. */
-  closeSession(session: Session): void {
-    session.close();
+  /** Ends a WATCH session: UNWATCH, and its link goes back to the pool (then `returned` is called). */
+  closeSession(session: Session, returned?: () => void): void {
+    session.close(returned);
   }
 
   /** Sends a command to the node at `host:port`: no redirects, no retries. Returns the refusal, if any. */

@@ -2,9 +2,9 @@
  * The dedicated links of one node: links a single user holds alone while the link has state the node's
  * shared command link must never have — a blocking command waiting, a WATCH session. A bounded pool: a
  * link goes back idle once it is clean (its user's last reply is in), a lease past the bound waits for a
- * returned link, and a link that failed or closed is forgotten.
+ * returned link (or fails at once, as the policy says), and a link that failed or closed is forgotten.
  */
-import type { ClusterError } from '../errors.js';
+import { type ClusterError, otherError } from '../errors.js';
 import type { Connection } from './connection.js';
 import { Fifo } from './fifo.js';
 
@@ -33,13 +33,20 @@ export class DedicatedLinks {
     return { open: this.links.size, leased: this.links.size - this.idle.length };
   }
 
-  /** Hands `waiter` a link of its own: an idle one, a new one, or the next one returned. */
-  lease(waiter: LeaseWaiter): void {
+  /**
+   * Hands `waiter` a link of its own: an idle one, a new one, or the next one returned — unless it may not
+   * `wait`: then, with every link leased, it fails at once (naming the node, `addr`).
+   */
+  lease(waiter: LeaseWaiter, wait: boolean, addr: string): void {
     let link = this.idle.pop();
     while (link !== undefined && !link.usable) link = this.idle.pop();
     if (link !== undefined) waiter.leased(link);
     else if (this.links.size < this.max) waiter.leased(this.opened());
-    else this.waiting.push(waiter);
+    else if (wait) this.waiting.push(waiter);
+    else
+      waiter.leaseFailed(
+        otherError(`all dedicated links to ${addr} are in use (maxDedicatedLinks ${this.max})`),
+      );
   }
 
   /** Its user is done with `link`: back to the pool when it is clean, else closed and forgotten. */

@@ -59,6 +59,7 @@ const SYNC_CONNECT_TIMEOUT = new ClusterError(REDIS_ERR_IO, 'Connection timed ou
 /** hiredis-cluster's async API. */
 export class AsyncPolicy implements Policy {
   readonly connectTimeoutError = null;
+  readonly leaseWaits = true;
 
   noSlotmap(topology: Topology): void {
     topology.throttledUpdate();
@@ -117,6 +118,11 @@ export class AsyncPolicy implements Policy {
  */
 export class SyncPolicy implements Policy {
   readonly connectTimeoutError = SYNC_CONNECT_TIMEOUT;
+  /**
+   * Its one caller holds its WATCH sessions while it calls: a lease past the bound would wait for a link only
+   * that caller can return (a watch() that never returns, or a pop sent after its call timed out).
+   */
+  readonly leaseWaits = false;
   /** The map version when an update became due (hiredis' need_update_route), or -1. */
   private updateDueAt = -1;
 

@@ -41,21 +41,23 @@ export class Session implements LeaseWaiter {
     this.opened(err);
   }
 
-  /** Ends the session: UNWATCH, then the link goes back to the pool. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
+  /** Ends the session: UNWATCH, then the link goes back to the pool; `returned` is told once it is there. */
+  close(returned: () => void = () => {}): void {
     const link = this.link;
+    this.closed = true;
     this.link = null;
-    if (link === null) return;
-    if (!link.usable) {
-      this.topology.release(link);
+    if (link === null || !link.usable) {
+      if (link !== null) this.topology.release(link);
+      returned();
       return;
     }
     const topology = this.topology;
     const unwatched: Pending = {
-      onFrame: (l) => topology.release(l),
-      onFail() {},
+      onFrame: (l) => {
+        topology.release(l);
+        returned();
+      },
+      onFail: returned,
     };
     link.send(['UNWATCH'], unwatched);
   }

@@ -58,6 +58,8 @@ export interface TopologyPolicy {
    * so the next command opens a new link.
    */
   keepsIdleClose(): boolean;
+  /** Past maxDedicatedLinks, a lease waits for a returned link (true) or fails at once (see SyncPolicy). */
+  readonly leaseWaits: boolean;
 }
 
 const NO_NODE = () => otherError('no valid server address');
@@ -161,7 +163,7 @@ export class Topology implements ConnectionEvents {
   /** Hands `waiter` a dedicated link to `entry`'s node (see DedicatedLinks). */
   lease(entry: NodeEntry, waiter: LeaseWaiter): void {
     if (this.shutdown) waiter.leaseFailed(clusterClosing());
-    else entry.dedicated.lease(waiter);
+    else entry.dedicated.lease(waiter, this.policy.leaseWaits, entry.addr);
   }
 
   /** Gives a dedicated link back to its node's pool (closed when its node left the map). */

@@ -4,6 +4,7 @@
  * FAIL flag and the promotion; the client must find the promoted replica by itself.
  */
 import { signalTime } from '../support/chaos/chaos-cluster.js';
+import { PRIMARY_KILL_FAILURES } from '../support/chaos/kill-failures.js';
 import { describeChaos, expectResilient, runScenario } from '../support/chaos/scenario.js';
 
 /** A write acknowledged this close before the SIGKILL may not have reached the replica (asynchronous replication). */
@@ -25,20 +26,6 @@ describeChaos('chaos: a primary killed with SIGKILL, its replica promoted', (clu
         ctx.mark('promotion seen');
       },
     });
-    expectResilient(report, {
-      allowed: [
-        // The connection to the killed node breaks, reconnects are refused until the map moves on.
-        'Server closed the connection',
-        'Connection reset by peer',
-        // A write that reaches the socket after the reset came in, before the read noticed it (EPIPE).
-        'Broken pipe',
-        'Connection refused',
-        // Between the FAIL flag and the promotion every node answers CLUSTERDOWN: retried with backoff
-        // until the retries run out.
-        'too many cluster retries',
-        // Commands queued on a link to the killed node when the new map drops it (hiredis: NULL reply).
-        'node left the cluster',
-      ],
-    });
+    expectResilient(report, { allowed: PRIMARY_KILL_FAILURES });
   });
 });

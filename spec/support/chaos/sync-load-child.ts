@@ -11,6 +11,7 @@
  */
 import { BlockingClusterContext, type BlockingOptions } from '../../../lib/blocking/blocking-context.js';
 import { ClusterError, ReplyError } from '../../../lib/errors.js';
+import { stopAsked } from '../child-stop.js';
 
 export interface SyncChildConfig {
   /** Key i is `${prefix}${i}`. */
@@ -30,14 +31,7 @@ function now(): number {
 }
 
 const config = JSON.parse(process.argv[2] ?? '') as SyncChildConfig;
-let stopping = false;
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (text: string) => {
-  if (text.includes('stop')) stopping = true;
-});
-process.stdin.on('end', () => {
-  stopping = true;
-});
+const stopping = stopAsked();
 
 const cc = new BlockingClusterContext(config.options);
 let updates = 0;
@@ -50,7 +44,7 @@ process.stdout.write('"ready"\n');
 const deadline = now() + config.maxMs;
 let seq = 0;
 let lines: string[] = [];
-while (!stopping && seq < config.maxCommands && now() < deadline) {
+while (!stopping() && seq < config.maxCommands && now() < deadline) {
   let failed = false;
   for (let i = 0; i < YIELD_EVERY && seq < config.maxCommands && !failed; i++) {
     const key = seq % config.keys;

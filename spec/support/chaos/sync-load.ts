@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../child-stop.js';
 import type { Ledger } from './ledger.js';
 import type { SyncChildConfig } from './sync-load-child.js';
 
@@ -69,17 +70,8 @@ export class SyncLoad {
   async stop(timeoutMs: number): Promise<void> {
     const child = this.child;
     if (child === null) return;
-    child.stdin!.end('stop\n');
-    let timer: NodeJS.Timeout | undefined;
-    const code = await Promise.race([
-      this.exited,
-      new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const code = await stopChild(child, this.exited, timeoutMs);
     if (code === 'timeout') {
-      child.kill('SIGKILL');
       this.ledger.problem(`sync: the child did not stop within ${timeoutMs} ms`);
     } else if (code !== 0) this.ledger.problem(`sync: the child exited with ${code}: ${this.stderr.trim()}`);
     if (this.done === null) this.ledger.problem('sync: the child did not report its total');

@@ -4,9 +4,15 @@
  * batch: one round trip of the bridge. A session is a dedicated link the worker holds for it, by id.
  */
 import { slotOfKeys, TransactionPlan } from '../cluster/transaction-plan.js';
-import { otherError } from '../errors.js';
+import { otherError, ReplyError } from '../errors.js';
 import { commandFromArgv, sessionCommandFromArgv } from '../face/command-input.js';
 import type { CommandArg } from '../resp/encode.js';
+
+/** The JavaScript calls throw an error reply (as `cc.send`), where the hiredis calls return it as a value. */
+function replyOrThrow(reply: unknown): unknown {
+  if (reply instanceof ReplyError) throw reply;
+  return reply;
+}
 
 /** What a transaction and a session need of their context; each call is one round trip. */
 export interface BlockingTransactionHost {
@@ -44,7 +50,7 @@ export class BlockingTransaction {
     if (this.done) throw otherError('the transaction was already sent');
     this.done = true;
     try {
-      return this.host.exec(this.plan, this.session?.id ?? -1) as unknown[] | null;
+      return replyOrThrow(this.host.exec(this.plan, this.session?.id ?? -1)) as unknown[] | null;
     } finally {
       this.session?.release();
     }
@@ -64,10 +70,10 @@ export class BlockingWatchSession {
     readonly slot: number,
   ) {}
 
-  /** A command on the session's link; its reply (an error reply as a ReplyError value). */
+  /** A command on the session's link; its reply (an error reply is thrown as a ReplyError, as `cc.send`). */
   send(command: string, ...args: CommandArg[]): unknown {
     if (this.released) throw otherError('the WATCH session is closed');
-    return this.host.send(this.id, sessionCommandFromArgv([command, ...args]));
+    return replyOrThrow(this.host.send(this.id, sessionCommandFromArgv([command, ...args])));
   }
 
   /** The session's transaction: `exec()` sends it on the session's link and ends the session. */

@@ -13,7 +13,7 @@ import type { TransactionPlan } from '../cluster/transaction-plan.js';
 import { ClusterError, otherError, REDIS_ERR_TIMEOUT } from '../errors.js';
 import type { EngineEvent } from '../events.js';
 import { buildReply, type ReplyBuilder } from '../resp/build.js';
-import { type CommandArg, checkArgv } from '../resp/encode.js';
+import type { CommandArg } from '../resp/encode.js';
 import {
   BatchWriter,
   BLOCKING,
@@ -74,7 +74,6 @@ export class WorkerCalls implements BlockingTransactionHost {
   }
 
   send(session: number, argv: readonly CommandArg[]): unknown {
-    checkArgv(argv);
     const writer = this.writer();
     writer.addArgv(SESSION, session, '', argv, 1);
     return this.roundTrip(writer)[0];

@@ -18,32 +18,13 @@ import {
   ReplyError,
 } from '../../lib/errors.js';
 import type { ClusterOptions } from '../../lib/options.js';
-import { Outcomes } from '../support/async-helpers.js';
+import { Outcomes, settled, watch } from '../support/async-helpers.js';
 import { encodeResp, error, type RespValue, status } from '../support/resp-values.js';
 import { type Handler, SimNetwork, type SimNetworkOptions, type SimNode } from '../support/sim-network.js';
 
 /** A CLUSTER SLOTS reply: [start, end, [host, port, id]] per range. */
 function slots(...ranges: [number, number, SimNode][]): RespValue {
   return ranges.map(([start, end, node]) => [start, end, [node.host, node.port, `id-${node.name}`]]);
-}
-
-/** Lets promise callbacks (connect()'s settlement) run. */
-function settled(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Records how a promise settles, without awaiting it. */
-function watch(promise: Promise<unknown>): { state: string } {
-  const seen = { state: 'pending' };
-  promise.then(
-    () => {
-      seen.state = 'resolved';
-    },
-    (err: Error & { code: number }) => {
-      seen.state = `rejected ${err.code} ${err.message}`;
-    },
-  );
-  return seen;
 }
 
 type Options = Omit<ClusterOptions, 'nodes' | 'adapter'>;
@@ -171,6 +152,40 @@ for (const [name, adapterOf] of ADAPTERS) {
         net.loop.advance(1);
         expect(results()).to.deep.equal([['foo', null, REDIS_ERR_TIMEOUT, 'Timeout']]);
         expect(failed).to.deep.equal([`${b.port} ${REDIS_ERR_TIMEOUT} Timeout`]);
+      });
+
+      it("a command's own timeout (send({ timeout })) fails its link at exactly its deadline, behind a command without one", async () => {
+        const { acc } = await oneNode({}, () => undefined);
+        const failed: [string, string, number][] = [];
+        const note = (what: string) => (err: Error) => failed.push([what, err.message, net.loop.now()]);
+        acc.send('GET', 'forever').catch(note('forever'));
+        net.loop.advance(5);
+        const sent = net.loop.now();
+        acc.send({ timeout: 100 }, 'GET', 'bounded').catch(note('bounded'));
+        net.loop.advance(99);
+        await settled();
+        expect(failed).to.deep.equal([]);
+        net.loop.advance(1);
+        await settled();
+        // hiredis' command timeout: the link is dropped, and every command on it fails with it.
+        expect(failed).to.deep.equal([
+          ['forever', 'Timeout', sent + 100],
+          ['bounded', 'Timeout', sent + 100],
+        ]);
+      });
+
+      it('a shorter timeout queued after a longer one is due first', async () => {
+        const { acc } = await oneNode({ commandTimeout: 1000 }, () => undefined);
+        const failed: number[] = [];
+        acc.send('GET', 'long').catch(() => failed.push(net.loop.now()));
+        const sent = net.loop.now();
+        acc.send({ timeout: 50 }, 'GET', 'short').catch(() => failed.push(net.loop.now()));
+        net.loop.advance(49);
+        await settled();
+        expect(failed).to.deep.equal([]);
+        net.loop.advance(1);
+        await settled();
+        expect(failed).to.deep.equal([sent + 50, sent + 50]);
       });
 
       it('a reply slower than the command timeout times out; a faster one arrives', async () => {

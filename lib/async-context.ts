@@ -245,8 +245,8 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   /** @internal The one outcome of a command. */
   complete(cmd: Command, reply: unknown, err: ClusterError | null): void {
     // A reply's callback sees err 0, even when an earlier refused call left its error behind.
-    this.err = err === null ? 0 : err.code;
-    this.errstr = err === null ? '' : err.message;
+    if (err === null) this.clearError();
+    else this.setError(err);
     try {
       (cmd.fn as AsyncCallback)(this, err === null ? reply : null, cmd.privdata);
     } catch (callbackErr) {

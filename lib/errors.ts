@@ -20,17 +20,34 @@ export const REDIS_ERR_TIMEOUT = 6;
 /** hiredis-cluster `REDIS_ERR_CLUSTER_TOO_MANY_RETRIES`: the redirect/retry budget is spent. */
 export const REDIS_ERR_CLUSTER_TOO_MANY_RETRIES = 100;
 
-/** A context-level failure. `code` is hiredis' `err`, `message` its `errstr`. */
+/**
+ * A context-level failure. `code` is hiredis' `err`, `message` its `errstr` (hiredis' wording); `address`
+ * names the node when the failure comes from one or from a link to it.
+ */
 export class ClusterError extends Error {
   /** Always `'ClusterError'`. */
   override readonly name = 'ClusterError';
   /** hiredis' `err`: REDIS_ERR_IO, REDIS_ERR_OTHER, ..., REDIS_ERR_CLUSTER_TOO_MANY_RETRIES. */
   readonly code: number;
+  /**
+   * The node the failure comes from, `'host:port'` as its link dials it (IPv6 unbracketed: `'::1:7000'`):
+   * a connect refused, reset or timed out, a close, a command or update timeout, a protocol error, a
+   * refused handshake step, a node that left the cluster, a failed slot-map request. Absent when no node
+   * is to blame (bad input, routing, a closing context, the blocking face's own call deadline).
+   */
+  declare readonly address?: string;
 
-  constructor(code: number, message: string) {
+  constructor(code: number, message: string, address?: string) {
     super(message);
     this.code = code;
+    // Set only when known: an error without a node shows no `address: undefined`.
+    if (address !== undefined) (this as { address?: string }).address = address;
   }
+}
+
+/** `err` as a failure of the node at `address`: the same code and message, naming the node. */
+export function atNode(err: ClusterError, address: string): ClusterError {
+  return err.address === address ? err : new ClusterError(err.code, err.message, address);
 }
 
 /** An error reply from a server, returned as a value (hiredis `REDIS_REPLY_ERROR`). */
@@ -45,9 +62,9 @@ export class ReplyError extends Error {
   }
 }
 
-/** A malformed or oversize reply: `REDIS_ERR_PROTOCOL` with the place and the reason. */
-export function protocolError(message: string): ClusterError {
-  return new ClusterError(REDIS_ERR_PROTOCOL, `Protocol error: ${message}`);
+/** A malformed or oversize reply: `REDIS_ERR_PROTOCOL` with the place and the reason (and its node, when known). */
+export function protocolError(message: string, address?: string): ClusterError {
+  return new ClusterError(REDIS_ERR_PROTOCOL, `Protocol error: ${message}`, address);
 }
 
 /** Bad input from the caller (format string, arguments, routing): `REDIS_ERR_OTHER`. */
@@ -68,6 +85,14 @@ export function slotNotServed(): ClusterError {
 /** A command that can no longer be sent because the context is closing. */
 export function clusterClosing(): ClusterError {
   return otherError('client closing');
+}
+
+/**
+ * A command pending on the node at `address` when it left the slot map: hiredis' async API fails it with
+ * err 0; the sync API's ToNode and pipelined commands, and lease waiters, with `code` REDIS_ERR_OTHER.
+ */
+export function nodeLeftCluster(address: string, code = 0): ClusterError {
+  return new ClusterError(code, 'node left the cluster', address);
 }
 
 /** The redirect and retry budget is spent: err 100. */

@@ -46,12 +46,13 @@ export interface ClusterEvents {
 
 /**
  * @internal What an engine reports to its face, as plain data: it crosses to the blocking face's caller
- * thread. A failure is its code and message (code 0: none).
+ * thread. A failure is its code and message (code 0: none); a link's failure is about its node, an
+ * update's names the node it asked when there was one (`address`).
  */
 export type EngineEvent =
   | { type: 'slotmap-updated'; version: number; nodes: ClusterNode[] }
   | { type: 'ready' }
-  | { type: 'update-error'; code: number; message: string }
+  | { type: 'update-error'; code: number; message: string; address?: string }
   | { type: 'node-added' | 'node-removed'; node: ClusterNode }
   | { type: 'connect'; host: string; port: number }
   | { type: 'connect-error' | 'disconnect'; host: string; port: number; code: number; message: string };

@@ -2,6 +2,8 @@
  * How one option value is checked, and the wording of what is wrong with it: "Invalid option 'name':
  * must be ..., got <value>" (the channel's options: "expected an integer from min to max").
  */
+import type { TimerWheelOptions } from '../adapters/timer-wheel.js';
+import type { SpinSetting } from './blocking/spin.js';
 import { otherError } from './errors.js';
 
 /** Throws "Invalid option 'name': why, got <value>". */
@@ -72,4 +74,33 @@ export function channelInteger(
     );
   }
   return value;
+}
+
+/** The `timerWheel` option: undefined for none, else the wheel's settings. */
+export function resolveTimerWheel(
+  value: boolean | TimerWheelOptions | undefined,
+): TimerWheelOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    invalid('timerWheel', 'must be a boolean or { tickMs, slots }', value);
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== 'tickMs' && key !== 'slots') throw otherError(`Unknown option 'timerWheel.${key}'`);
+  }
+  const wheel: TimerWheelOptions = {};
+  if (value.tickMs !== undefined) wheel.tickMs = integer('timerWheel.tickMs', value.tickMs, 1, 1, 60_000);
+  if (value.slots !== undefined) {
+    const slots = integer('timerWheel.slots', value.slots, 1, 1, 2 ** 24);
+    if ((slots & (slots - 1)) !== 0) invalid('timerWheel.slots', 'must be a power of two', slots);
+    wheel.slots = slots;
+  }
+  return wheel;
+}
+
+/** The blocking context's busy-polling: 'auto', or a budget in µs. */
+export function spinSetting(value: unknown): SpinSetting {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  throw otherError(`Invalid option 'spin': expected 'auto' or a number of µs >= 0, got ${String(value)}`);
 }

@@ -8,19 +8,24 @@ import type { ConnectionOptions } from 'node:tls';
 import type { EventLoopAdapter } from '../adapters/adapter.js';
 import type { TimerWheelOptions } from '../adapters/timer-wheel.js';
 // The blocking face's options are bounded by its channel: the resolver checks them against its figures.
-import {
-  DEFAULT_BUFFER_BYTES,
-  INT32_MAX,
-  MAX_AREA_BYTES,
-  MIN_BUFFER_BYTES,
-} from './blocking/channel-layout.js';
+import { DEFAULT_BUFFER_BYTES, MAX_AREA_BYTES, MIN_BUFFER_BYTES } from './blocking/channel-layout.js';
 import type { SpinSetting } from './blocking/spin.js';
 import { type HostPort, parseHostPort } from './cluster/address.js';
 import { otherError } from './errors.js';
-import { channelInteger, flag, integer, invalid, secret, text } from './option-checks.js';
+import {
+  channelInteger,
+  flag,
+  integer,
+  invalid,
+  resolveTimerWheel,
+  secret,
+  spinSetting,
+  text,
+} from './option-checks.js';
 import { plainReplies, plainRepliesWith, type ReplyBuilder } from './resp/build.js';
 import { DEFAULT_LIMITS, MAX_LIMITS, type RespLimits } from './resp/scan.js';
 import { hidden, hideTlsSecrets, showAs } from './secrets.js';
+import { resolveCallTimeout, resolveTimeouts } from './timeouts.js';
 
 /** Jittered exponential backoff for TRYAGAIN / CLUSTERDOWN retries (hiredis retries at once). */
 export interface RetryBackoff {
@@ -42,6 +47,11 @@ export interface ClusterOptions {
   connectTimeout?: number;
   /** Per-command timeout in ms; when it passes the link is dropped (hiredis). 0 = none (default). */
   commandTimeout?: number;
+  /**
+   * How long a node may take to answer one slot-map request once its link is open, in ms; past it that
+   * attempt fails with 'Timeout' and the next node is asked. 0 = none (hiredis). Default 5000.
+   */
+  updateTimeout?: number;
   /** Cluster redirects and retries allowed per command before err 100. Default 5. */
   maxRetry?: number;
   /** Ask `CLUSTER NODES` instead of `CLUSTER SLOTS` for the slot map. */
@@ -97,8 +107,8 @@ export interface BlockingOptions extends Omit<ClusterOptions, 'adapter' | 'rando
   /** Busy-poll before sleeping: 'auto' (adaptive, default), 0 (off) or a budget in µs. */
   spin?: SpinSetting;
   /**
-   * Longest time one call may block, in ms; past it the call throws "Timeout". Default: none when
-   * `commandTimeout` is 0 (hiredis blocks), else enough for every retry's connect and command timeout.
+   * Longest time one call may block, in ms; past it the call throws "Timeout"; 0 = for ever (hiredis).
+   * Default: 60 s without a `commandTimeout`, else enough for every retry's connect and command timeout.
    */
   callTimeout?: number;
   /** Let pipelines follow MOVED/ASK (hiredis-cluster #172); off by default, as in hiredis. */
@@ -124,6 +134,7 @@ export interface ResolvedOptions {
   password: string;
   connectTimeout: number;
   commandTimeout: number;
+  updateTimeout: number;
   maxRetry: number;
   useClusterNodes: boolean;
   useClusterShards: boolean;
@@ -148,7 +159,7 @@ export interface ResolvedBlockingOptions extends Omit<ResolvedOptions, 'addressM
   /** The NAT table, or undefined for none. */
   addressMap: AddressTable | undefined;
   spin: SpinSetting;
-  /** ms; 0 = a call may block for ever (hiredis). */
+  /** ms; 0 = a call may block for ever (hiredis), by choice. */
   callTimeout: number;
   pipelineRedirects: boolean;
   bufferBytes: number;
@@ -162,6 +173,7 @@ const SHARED = new Set([
   'password',
   'connectTimeout',
   'commandTimeout',
+  'updateTimeout',
   'maxRetry',
   'useClusterNodes',
   'useClusterShards',
@@ -186,9 +198,6 @@ const OWN = {
   async: new Set(ASYNC_ONLY),
   blocking: new Set(['spin', 'callTimeout', 'pipelineRedirects', 'bufferBytes', 'detectIdleClose']),
 };
-
-/** The channel carries a call's deadline in an Int32 word; 24.8 days is as good as for ever. */
-const MAX_CALL_TIMEOUT = INT32_MAX;
 
 /** Parses a hiredis-cluster node list: `"h:p,h:p"` or an array of `"h:p"`. Duplicates are dropped. */
 export function parseNodeList(nodes: string | readonly string[]): HostPort[] {
@@ -228,32 +237,6 @@ export function addressLookup(table: AddressTable): AddressMapFunction {
   return (address) => map.get(`${address.host}:${address.port}`) ?? address;
 }
 
-function resolveTimerWheel(value: ClusterOptions['timerWheel']): TimerWheelOptions | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    invalid('timerWheel', 'must be a boolean or { tickMs, slots }', value);
-  }
-  for (const key of Object.keys(value)) {
-    if (key !== 'tickMs' && key !== 'slots') throw otherError(`Unknown option 'timerWheel.${key}'`);
-  }
-  const wheel: TimerWheelOptions = {};
-  if (value.tickMs !== undefined) wheel.tickMs = integer('timerWheel.tickMs', value.tickMs, 1, 1, 60_000);
-  if (value.slots !== undefined) {
-    const slots = integer('timerWheel.slots', value.slots, 1, 1, 2 ** 24);
-    if ((slots & (slots - 1)) !== 0) invalid('timerWheel.slots', 'must be a power of two', slots);
-    wheel.slots = slots;
-  }
-  return wheel;
-}
-
-/** The blocking context's busy-polling: 'auto', or a budget in µs. */
-function spinSetting(value: unknown): SpinSetting {
-  if (value === undefined || value === 'auto') return 'auto';
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
-  throw otherError(`Invalid option 'spin': expected 'auto' or a number of µs >= 0, got ${String(value)}`);
-}
-
 /**
  * What resolved options show to util.inspect and JSON: the settings (not the reply builder and the
  * random source, which are code), with the secrets (password, TLS private material) as `<hidden>`.
@@ -289,15 +272,11 @@ export function resolveOptions(options: ClusterOptions): ResolvedOptions {
  */
 export function resolveBlockingOptions(options: BlockingOptions): ResolvedBlockingOptions {
   const { random: _random, addressMap, ...shared } = resolveCore(options, 'blocking');
-  const { commandTimeout, connectTimeout, maxRetry } = shared;
-  // hiredis blocks as long as it takes without a command timeout; with one, every retry may take a
-  // connect and a command timeout, plus slack for the redirects in between.
-  const callTimeout = commandTimeout === 0 ? 0 : (maxRetry + 2) * (commandTimeout + connectTimeout) + 1000;
   const resolved: ResolvedBlockingOptions = {
     ...shared,
     // A function was refused: the blocking context's map is its table.
     addressMap: addressMap as AddressTable | undefined,
-    callTimeout: Math.min(integer('callTimeout', options.callTimeout, callTimeout, 0), MAX_CALL_TIMEOUT),
+    callTimeout: resolveCallTimeout(options.callTimeout, shared, shared.maxRetry),
     pipelineRedirects: flag('pipelineRedirects', options.pipelineRedirects),
     detectIdleClose: flag('detectIdleClose', options.detectIdleClose),
     bufferBytes: channelInteger(
@@ -388,8 +367,7 @@ function resolveCore(
     seeds,
     username,
     password,
-    connectTimeout: integer('connectTimeout', options.connectTimeout, 10_000, 0),
-    commandTimeout: integer('commandTimeout', options.commandTimeout, 0, 0),
+    ...resolveTimeouts(options),
     maxRetry: integer('maxRetry', options.maxRetry, 5, 1),
     useClusterNodes: flag('useClusterNodes', options.useClusterNodes),
     useClusterShards: flag('useClusterShards', options.useClusterShards),

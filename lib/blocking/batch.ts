@@ -7,8 +7,9 @@
  *   i32 length + the command's RESP bytes.
  * Its response starts with a table of `count` Int32 pairs, one per command in order: where its result starts
  * and its length, or -1 for a failure. The results follow in the order they arrived: a reply is its frame,
- * a failure is i32 err code | i32 length + UTF-8 errstr. Both threads share the platform's byte order.
- * Other opcodes answer STATUS_OK with no bytes, or STATUS_ERROR with one failure (code + errstr).
+ * a failure is i32 err code | i32 length + UTF-8 errstr | i32 length + UTF-8 address of its node (0: none).
+ * Both threads share the platform's byte order. Other opcodes answer STATUS_OK with no bytes, or
+ * STATUS_ERROR with one failure (the same layout).
  */
 import { ClusterError } from '../errors.js';
 import { type CommandArg, encodeArgvInto } from '../resp/encode.js';
@@ -113,18 +114,45 @@ export class BatchWriter {
   }
 }
 
+/** The bytes one failure takes (see the layout above). */
+export function failureLength(err: ClusterError): number {
+  return (
+    12 + Buffer.byteLength(err.message) + (err.address === undefined ? 0 : Buffer.byteLength(err.address))
+  );
+}
+
+/** Writes `err` at `at`, where `area` has room for failureLength(err) bytes; returns where it ends. */
+export function writeFailure(area: Buffer, at: number, err: ClusterError): number {
+  area.writeInt32LE(err.code, at);
+  const messageEnd = at + 8 + area.write(err.message, at + 8, 'utf8');
+  area.writeInt32LE(messageEnd - at - 8, at + 4);
+  const end =
+    messageEnd + 4 + (err.address === undefined ? 0 : area.write(err.address, messageEnd + 4, 'utf8'));
+  area.writeInt32LE(end - messageEnd - 4, messageEnd);
+  return end;
+}
+
+/** The failure written at `at`. */
+function readFailureAt(area: Buffer, at: number): ClusterError {
+  const messageEnd = at + 8 + area.readInt32LE(at + 4);
+  const addressLength = area.readInt32LE(messageEnd);
+  return new ClusterError(
+    area.readInt32LE(at),
+    area.toString('utf8', at + 8, messageEnd),
+    addressLength === 0 ? undefined : area.toString('utf8', messageEnd + 4, messageEnd + 4 + addressLength),
+  );
+}
+
 /** The failure encoded in a STATUS_ERROR response. */
 export function failureBytes(err: ClusterError): Buffer {
-  const message = Buffer.from(err.message, 'utf8');
-  const out = Buffer.allocUnsafe(4 + message.length);
-  out.writeInt32LE(err.code, 0);
-  message.copy(out, 4);
+  const out = Buffer.allocUnsafe(failureLength(err));
+  writeFailure(out, 0, err);
   return out;
 }
 
 /** Reads the failure of a STATUS_ERROR response. */
 export function readFailure(body: Buffer): ClusterError {
-  return new ClusterError(body.readInt32LE(0), body.toString('utf8', 4));
+  return readFailureAt(body, 0);
 }
 
 /** Walks the results of a batch response in the caller: `onReply(area, start, end)` or `onFailure(err)`. */
@@ -139,11 +167,7 @@ export function readResults(
     const at = table[2 * i]!;
     const length = table[2 * i + 1]!;
     if (length === FAILURE) {
-      const textLength = area.readInt32LE(at + 4);
-      onFailure(
-        new ClusterError(area.readInt32LE(at), area.toString('utf8', at + 8, at + 8 + textLength)),
-        i,
-      );
+      onFailure(readFailureAt(area, at), i);
     } else {
       onReply(area, at, at + length, i);
     }

@@ -7,7 +7,17 @@ import { NOT_BLOCKING } from '../cluster/blocking-commands.js';
 import type { BatchItem } from '../engine/batch.js';
 import type { Session } from '../engine/session.js';
 import type { ClusterError } from '../errors.js';
-import { BLOCKING, FAILURE, ROUTED_NO_REDIRECT, SESSION, TO_NODE, TRANSACTION, twoWords } from './batch.js';
+import {
+  BLOCKING,
+  FAILURE,
+  failureLength,
+  ROUTED_NO_REDIRECT,
+  SESSION,
+  TO_NODE,
+  TRANSACTION,
+  twoWords,
+  writeFailure,
+} from './batch.js';
 
 /** Frames up to this size are copied byte by byte: cheaper than a native copy's call overhead. */
 const SMALL_FRAME = 64;
@@ -86,15 +96,10 @@ export class ResultsWriter {
 
   /** Command `index`'s failure. */
   failure(index: number, err: ClusterError): void {
-    const length = Buffer.byteLength(err.message);
-    const area = this.room(8 + length);
-    const at = this.at;
-    area.writeInt32LE(err.code, at);
-    area.writeInt32LE(length, at + 4);
-    area.write(err.message, at + 8, 'utf8');
-    this.table[2 * index] = at;
+    const area = this.room(failureLength(err));
+    this.table[2 * index] = this.at;
     this.table[2 * index + 1] = FAILURE;
-    this.at = at + 8 + length;
+    this.at = writeFailure(area, this.at, err);
   }
 
   private room(bytes: number): Buffer {

@@ -6,6 +6,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { EventLoopAdapter, Transport, TransportError } from '../../adapters/adapter.js';
 import {
+  atNode,
   ClusterError,
   protocolError,
   REDIS_ERR_EOF,
@@ -74,7 +75,11 @@ class HandshakeStep implements Pending {
     if (buf[start] !== MINUS && buf[start] !== BANG) return;
     const text = errorText(buf, start, end);
     link.destroy(
-      new ClusterError(REDIS_ERR_OTHER, this.what === 'AUTH' ? text : `${this.what} failed: ${text}`),
+      new ClusterError(
+        REDIS_ERR_OTHER,
+        this.what === 'AUTH' ? text : `${this.what} failed: ${text}`,
+        link.addr,
+      ),
     );
   }
 
@@ -128,7 +133,7 @@ export class Connection {
     this.reader = new RespReader(settings.limits);
     this.connectTimeoutError = settings.connectTimeoutError;
     this.deadlines = commandDeadlines(adapter, () =>
-      this.destroy(new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout')),
+      this.destroy(new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout', this.addr)),
     );
     if (settings.password !== '') {
       this.send(
@@ -173,6 +178,15 @@ export class Connection {
   /** Entries waiting for a reply. */
   get pendingCount(): number {
     return this.fifo.length;
+  }
+
+  /** True when nothing but `pending` (and the handshake) waits for a reply: closing the link fails no command. */
+  onlyAwaits(pending: Pending): boolean {
+    for (let i = 0; i < this.fifo.length; i++) {
+      const entry = this.fifo.at(i);
+      if (entry !== pending && !(entry instanceof HandshakeStep)) return false;
+    }
+    return true;
   }
 
   /**
@@ -279,7 +293,7 @@ export class Connection {
   private failOnBytes(err: unknown): void {
     // The scanner names the place in the frame; the node is named here, where it is known.
     const message = err instanceof Error ? err.message : String(err);
-    this.destroy(new ClusterError(REDIS_ERR_PROTOCOL, `${message} (from ${this.addr})`));
+    this.destroy(new ClusterError(REDIS_ERR_PROTOCOL, `${message} (from ${this.addr})`, this.addr));
   }
 
   private deliver(buf: Uint8Array, start: number, end: number): void {
@@ -288,7 +302,7 @@ export class Connection {
       return;
     }
     if (this.fifo.length === 0) {
-      this.destroy(protocolError(`a reply arrived with no command waiting (from ${this.addr})`));
+      this.destroy(protocolError(`a reply arrived with no command waiting (from ${this.addr})`, this.addr));
       return;
     }
     const pending = this.fifo.shift();
@@ -306,10 +320,10 @@ export class Connection {
       !this.connected &&
       this.connectTimeoutError !== null
     ) {
-      this.close(this.connectTimeoutError);
-    } else if (error !== undefined) this.close(new ClusterError(error.code, error.message));
+      this.close(atNode(this.connectTimeoutError, this.addr));
+    } else if (error !== undefined) this.close(new ClusterError(error.code, error.message, this.addr));
     else if (this.state === State.Ending && this.pendingCount === 0) this.close(null);
-    else this.close(new ClusterError(REDIS_ERR_EOF, 'Server closed the connection'));
+    else this.close(new ClusterError(REDIS_ERR_EOF, 'Server closed the connection', this.addr));
   }
 
   private close(err: ClusterError | null): void {

@@ -1,10 +1,10 @@
 /**
  * The command timeout of one link, kept one of two ways. By default the link holds each pending
- * command's deadline and one adapter timer for the oldest (commands share one timeout and answer in
- * order, so the oldest is always due first). When the adapter offers reusable timers (`createTimer`,
- * e.g. the TimerWheel adapter) every pending command gets its own timer, started when it is queued and
- * stopped when its reply comes — O(1) each on a timer wheel. Either way the first deadline to pass
- * fails the link with "Timeout".
+ * command's deadline and one adapter timer for the earliest (while commands share one timeout and answer
+ * in order, that is the oldest; a command's own timeout may come due before older ones, or have none).
+ * When the adapter offers reusable timers (`createTimer`, e.g. the TimerWheel adapter) every pending
+ * command gets its own timer, started when it is queued and stopped when its reply comes — O(1) each on a
+ * timer wheel. Either way the first deadline to pass fails the link with "Timeout".
  */
 import type { EventLoopAdapter, Timer, TimerHandle } from '../../adapters/adapter.js';
 import { Fifo } from './fifo.js';
@@ -28,11 +28,16 @@ export function commandDeadlines(adapter: EventLoopAdapter, onExpired: () => voi
     : new CommandTimers(adapter.createTimer.bind(adapter), onExpired);
 }
 
-/** Deadlines as times, with one adapter timer for the oldest. */
+/** Deadlines as times, with one adapter timer for the earliest. */
 class OldestDeadline implements CommandDeadlines {
   /** Adapter-clock times; 0 means none. */
   private readonly deadlines = new Fifo<number>();
   private timer: TimerHandle | null = null;
+  /** When the timer fires (Infinity: no timer). */
+  private timerAt = Number.POSITIVE_INFINITY;
+  /** The last deadline added, and whether every deadline came no earlier than the one before. */
+  private lastAdded = 0;
+  private inOrder = true;
   private readonly onTimer = () => this.check();
 
   constructor(
@@ -41,12 +46,21 @@ class OldestDeadline implements CommandDeadlines {
   ) {}
 
   added(ms: number): void {
-    this.deadlines.push(ms > 0 ? this.adapter.now() + ms : 0);
-    if (this.timer === null) this.arm();
+    if (this.deadlines.length === 0) {
+      this.inOrder = true;
+      this.lastAdded = 0;
+    }
+    const deadline = ms > 0 ? this.adapter.now() + ms : 0;
+    this.deadlines.push(deadline);
+    if (deadline === 0) return;
+    if (deadline < this.lastAdded) this.inOrder = false;
+    this.lastAdded = deadline;
+    // Sooner than the armed timer (a command's own, shorter timeout, or the first): the timer moves.
+    if (deadline < this.timerAt) this.arm(deadline);
   }
 
   removed(): void {
-    // The timer stays armed: when it fires it looks at the new oldest.
+    // The timer stays armed: when it fires it looks at the deadlines left.
     this.deadlines.shift();
   }
 
@@ -54,7 +68,9 @@ class OldestDeadline implements CommandDeadlines {
     this.stopTimer();
     const now = this.adapter.now();
     for (let i = 0; i < this.deadlines.length; i++) this.deadlines.set(i, ms > 0 ? now + ms : 0);
-    this.arm();
+    this.inOrder = true;
+    this.lastAdded = ms > 0 ? now + ms : 0;
+    if (this.deadlines.length > 0 && ms > 0) this.arm(now + ms);
   }
 
   clear(): void {
@@ -62,28 +78,38 @@ class OldestDeadline implements CommandDeadlines {
     this.deadlines.drain();
   }
 
-  private arm(): void {
-    if (this.deadlines.length === 0) return;
-    const deadline = this.deadlines.peek();
-    if (deadline === 0) return;
+  private arm(deadline: number): void {
+    this.stopTimer();
+    this.timerAt = deadline;
     this.timer = this.adapter.setTimer(Math.max(0, deadline - this.adapter.now()), this.onTimer);
   }
 
   private check(): void {
     this.timer = null;
-    if (this.deadlines.length === 0) return;
-    const deadline = this.deadlines.peek();
-    if (deadline !== 0 && deadline <= this.adapter.now()) {
-      this.onExpired();
-      return;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    const deadline = this.earliest();
+    if (deadline === 0) return;
+    if (deadline <= this.adapter.now()) this.onExpired();
+    else this.arm(deadline);
+  }
+
+  /** The earliest deadline pending, 0 for none: the first one set when they came in order. */
+  private earliest(): number {
+    let earliest = 0;
+    for (let i = 0; i < this.deadlines.length; i++) {
+      const deadline = this.deadlines.at(i);
+      if (deadline === 0 || (earliest !== 0 && deadline >= earliest)) continue;
+      earliest = deadline;
+      if (this.inOrder) break;
     }
-    this.arm();
+    return earliest;
   }
 
   private stopTimer(): void {
     if (this.timer === null) return;
     this.adapter.clearTimer(this.timer);
     this.timer = null;
+    this.timerAt = Number.POSITIVE_INFINITY;
   }
 }
 

@@ -6,8 +6,10 @@
 import type { EventLoopAdapter, TimerHandle } from '../../adapters/adapter.js';
 import { parseRedirect, type Redirect } from '../cluster/redirect.js';
 import {
+  atNode,
   ClusterError,
   clusterClosing,
+  nodeLeftCluster,
   otherError,
   slotmapNotAvailable,
   slotNotServed,
@@ -16,7 +18,7 @@ import {
 import type { ResolvedOptions } from '../options.js';
 import type { Command, CommandEvents } from './command.js';
 import { type Connection, errorText, type Pending } from './connection.js';
-import { type CommandSteps, NODE_LEFT, type Policy } from './policy.js';
+import type { CommandSteps, Policy } from './policy.js';
 import type { NodeEntry, Topology } from './topology.js';
 
 const MINUS = 0x2d;
@@ -116,7 +118,7 @@ export class Dispatcher implements CommandEvents, CommandSteps {
       try {
         redirect = maybeRedirect(buf, start, end, link.host);
       } catch (err) {
-        cmd.receiver.fail(cmd, err as ClusterError);
+        cmd.receiver.fail(cmd, atNode(err as ClusterError, link.addr));
         return;
       }
     }
@@ -134,8 +136,8 @@ export class Dispatcher implements CommandEvents, CommandSteps {
       cmd.link = null;
       if (cmd.dedicated) this.topology.release(link);
     }
-    if (this.closing) cmd.receiver.fail(cmd, err ?? NODE_LEFT);
-    else if (err === null) this.policy.nodeLeft(cmd, this);
+    if (this.closing) cmd.receiver.fail(cmd, err ?? nodeLeftCluster(link.addr));
+    else if (err === null) this.policy.nodeLeft(cmd, link, this);
     else this.policy.linkFailed(cmd, link, err, this, this.topology);
   }
 

@@ -331,7 +331,7 @@ export class Engine {
       },
       ready: () => listener.event({ type: 'ready' }),
       updateFailed: (err) => {
-        listener.event({ type: 'update-error', code: err.code, message: err.message });
+        listener.event({ type: 'update-error', code: err.code, message: err.message, address: err.address });
         this.batches.settle();
       },
       nodeAdded: (node) => listener.event({ type: 'node-added', node }),

@@ -4,7 +4,7 @@
  * (redisClusterCommand and the pipeline calls, the blocking face's worker). What "the sync API does when X"
  * is read here, nowhere else.
  */
-import { ClusterError, REDIS_ERR_IO, REDIS_ERR_OTHER } from '../errors.js';
+import { ClusterError, nodeLeftCluster, REDIS_ERR_IO, REDIS_ERR_OTHER } from '../errors.js';
 import type { Command, RetryBudget } from './command.js';
 import type { Connection } from './connection.js';
 import type { NodeEntry, Topology, TopologyPolicy } from './topology.js';
@@ -39,8 +39,8 @@ export interface Policy extends TopologyPolicy {
     steps: CommandSteps,
     topology: Topology,
   ): void;
-  /** The command's node left the slot map before its reply came. */
-  nodeLeft(cmd: Command, steps: CommandSteps): void;
+  /** The command's node (its link `link`) left the slot map before its reply came. */
+  nodeLeft(cmd: Command, link: Connection, steps: CommandSteps): void;
   /** A MOVED patched the slot: how the whole map is refreshed. */
   moved(topology: Topology, link: Connection): void;
   /** TRYAGAIN or CLUSTERDOWN, no backoff configured: where the command goes again (a retry is counted). */
@@ -49,11 +49,7 @@ export interface Policy extends TopologyPolicy {
   written(topology: Topology, entry: NodeEntry): void;
 }
 
-/** hiredis' async API: a command pending on a node that left the map gets a NULL reply with err 0. */
-export const NODE_LEFT = new ClusterError(0, 'node left the cluster');
-/** The same for the sync API's ToNode and pipelined commands: a failed sync call never reads err 0. */
-const NODE_LEFT_SYNC = new ClusterError(REDIS_ERR_OTHER, 'node left the cluster');
-/** hiredis' sync API words a connect timeout as an I/O error. */
+/** hiredis' sync API words a connect timeout as an I/O error (each link adds its address). */
 const SYNC_CONNECT_TIMEOUT = new ClusterError(REDIS_ERR_IO, 'Connection timed out');
 
 /** hiredis-cluster's async API. */
@@ -86,8 +82,8 @@ export class AsyncPolicy implements Policy {
     if (topology.entries.has(link.addr)) topology.throttledUpdate();
   }
 
-  nodeLeft(cmd: Command, steps: CommandSteps): void {
-    steps.fail(cmd, NODE_LEFT);
+  nodeLeft(cmd: Command, link: Connection, steps: CommandSteps): void {
+    steps.fail(cmd, nodeLeftCluster(link.addr));
   }
 
   moved(topology: Topology, link: Connection): void {
@@ -174,8 +170,8 @@ export class SyncPolicy implements Policy {
    * node would answer MOVED): it goes to its slot's new owner, as one more retry. A ToNode or pipelined
    * command fails, with an error code.
    */
-  nodeLeft(cmd: Command, steps: CommandSteps): void {
-    if (cmd.direct) steps.fail(cmd, NODE_LEFT_SYNC);
+  nodeLeft(cmd: Command, link: Connection, steps: CommandSteps): void {
+    if (cmd.direct) steps.fail(cmd, nodeLeftCluster(link.addr, REDIS_ERR_OTHER));
     else if (steps.countRetry(cmd)) steps.reroute(cmd);
   }
 

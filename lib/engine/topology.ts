@@ -1,24 +1,25 @@
 /**
  * Which node to ask and what each slot maps to: the node entries (one link each, created on first
- * use), the routing table, and slot-map updates — throttled, one at a time, applied by address so
- * that links survive an update and links to nodes that left are closed.
+ * use), the routing table, and slot-map updates — throttled, one at a time, each request bounded by the
+ * update timeout (slotmap-request.ts), applied by address so that links survive an update and links to
+ * nodes that left are closed.
  */
 import type { EventLoopAdapter } from '../../adapters/adapter.js';
 import type { HostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
 import { SLOT_COUNT } from '../cluster/keyslot.js';
-import { type ClusterNode, parseSlotMapReply, type SlotMap, slotMapCommand } from '../cluster/slotmap.js';
-import { ClusterError, clusterClosing, otherError, REDIS_ERR_OTHER } from '../errors.js';
+import type { ClusterNode, SlotMap } from '../cluster/slotmap.js';
+import { ClusterError, clusterClosing, nodeLeftCluster, otherError, REDIS_ERR_OTHER } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
-import { buildReply, plainReplies } from '../resp/build.js';
-import { Connection, type ConnectionEvents, errorText, type Pending } from './connection.js';
+import { Connection, type ConnectionEvents } from './connection.js';
 import { DedicatedLinks, type LeaseWaiter } from './links.js';
+import { askOnTemporaryLink, SlotmapRequest } from './slotmap-request.js';
 
 /** hiredis-cluster's SLOTMAP_UPDATE_THROTTLE_USEC: at most one throttled update a second. */
 export const UPDATE_THROTTLE_MS = 1000;
 /** A node whose last connect attempt is this recent is not chosen to ask for the slot map. */
 const RECONNECT_PAUSE_MS = 1000;
-/** Failed updates retried at once in a row before falling back to the throttle (bounds #252's spin). */
+/** Failed updates retried at once in a row before waiting for the next trigger (bounds #252's spin). */
 const IMMEDIATE_RETRIES = 8;
 
 /** One known node and its link. */
@@ -63,7 +64,6 @@ export interface TopologyPolicy {
 }
 
 const NO_NODE = () => otherError('no valid server address');
-const NODE_GONE = () => otherError('node left the cluster');
 
 export class Topology implements ConnectionEvents {
   /** Nodes by 'host:port', in insertion order (hiredis' dict order in every test). */
@@ -78,11 +78,15 @@ export class Topology implements ConnectionEvents {
    */
   private route = new Uint16Array(SLOT_COUNT);
   private routeEntries: NodeEntry[] = [];
-  private updating = false;
+  /** The update request on a command link under way (single flight). */
+  private request: SlotmapRequest | null = null;
   /** The blocking-style update under way (single flight). */
   private blockingUpdate: Promise<void> | null = null;
   private lastAttempt = Number.NEGATIVE_INFINITY;
-  private failures = 0;
+  /** Nodes asked since the last update that was not a retry: did each answer? The last asked; the retries. */
+  private readonly asked = new Map<string, boolean>();
+  private askedLast = '';
+  private retries = 0;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -95,7 +99,7 @@ export class Topology implements ConnectionEvents {
 
   /** True while an update is on the way. */
   get isUpdating(): boolean {
-    return this.updating || this.blockingUpdate !== null;
+    return this.request !== null || this.blockingUpdate !== null;
   }
 
   /** The entry serving `slot`, or undefined. */
@@ -175,28 +179,57 @@ export class Topology implements ConnectionEvents {
 
   /** Starts an update unless one runs or the last began less than a second ago (async policy). */
   throttledUpdate(via?: Connection): void {
-    if (this.updating || this.adapter.now() - this.lastAttempt < UPDATE_THROTTLE_MS) return;
+    if (this.request !== null || this.adapter.now() - this.lastAttempt < UPDATE_THROTTLE_MS) return;
     this.update(via);
   }
 
   /** Starts an update now on `via` (or a chosen node), unless one runs already. */
   update(via?: Connection): void {
     if (this.shutdown || this.isUpdating) return;
-    let link = via?.usable ? via : undefined;
-    if (link === undefined) {
-      const entry = this.selectNode();
-      if (entry === undefined) {
-        // An attempt that finds no node to ask counts for the throttle too (hiredis-cluster sets
-        // lastSlotmapUpdateAttempt on this path); else every failed command reports another failure.
-        this.lastAttempt = this.adapter.now();
-        this.events.updateFailed(NO_NODE());
-        return;
-      }
-      link = this.linkOf(entry);
+    this.asked.clear();
+    this.retries = 0;
+    if (via?.usable) {
+      this.ask(via);
+      return;
     }
-    this.updating = true;
+    const entry = this.selectNode(() => true);
+    if (entry !== undefined) {
+      this.ask(this.linkOf(entry));
+      return;
+    }
+    // An attempt that finds no node to ask counts for the throttle too (hiredis-cluster sets
+    // lastSlotmapUpdateAttempt on this path); else every failed command reports another failure.
     this.lastAttempt = this.adapter.now();
-    link.send(this.topologyCommand(), new SlotmapRequest(this));
+    this.events.updateFailed(NO_NODE());
+  }
+
+  /**
+   * hiredis-cluster #252: after a failed update, another at once (a bounded number in a row) — through a
+   * node not asked since the last update that was not a retry, else one that answered other than the last
+   * asked, else the last asked if it answered. A node that did not answer is not asked again: one
+   * `connect()` waits out a silent node once.
+   */
+  retryUpdate(): void {
+    if (this.shutdown || this.isUpdating || ++this.retries > IMMEDIATE_RETRIES) return;
+    const answered = (entry: NodeEntry) => this.asked.get(entry.addr) === true;
+    const entry =
+      this.selectNode((e) => !this.asked.has(e.addr)) ??
+      this.selectNode((e) => answered(e) && e.addr !== this.askedLast) ??
+      this.selectNode(answered);
+    if (entry !== undefined) this.ask(this.linkOf(entry));
+  }
+
+  /** Sends the update request on `link`. */
+  private ask(link: Connection): void {
+    this.asked.set(link.addr, false);
+    this.askedLast = link.addr;
+    this.lastAttempt = this.adapter.now();
+    const request: SlotmapRequest = new SlotmapRequest(this.adapter, this.options, (done, map, err) => {
+      if (request.answered) this.asked.set(done.addr, true);
+      this.finishUpdate(map, err);
+    });
+    this.request = request;
+    request.sendOn(link);
   }
 
   /**
@@ -218,7 +251,8 @@ export class Topology implements ConnectionEvents {
     for (const entry of [...this.entries.values()]) {
       if (this.shutdown) break;
       try {
-        this.apply(await this.askOnce(entry));
+        const open = (events: ConnectionEvents) => this.connect(entry.host, entry.port, events);
+        this.apply(await askOnTemporaryLink(this.adapter, this.options, open));
         return;
       } catch (err) {
         last = err instanceof ClusterError ? err : new ClusterError(REDIS_ERR_OTHER, String(err));
@@ -257,11 +291,10 @@ export class Topology implements ConnectionEvents {
     this.routeEntries = routeEntries;
     this.map = map;
     map.version = ++this.version;
-    this.failures = 0;
     for (const old of previous.values()) {
       if (entries.has(old.addr)) continue;
       old.link?.destroy(null);
-      old.dedicated.closeAll(false, null, NODE_GONE());
+      old.dedicated.closeAll(false, null, nodeLeftCluster(old.addr, REDIS_ERR_OTHER));
       if (old.node.name !== '') this.events.nodeRemoved(old.node);
     }
     for (const node of added) this.events.nodeAdded(node);
@@ -269,16 +302,16 @@ export class Topology implements ConnectionEvents {
     if (this.version === 1) this.events.ready();
   }
 
-  /** The reply to an update request: apply it, or retry through another node. */
-  finishUpdate(link: Connection, reply: unknown, err: ClusterError | null): void {
-    this.updating = false;
+  /** How an update request ended: its map applied, or its failure reported (the policy may retry). */
+  private finishUpdate(map: SlotMap | null, err: ClusterError | null): void {
+    this.request = null;
     let failure = err;
-    if (failure === null) {
+    if (map !== null) {
       try {
-        this.apply(this.parse(reply, link.host));
+        this.apply(map);
         return;
-      } catch (parseErr) {
-        failure = parseErr instanceof ClusterError ? parseErr : otherError(String(parseErr));
+      } catch (applyErr) {
+        failure = applyErr instanceof ClusterError ? applyErr : otherError(String(applyErr));
       }
     }
     if (this.shutdown || failure === null) return;
@@ -286,20 +319,9 @@ export class Topology implements ConnectionEvents {
     this.policy.updateFailed(this);
   }
 
-  /** Starts another update at once through another node, a bounded number of times in a row. */
-  retryUpdate(): void {
-    if (++this.failures <= IMMEDIATE_RETRIES) this.update();
-  }
-
-  /** Parses a CLUSTER SLOTS / NODES / SHARDS reply from `fromHost`. */
-  parse(reply: unknown, fromHost: string): SlotMap {
-    if (reply instanceof Error) throw otherError(reply.message);
-    return parseSlotMapReply(reply, fromHost, this.options);
-  }
-
-  /** hiredis' selectNode: from a random index, a connected node, else one not tried for a second. */
-  selectNode(): NodeEntry | undefined {
-    const list = [...this.entries.values()];
+  /** hiredis' selectNode among the `eligible` nodes: from a random index, a connected node, else one not tried for a second. */
+  private selectNode(eligible: (entry: NodeEntry) => boolean): NodeEntry | undefined {
+    const list = [...this.entries.values()].filter(eligible);
     const count = list.length;
     if (count === 0) return undefined;
     const start = Math.floor(this.options.random() * count) % count;
@@ -313,10 +335,6 @@ export class Topology implements ConnectionEvents {
       if (now - entry.lastConnectAttempt >= RECONNECT_PAUSE_MS) return entry;
     }
     return undefined;
-  }
-
-  topologyCommand(): readonly string[] {
-    return slotMapCommand(this.options);
   }
 
   private dedicatedLinks(host: string, port: number): DedicatedLinks {
@@ -346,6 +364,7 @@ export class Topology implements ConnectionEvents {
   }
 
   onConnect(link: Connection): void {
+    this.request?.connected(link);
     this.events.linkConnected(link);
   }
 
@@ -359,29 +378,6 @@ export class Topology implements ConnectionEvents {
 
   onPush(link: Connection, buf: Uint8Array, start: number, end: number): void {
     this.events.push(link, buf, start, end);
-  }
-
-  private askOnce(entry: NodeEntry): Promise<SlotMap> {
-    return new Promise((resolve, reject) => {
-      const quiet: ConnectionEvents = { onConnect() {}, onClose() {}, onPush() {} };
-      const link = this.connect(entry.host, entry.port, quiet);
-      link.send(this.topologyCommand(), {
-        onFrame: (l, buf, start, end) => {
-          const reply =
-            buf[start] === 0x2d || buf[start] === 0x21
-              ? otherError(errorText(buf, start, end))
-              : buildReply(buf, start, end, plainReplies);
-          l.destroy(null);
-          try {
-            if (reply instanceof ClusterError) throw reply;
-            resolve(this.parse(reply, entry.host));
-          } catch (err) {
-            reject(err);
-          }
-        },
-        onFail: (_l, err) => reject(err ?? otherError('connection closed')),
-      });
-    });
   }
 
   private mapAddress(address: HostPort): HostPort {
@@ -398,22 +394,5 @@ export class Topology implements ConnectionEvents {
       addr: `${host}:${port}`,
       replicas: node.replicas.map((r) => this.mapNode(r)),
     };
-  }
-}
-
-/** The pending entry of an update sent on a command link. */
-class SlotmapRequest implements Pending {
-  constructor(private readonly topology: Topology) {}
-
-  onFrame(link: Connection, buf: Uint8Array, start: number, end: number): void {
-    if (buf[start] === 0x2d || buf[start] === 0x21) {
-      this.topology.finishUpdate(link, null, otherError(errorText(buf, start, end)));
-      return;
-    }
-    this.topology.finishUpdate(link, buildReply(buf, start, end, plainReplies), null);
-  }
-
-  onFail(link: Connection, err: ClusterError | null): void {
-    this.topology.finishUpdate(link, null, err);
   }
 }

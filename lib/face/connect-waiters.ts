@@ -30,7 +30,7 @@ export class ConnectWaiters {
         for (const w of this.take()) w.resolve(undefined);
       });
     } else if (event.type === 'update-error' && this.waiters.length > 0) {
-      const err = new ClusterError(event.code, event.message);
+      const err = new ClusterError(event.code, event.message, event.address);
       this.adapter.defer(() => {
         if (!this.updating()) this.failAll(err);
       });

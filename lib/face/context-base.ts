@@ -41,9 +41,9 @@ export type LinkCallback = (link: LinkAddress, status: number) => void;
 const REDIS_OK = 0;
 const REDIS_ERR = -1;
 
-/** A failure carried by an engine event, or null for none (code 0). */
-function eventError(code: number, message: string): ClusterError | null {
-  return code === 0 ? null : new ClusterError(code, message);
+/** The failure a link event carries: about the link's node. */
+function linkError(event: LinkAddress & { code: number; message: string }): ClusterError {
+  return new ClusterError(event.code, event.message, `${event.host}:${event.port}`);
 }
 
 export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
@@ -51,6 +51,8 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
   err = 0;
   /** hiredis `errstr`. */
   errstr = '';
+  /** @internal The failure behind err/errstr (its `address` included), or null: what a promise rejects with. */
+  failure: ClusterError | null = null;
   protected abstract readonly options: ResolvedOptions | ResolvedBlockingOptions;
   protected connectCallback: LinkCallback | null = null;
   protected disconnectCallback: LinkCallback | null = null;
@@ -135,6 +137,7 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
     const e = err instanceof ClusterError ? err : otherError(String(err));
     this.err = e.code;
     this.errstr = e.message;
+    this.failure = e;
     return e;
   }
 
@@ -148,6 +151,7 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
   protected clearError(): void {
     this.err = 0;
     this.errstr = '';
+    this.failure = null;
   }
 
   /** An engine event as hiredis callbacks and eventemitter3 events. */
@@ -160,7 +164,7 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
         this.raise(HIRCLUSTER_EVENT_READY, 'ready');
         return;
       case 'update-error':
-        this.emit('update-error', new ClusterError(event.code, event.message));
+        this.emit('update-error', new ClusterError(event.code, event.message, event.address));
         return;
       case 'node-added':
       case 'node-removed':
@@ -172,14 +176,10 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
         return;
       case 'connect-error':
         this.linkCallback(this.connectCallback, event, REDIS_ERR);
-        this.emit(
-          'connect-error',
-          { host: event.host, port: event.port },
-          new ClusterError(event.code, event.message),
-        );
+        this.emit('connect-error', { host: event.host, port: event.port }, linkError(event));
         return;
       case 'disconnect': {
-        const err = eventError(event.code, event.message);
+        const err = event.code === 0 ? null : linkError(event);
         this.linkCallback(this.disconnectCallback, event, err === null ? REDIS_OK : REDIS_ERR);
         this.emit('disconnect', { host: event.host, port: event.port }, err);
       }

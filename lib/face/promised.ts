@@ -1,7 +1,7 @@
 /**
  * The promise face over hiredis-style callbacks: a command's callback settles its promise (an error reply
- * rejects with the ReplyError, a failure with a ClusterError from err/errstr), and a command refused at
- * the call rejects at once.
+ * rejects with the ReplyError, a failure with the ClusterError behind err/errstr), and a command refused
+ * at the call rejects at once.
  */
 import { ClusterError, ReplyError } from '../errors.js';
 
@@ -14,12 +14,13 @@ export interface Resolvers {
 interface ErrorState {
   err: number;
   errstr: string;
+  /** The ClusterError behind err/errstr, or null. */
+  failure: ClusterError | null;
 }
 
 /** The callback behind a promise: `privdata` is its resolvers. */
 export function settle(context: ErrorState, reply: unknown, p: Resolvers): void {
-  if (reply === null && context.err !== 0) p.reject(new ClusterError(context.err, context.errstr));
-  else if (reply === null && context.errstr !== '') p.reject(new ClusterError(0, context.errstr));
+  if (reply === null && context.failure !== null) p.reject(context.failure);
   else if (reply instanceof ReplyError) p.reject(reply);
   else p.resolve(reply);
 }
@@ -27,7 +28,8 @@ export function settle(context: ErrorState, reply: unknown, p: Resolvers): void 
 /** A promise for the command `submit` queues with the resolvers; false from it rejects with err/errstr. */
 export function promised(context: ErrorState, submit: (p: Resolvers) => boolean): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    if (!submit({ resolve, reject })) reject(new ClusterError(context.err, context.errstr));
+    if (!submit({ resolve, reject }))
+      reject(context.failure ?? new ClusterError(context.err, context.errstr));
   });
 }
 

@@ -17,7 +17,7 @@ import {
 import { type Outcomes, rejectionOf } from '../support/async-helpers.js';
 import { error, slots, status } from '../support/resp-values.js';
 import { keyIn, scriptedAsync, type TestAdapter } from '../support/scripted-async.js';
-import type { Conversation } from '../support/scripted-node.js';
+import type { Conversation, ScriptedNode } from '../support/scripted-node.js';
 
 describe('engine: AsyncClusterContext against scripted nodes', () => {
   let conv: Conversation;
@@ -93,11 +93,33 @@ describe('engine: AsyncClusterContext against scripted nodes', () => {
       expect([...acc.nodes()].map((n) => n.addr)).to.deep.equal([a.addr]);
     });
 
-    it('a first CLUSTER SLOTS answered [] is retried at once; the good map makes it ready', async () => {
+    it('a first CLUSTER SLOTS answered [] is retried at once through another node; its map makes it ready', async () => {
       const a = await conv.node();
-      const acc = client({ nodes: a.addr });
+      const b = await conv.node();
+      const acc = client({ nodes: `${a.addr},${b.addr}` });
+      const failures: [string, string | undefined][] = [];
+      acc.on('update-error', (err) => failures.push([err.message, err.address]));
+      conv.script(
+        a.expectConnect(),
+        a.expectCommand(['CLUSTER', 'SLOTS']),
+        a.send([]),
+        b.expectConnect(),
+        b.expectCommand(['CLUSTER', 'SLOTS']),
+        b.send(slots([0, 8191, a], [8192, 16383, b])),
+      );
+      await acc.connect();
+      await conv.done();
+      expect(failures).to.deep.equal([
+        ['Command(cluster slots) reply error: reply is not an array.', a.addr],
+      ]);
+      expect(acc.version).to.equal(1);
+    });
+
+    /** connect() while seed `a` answers CLUSTER SLOTS with [], then with its map; the update errors. */
+    async function emptyThenMap(a: ScriptedNode, nodes: string[]): Promise<string[]> {
+      const acc = client({ nodes });
       const failures: string[] = [];
-      acc.on('update-error', (err) => failures.push(err.message));
+      acc.on('update-error', (err) => failures.push(`${err.message} @${err.address}`));
       conv.script(
         a.expectConnect(),
         a.expectCommand(['CLUSTER', 'SLOTS']),
@@ -107,8 +129,44 @@ describe('engine: AsyncClusterContext against scripted nodes', () => {
       );
       await acc.connect();
       await conv.done();
-      expect(failures).to.deep.equal(['Command(cluster slots) reply error: reply is not an array.']);
       expect(acc.version).to.equal(1);
+      return failures;
+    }
+
+    it('one seed answering []: asked again at once (it answered: #252); the good map makes it ready', async () => {
+      const a = await conv.node();
+      expect(await emptyThenMap(a, [a.addr])).to.deep.equal([
+        `Command(cluster slots) reply error: reply is not an array. @${a.addr}`,
+      ]);
+    });
+
+    it('a retry never asks again a node that did not answer; one that answered, after the others', async () => {
+      const a = await conv.node();
+      const refusing = await conv.node();
+      const refusingAddr = refusing.addr;
+      await new Promise((resolve) => refusing.server.close(resolve));
+      expect(await emptyThenMap(a, [a.addr, refusingAddr])).to.deep.equal([
+        `Command(cluster slots) reply error: reply is not an array. @${a.addr}`,
+        `Connection refused @${refusingAddr}`,
+      ]);
+    });
+
+    it('a lone seed that keeps answering []: 8 retries in a row, then connect() rejects naming it', async () => {
+      const a = await conv.node();
+      const acc = client({ nodes: a.addr });
+      const asks = Array.from({ length: 9 }, () => [
+        a.expectCommand(['CLUSTER', 'SLOTS']),
+        a.send([]),
+      ]).flat();
+      conv.script(a.expectConnect(), ...asks);
+      const err = (await rejectionOf(acc.connect())) as ClusterError;
+      await conv.done();
+      expect([err.code, err.message, err.address]).to.deep.equal([
+        REDIS_ERR_OTHER,
+        'Command(cluster slots) reply error: reply is not an array.',
+        a.addr,
+      ]);
+      expect(acc.version).to.equal(0);
     });
 
     it('a partial map: served slots work, an unserved one is refused at once and starts a throttled update', async () => {

@@ -339,6 +339,7 @@ describe('redirects', () => {
       const a = await conv.node();
       const acc = client({ nodes: a.addr });
       await connected(acc, a, slots([0, 16383, a]));
+      adapter.timers.length = 0; // the update's timeout
       conv.script(
         a.expectCommand(['GET', 'foo']),
         throttleOpens(),

@@ -190,6 +190,40 @@ describe('timeouts', () => {
         expect(a.history).to.deep.equal([]);
       });
 
+      it("a command's own timeout (send({ timeout })) fails its link at exactly its deadline, behind a command without one", async () => {
+        const { acc } = await oneNode({}, () => undefined);
+        const failed: [string, string, number][] = [];
+        const note = (what: string) => (err: Error) => failed.push([what, err.message, net.loop.now()]);
+        acc.send('GET', 'forever').catch(note('forever'));
+        net.loop.advance(5);
+        const sent = net.loop.now();
+        acc.send({ timeout: 100 }, 'GET', 'bounded').catch(note('bounded'));
+        net.loop.advance(99);
+        await settled();
+        expect(failed).to.deep.equal([]);
+        net.loop.advance(1);
+        await settled();
+        // hiredis' command timeout: the link is dropped, and every command on it fails with it.
+        expect(failed).to.deep.equal([
+          ['forever', 'Timeout', sent + 100],
+          ['bounded', 'Timeout', sent + 100],
+        ]);
+      });
+
+      it('a shorter timeout queued after a longer one is due first', async () => {
+        const { acc } = await oneNode({ commandTimeout: 1000 }, () => undefined);
+        const failed: number[] = [];
+        acc.send('GET', 'long').catch(() => failed.push(net.loop.now()));
+        const sent = net.loop.now();
+        acc.send({ timeout: 50 }, 'GET', 'short').catch(() => failed.push(net.loop.now()));
+        net.loop.advance(49);
+        await settled();
+        expect(failed).to.deep.equal([]);
+        net.loop.advance(1);
+        await settled();
+        expect(failed).to.deep.equal([sent + 50, sent + 50]);
+      });
+
       it("a command timeout: 'Timeout' for every command of the stalled link at exactly its deadline; the link is dropped", async () => {
         const { a, acc } = await oneNode({ commandTimeout: 100 });
         const sent = net.loop.now();

@@ -1,5 +1,6 @@
 /** Small helpers for specs of the async context: counted callbacks and waiting for them. */
 import type { AsyncClusterContext } from '../../lib/async-context.js';
+import type { ClusterError } from '../../lib/errors.js';
 
 /** One recorded outcome of a command: its reply and acc.err/errstr as seen during the callback. */
 export interface Outcome {
@@ -63,4 +64,27 @@ export async function until(done: () => boolean, what: string, ms = 5000): Promi
     if (performance.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(5);
   }
+}
+
+/** Lets promise callbacks run (one turn of the event loop), e.g. between steps of a virtual clock. */
+export function settled(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * How a promise settled so far, without awaiting it: `state` is 'pending', 'resolved' or 'rejected <code>
+ * <message>'; `error` the rejection.
+ */
+export function watch(promise: Promise<unknown>): { state: string; error: ClusterError | null } {
+  const seen: { state: string; error: ClusterError | null } = { state: 'pending', error: null };
+  promise.then(
+    () => {
+      seen.state = 'resolved';
+    },
+    (err: ClusterError) => {
+      seen.state = `rejected ${err.code} ${err.message}`;
+      seen.error = err;
+    },
+  );
+  return seen;
 }

@@ -10,7 +10,7 @@ import type { EventLoopAdapter } from '../../adapters/adapter.js';
 import { TimerWheel } from '../../adapters/timer-wheel.js';
 import { AsyncClusterContext } from '../../lib/async-context.js';
 import type { ClusterOptions } from '../../lib/options.js';
-import { Outcomes } from './async-helpers.js';
+import { Outcomes, settled, watch } from './async-helpers.js';
 import { type RespValue, slots } from './resp-values.js';
 import { type Handler, SimNetwork, type SimNetworkOptions, type SimNode } from './sim-network.js';
 
@@ -19,24 +19,7 @@ export const ADAPTERS: [string, (net: SimNetwork) => EventLoopAdapter][] = [
   ['TimerWheel over the ManualLoop: one wheel timer per command', (net) => new TimerWheel(net.loop)],
 ];
 
-/** Lets promise callbacks (connect()'s settlement) run. */
-export function settled(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Records how a promise settles, without awaiting it. */
-export function watch(promise: Promise<unknown>): { state: string } {
-  const seen = { state: 'pending' };
-  promise.then(
-    () => {
-      seen.state = 'resolved';
-    },
-    (err: Error & { code: number }) => {
-      seen.state = `rejected ${err.code} ${err.message}`;
-    },
-  );
-  return seen;
-}
+export { settled, watch };
 
 export type Options = Omit<ClusterOptions, 'nodes' | 'adapter'>;
 

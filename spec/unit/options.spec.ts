@@ -41,6 +41,7 @@ describe('options', () => {
       password: '',
       connectTimeout: 10_000,
       commandTimeout: 0,
+      updateTimeout: 5000,
       maxRetry: 5,
       useClusterNodes: false,
       useClusterShards: false,
@@ -59,6 +60,12 @@ describe('options', () => {
       maxAggregateElements: 1 << 24,
       maxDepth: 64,
     });
+  });
+
+  it('updateTimeout: 0 for none, as hiredis; both faces take it, and the worker gets it', () => {
+    expect(resolveOptions({ nodes: 'h:1', updateTimeout: 0 }).updateTimeout).to.equal(0);
+    const blocking = resolveBlockingOptions({ nodes: 'h:1', updateTimeout: 250 });
+    expect(fromWorkerOptions(structuredClone(toWorkerOptions(blocking))).updateTimeout).to.equal(250);
   });
 
   it('takes the builder options', () => {
@@ -116,6 +123,11 @@ describe('options', () => {
       'a negative timeout',
       { nodes: 'h:1', commandTimeout: -1 },
       "Invalid option 'commandTimeout': must be an integer >= 0, got -1",
+    ],
+    [
+      'an update timeout no timer can hold',
+      { nodes: 'h:1', updateTimeout: 2 ** 31 },
+      "Invalid option 'updateTimeout': must be an integer 0..2147483647, got 2147483648",
     ],
     ['resp 4', { nodes: 'h:1', resp: 4 }, "Invalid option 'resp': must be 2 or 3, got 4"],
     [
@@ -208,11 +220,11 @@ describe('options', () => {
   });
 
   describe('the blocking context', () => {
-    it('fills in its own defaults: spin auto, no call deadline without a command timeout, 1 MiB, no redirects', () => {
+    it('fills in its own defaults: spin auto, a 60 s call deadline without a command timeout, 1 MiB, no redirects', () => {
       const o = resolveBlockingOptions({ nodes: '127.0.0.1:7000' });
       expect(o).to.deep.include({
         spin: 'auto',
-        callTimeout: 0,
+        callTimeout: 60_000,
         pipelineRedirects: false,
         bufferBytes: 1024 * 1024,
         addressMap: undefined,
@@ -341,7 +353,7 @@ describe('options', () => {
         seeds: ['h:1'],
         password: '<hidden>',
         spin: 10,
-        callTimeout: 0,
+        callTimeout: 60_000,
         pipelineRedirects: false,
         bufferBytes: 1024 * 1024,
       });

@@ -14,6 +14,7 @@ import { Engine } from './engine/engine.js';
 import { AsyncPolicy } from './engine/policy.js';
 import type { CommandOwner } from './engine/value-outcomes.js';
 import { type ClusterError, otherError } from './errors.js';
+import type { NodeLinks } from './events.js';
 import { engineTransactions, Transaction, type WatchSession, watchKeys } from './face/async-transaction.js';
 import {
   commandFromArgv,
@@ -88,6 +89,10 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     return this.engine.version;
   }
 
+  links(): NodeLinks[] {
+    return this.engine.links();
+  }
+
   /** Top-level commands waiting for their outcome. */
   get pendingCount(): number {
     return this.engine.pending;
@@ -122,19 +127,17 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    * `fn` (hiredis' NULL callback) runs the command and drops its reply.
    */
   command<P>(fn: AsyncCallback<P> | null, privdata: P, format: string, ...args: unknown[]): boolean {
-    const argv = this.checked(() => commandFromFormat(format, args));
-    return argv !== null && this.submit(fn, privdata, argv, null);
+    return this.submit(fn, privdata, () => commandFromFormat(format, args), null);
   }
 
   /** `redisClusterAsyncCommandArgv`. */
   commandArgv<P>(fn: AsyncCallback<P> | null, privdata: P, argv: readonly CommandArg[]): boolean {
-    return this.checked(() => commandFromArgv(argv)) !== null && this.submit(fn, privdata, argv, null);
+    return this.submit(fn, privdata, () => commandFromArgv(argv), null);
   }
 
   /** `redisClusterAsyncFormattedCommand`: pre-encoded RESP (copied). */
   formattedCommand<P>(fn: AsyncCallback<P> | null, privdata: P, bytes: Uint8Array): boolean {
-    const argv = this.checked(() => commandFromBytes(bytes));
-    return argv !== null && this.submit(fn, privdata, argv, Buffer.from(bytes));
+    return this.submit(fn, privdata, () => commandFromBytes(bytes), Buffer.from(bytes));
   }
 
   /** `redisClusterAsyncCommandToNode`: to one node, no redirects, no retries. */
@@ -145,8 +148,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     format: string,
     ...args: unknown[]
   ): boolean {
-    const argv = this.checked(() => commandFromFormat(format, args));
-    return argv !== null && this.submitToNode(node, fn, privdata, argv, null);
+    return this.submitToNode(node, fn, privdata, () => commandFromFormat(format, args), null);
   }
 
   /** `redisClusterAsyncCommandArgvToNode`. */
@@ -156,9 +158,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     privdata: P,
     argv: readonly CommandArg[],
   ): boolean {
-    return (
-      this.checked(() => commandFromArgv(argv)) !== null && this.submitToNode(node, fn, privdata, argv, null)
-    );
+    return this.submitToNode(node, fn, privdata, () => commandFromArgv(argv), null);
   }
 
   /** `redisClusterAsyncFormattedCommandToNode`. */
@@ -168,10 +168,11 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     privdata: P,
     bytes: Uint8Array,
   ): boolean {
-    return (
-      this.checked(() => commandFromBytes(bytes)) !== null &&
-      this.submitToNode(node, fn, privdata, null, Buffer.from(bytes))
-    );
+    const checked = () => {
+      commandFromBytes(bytes);
+      return null;
+    };
+    return this.submitToNode(node, fn, privdata, checked, Buffer.from(bytes));
   }
 
   /**
@@ -183,10 +184,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   send(options: CommandOptions, command: string, ...args: CommandArg[]): Promise<unknown>;
   send(first: string | CommandOptions, ...rest: CommandArg[]): Promise<unknown> {
     if (!isCommandOptions(first))
-      return promised(this, (p) => {
-        const argv = this.checked(() => commandFromArgv([first, ...rest]));
-        return argv !== null && this.submit(settle, p, argv, null);
-      });
+      return promised(this, (p) => this.submit(settle, p, () => commandFromArgv([first, ...rest]), null));
     return promised(this, (p) =>
       this.queued(() => {
         const argv = commandFromArgv(rest);
@@ -207,10 +205,9 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
 
   /** The promise face for one node. */
   sendToNode(node: NodeRef, command: string, ...args: CommandArg[]): Promise<unknown> {
-    return promised(this, (p) => {
-      const argv = this.checked(() => commandFromArgv([command, ...args]));
-      return argv !== null && this.submitToNode(node, settle, p, argv, null);
-    });
+    return promised(this, (p) =>
+      this.submitToNode(node, settle, p, () => commandFromArgv([command, ...args]), null),
+    );
   }
 
   /**
@@ -280,13 +277,17 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     }
   }
 
+  /** Queues the command `argv()` checks and builds (a throw is a refusal); `raw`: its bytes as given. */
   private submit(
     fn: AsyncCallback<never> | null,
     privdata: unknown,
-    argv: readonly CommandArg[],
+    argv: () => readonly CommandArg[],
     raw: Uint8Array | null,
   ) {
-    return this.queued(() => this.engine.submit(argv, raw, routeOf(argv), replyCallback(fn), privdata));
+    return this.queued(() => {
+      const command = argv();
+      return this.engine.submit(command, raw, routeOf(command), replyCallback(fn), privdata);
+    });
   }
 
   /** Runs `queue` with err cleared; a refusal (returned or thrown) sets err and says false. */
@@ -311,28 +312,19 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     node: NodeRef,
     fn: AsyncCallback<never> | null,
     privdata: unknown,
-    argv: readonly CommandArg[] | null,
+    argv: () => readonly CommandArg[] | null,
     raw: Uint8Array | null,
   ): boolean {
     return this.queued(() => {
+      const command = argv();
       const { host, port } = typeof node === 'string' ? parseHostPort(node) : node;
-      return this.engine.submitToNode(host, port, argv, raw, replyCallback(fn), privdata);
+      return this.engine.submitToNode(host, port, command, raw, replyCallback(fn), privdata);
     });
   }
 
   private refuse(err: unknown): false {
     this.setError(err);
     return false;
-  }
-
-  /** The caller's input as `check` reads it; null (a refusal, err set) when it throws. */
-  private checked<T>(check: () => T): T | null {
-    try {
-      return check();
-    } catch (err) {
-      this.refuse(err);
-      return null;
-    }
   }
 
   private onPush(buf: Uint8Array, start: number, end: number, host: string, port: number): void {

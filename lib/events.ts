@@ -18,6 +18,20 @@ export interface LinkAddress {
   host: string;
   /** The port the link dialled. */
   port: number;
+  /** Set for a dedicated link (a blocking command's or a WATCH session's), not the node's command link. */
+  dedicated?: true;
+}
+
+/** The links of one node (`links()` of a context). */
+export interface NodeLinks {
+  /** 'host:port' of the node. */
+  address: string;
+  /** Whether its shared command link is open (or opening). */
+  command: boolean;
+  /** Dedicated links open (at most `maxDedicatedLinks`). */
+  dedicated: number;
+  /** Of those, the ones a user holds now (a blocking command waiting, a WATCH session). */
+  leased: number;
 }
 
 /** eventemitter3 events of a context. */
@@ -54,5 +68,12 @@ export type EngineEvent =
   | { type: 'ready' }
   | { type: 'update-error'; code: number; message: string; address?: string }
   | { type: 'node-added' | 'node-removed'; node: ClusterNode }
-  | { type: 'connect'; host: string; port: number }
-  | { type: 'connect-error' | 'disconnect'; host: string; port: number; code: number; message: string };
+  | { type: 'connect'; host: string; port: number; dedicated: boolean }
+  | {
+      type: 'connect-error' | 'disconnect';
+      host: string;
+      port: number;
+      dedicated: boolean;
+      code: number;
+      message: string;
+    };

@@ -28,6 +28,8 @@ export const OP_DROP_LINKS = 5;
 export const OP_SESSION_OPEN = 6;
 /** Close a WATCH session (i32 id). */
 export const OP_SESSION_CLOSE = 7;
+/** The links of every known node, answered as JSON (NodeLinks[]). */
+export const OP_LINKS = 8;
 
 /** Routed by slot, following redirects. */
 export const ROUTED = 0;

@@ -9,7 +9,7 @@ import { createNode } from '../cluster/cluster-node.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
 import { type ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
-import type { EngineEvent } from '../events.js';
+import type { EngineEvent, NodeLinks } from '../events.js';
 import {
   commandFromArgv,
   commandFromBytes,
@@ -27,6 +27,7 @@ import type { CommandArg } from '../resp/encode.js';
 import {
   OP_CONNECT,
   OP_DROP_LINKS,
+  OP_LINKS,
   OP_SET_TIMEOUT,
   OP_UPDATE,
   ROUTED,
@@ -108,6 +109,10 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     this.options.commandTimeout = this.checkTimeout(ms);
     this.channel.beginRequest(4).writeInt32LE(ms, 0);
     this.control(OP_SET_TIMEOUT, 4);
+  }
+
+  links(): NodeLinks[] {
+    return this.guard(() => JSON.parse(this.calls.control(OP_LINKS, 0).toString('utf8')) as NodeLinks[]);
   }
 
   /** `redisClusterCommand`: format string with hiredis' conversions; returns the reply. */

@@ -18,6 +18,7 @@ import {
   OP_BATCH,
   OP_CONNECT,
   OP_DROP_LINKS,
+  OP_LINKS,
   OP_SESSION_CLOSE,
   OP_SESSION_OPEN,
   OP_SET_TIMEOUT,
@@ -117,6 +118,9 @@ export class WorkerHost implements BatchSink, EngineListener {
       case OP_CONNECT:
       case OP_UPDATE:
         return this.update(req);
+      case OP_LINKS:
+        this.channel.respond(req, STATUS_OK, JSON.stringify(this.engine.links()));
+        return;
       case OP_SET_TIMEOUT:
         this.engine.setCommandTimeout(req.body.readInt32LE(0));
         this.channel.respond(req, STATUS_OK);

@@ -8,7 +8,7 @@ import { blockingDeadline, NOT_BLOCKING } from '../cluster/blocking-commands.js'
 import type { Route } from '../cluster/route.js';
 import type { ClusterNode, SlotMap } from '../cluster/slotmap.js';
 import { ClusterError, otherError, slotmapNotAvailable, slotNotServed } from '../errors.js';
-import type { EngineEvent } from '../events.js';
+import type { EngineEvent, NodeLinks } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
 import type { CommandArg } from '../resp/encode.js';
 import { Batches, type BatchItem, type BatchSink } from './batch.js';
@@ -67,6 +67,15 @@ export class Engine {
     let due = 0;
     for (const entry of this.topology.entries.values()) due += entry.link?.pendingCount ?? 0;
     return due;
+  }
+
+  /** The links of every known node: its command link, its dedicated links and how many are held. */
+  links(): NodeLinks[] {
+    return [...this.topology.entries.values()].map((entry) => ({
+      address: entry.addr,
+      command: entry.link?.usable ?? false,
+      ...entry.dedicated.counts,
+    }));
   }
 
   /** Every node the engine knows (the slot map's, the seeds before it, nodes named since), in order. */
@@ -315,11 +324,17 @@ export class Engine {
 
   private topologyEvents(): TopologyEvents {
     const listener = this.listener;
-    const linkEvent = (type: 'connect-error' | 'disconnect', link: Connection, err: ClusterError | null) => {
+    const linkEvent = (
+      type: 'connect-error' | 'disconnect',
+      link: Connection,
+      err: ClusterError | null,
+      dedicated: boolean,
+    ) => {
       listener.event({
         type,
         host: link.host,
         port: link.port,
+        dedicated,
         code: err?.code ?? 0,
         message: err?.message ?? '',
       });
@@ -336,11 +351,12 @@ export class Engine {
       },
       nodeAdded: (node) => listener.event({ type: 'node-added', node }),
       nodeRemoved: (node) => listener.event({ type: 'node-removed', node }),
-      linkConnected: (link) => listener.event({ type: 'connect', host: link.host, port: link.port }),
-      linkClosed: (link, err, connected) =>
+      linkConnected: (link, dedicated) =>
+        listener.event({ type: 'connect', host: link.host, port: link.port, dedicated }),
+      linkClosed: (link, err, connected, dedicated) =>
         connected
-          ? linkEvent('disconnect', link, err)
-          : linkEvent('connect-error', link, err ?? otherError('connection closed')),
+          ? linkEvent('disconnect', link, err, dedicated)
+          : linkEvent('connect-error', link, err ?? otherError('connection closed'), dedicated),
       push: (link, buf, start, end) => listener.push(buf, start, end, link.host, link.port),
     };
   }

@@ -29,8 +29,8 @@ export class DedicatedLinks {
   ) {}
 
   /** Links open, and of those leased. */
-  get counts(): { open: number; leased: number } {
-    return { open: this.links.size, leased: this.links.size - this.idle.length };
+  get counts(): { dedicated: number; leased: number } {
+    return { dedicated: this.links.size, leased: this.links.size - this.idle.length };
   }
 
   /**

@@ -42,8 +42,9 @@ export interface TopologyEvents {
   updateFailed(err: ClusterError): void;
   nodeAdded(node: ClusterNode): void;
   nodeRemoved(node: ClusterNode): void;
-  linkConnected(link: Connection): void;
-  linkClosed(link: Connection, err: ClusterError | null, connected: boolean): void;
+  /** `dedicated`: one of a node's dedicated links, not its command link. */
+  linkConnected(link: Connection, dedicated: boolean): void;
+  linkClosed(link: Connection, err: ClusterError | null, connected: boolean, dedicated: boolean): void;
   push(link: Connection, buf: Uint8Array, start: number, end: number): void;
 }
 
@@ -365,15 +366,16 @@ export class Topology implements ConnectionEvents {
 
   onConnect(link: Connection): void {
     this.request?.connected(link);
-    this.events.linkConnected(link);
+    this.events.linkConnected(link, this.entries.get(link.addr)?.dedicated.has(link) ?? false);
   }
 
   onClose(link: Connection, err: ClusterError | null, connected: boolean): void {
     const entry = this.entries.get(link.addr);
+    const dedicated = entry?.dedicated.has(link) ?? false;
     if (entry !== undefined && entry.link === link) {
       if (!link.closedIdle || !this.policy.keepsIdleClose()) entry.link = null;
     } else entry?.dedicated.closed(link);
-    this.events.linkClosed(link, err, connected);
+    this.events.linkClosed(link, err, connected, dedicated);
   }
 
   onPush(link: Connection, buf: Uint8Array, start: number, end: number): void {

@@ -14,6 +14,7 @@ import {
   HIRCLUSTER_EVENT_READY,
   HIRCLUSTER_EVENT_SLOTMAP_UPDATED,
   type LinkAddress,
+  type NodeLinks,
 } from '../events.js';
 import { type ResolvedBlockingOptions, type ResolvedOptions, visibleOptions } from '../options.js';
 import { INSPECT, type InspectFunction, type InspectOptions, inspectAs } from '../secrets.js';
@@ -42,8 +43,15 @@ const REDIS_OK = 0;
 const REDIS_ERR = -1;
 
 /** The failure a link event carries: about the link's node. */
-function linkError(event: LinkAddress & { code: number; message: string }): ClusterError {
+function linkError(event: { host: string; port: number; code: number; message: string }): ClusterError {
   return new ClusterError(event.code, event.message, `${event.host}:${event.port}`);
+}
+
+/** The address an event names; a dedicated link says so. */
+function linkAddress(event: { host: string; port: number; dedicated: boolean }): LinkAddress {
+  return event.dedicated
+    ? { host: event.host, port: event.port, dedicated: true }
+    : { host: event.host, port: event.port };
 }
 
 export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
@@ -124,6 +132,9 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
     return keySlot(key);
   }
 
+  /** The links of every known node: the command link, the dedicated links open and how many are held. */
+  abstract links(): NodeLinks[];
+
   /** The node serving a key's slot, or null with `err`/`errstr` set. */
   nodeForKey(key: string | Uint8Array): ClusterNode | null {
     const owner = this.slotOwner(keySlot(key));
@@ -172,16 +183,16 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
         return;
       case 'connect':
         this.linkCallback(this.connectCallback, event, REDIS_OK);
-        this.emit('connect', { host: event.host, port: event.port });
+        this.emit('connect', linkAddress(event));
         return;
       case 'connect-error':
         this.linkCallback(this.connectCallback, event, REDIS_ERR);
-        this.emit('connect-error', { host: event.host, port: event.port }, linkError(event));
+        this.emit('connect-error', linkAddress(event), linkError(event));
         return;
       case 'disconnect': {
         const err = event.code === 0 ? null : linkError(event);
         this.linkCallback(this.disconnectCallback, event, err === null ? REDIS_OK : REDIS_ERR);
-        this.emit('disconnect', { host: event.host, port: event.port }, err);
+        this.emit('disconnect', linkAddress(event), err);
       }
     }
   }
@@ -199,7 +210,12 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
     this.raise(HIRCLUSTER_EVENT_FREE_CONTEXT, 'free-context');
   }
 
-  private linkCallback(fn: LinkCallback | null, link: LinkAddress, status: number): void {
-    if (fn !== null) this.callUser(() => fn({ host: link.host, port: link.port }, status));
+  /** hiredis' connect/disconnect callbacks are about command links (the C API has no others). */
+  private linkCallback(
+    fn: LinkCallback | null,
+    link: { host: string; port: number; dedicated: boolean },
+    status: number,
+  ): void {
+    if (fn !== null && !link.dedicated) this.callUser(() => fn({ host: link.host, port: link.port }, status));
   }
 }

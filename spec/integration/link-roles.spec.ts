@@ -68,6 +68,23 @@ describe('integration: links with roles (plain cluster)', () => {
       expect(Date.now() - start).to.be.within(1900, 3000);
     });
 
+    it('links() and the link events count dedicated links: one leased while a pop waits, then back idle', async () => {
+      const events: string[] = [];
+      acc.on('connect', (link) => events.push(`connect ${link.port}${link.dedicated ? ' dedicated' : ''}`));
+      const node = acc.nodeForKey(P)!;
+      const pop = acc.send('BLPOP', `${P}queue`, 0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const during = acc.links().find((l) => l.address === node.addr);
+      await acc.send('RPUSH', `${P}queue`, 'job');
+      await pop;
+      const after = acc.links().find((l) => l.address === node.addr);
+      expect([during, after]).to.deep.equal([
+        { address: node.addr, command: true, dedicated: 1, leased: 1 },
+        { address: node.addr, command: true, dedicated: 1, leased: 0 },
+      ]);
+      expect(events).to.deep.equal([`connect ${node.port} dedicated`]);
+    });
+
     it('a pop fed by another user returns the value pushed', async () => {
       const pop = acc.send('BLPOP', `${P}queue`, 0);
       expect(await acc.send('RPUSH', `${P}queue`, 'job')).to.equal(1);
@@ -103,6 +120,17 @@ describe('integration: links with roles (plain cluster)', () => {
       cc.send('SET', `${P}n`, '2');
       expect(session.multi().add('SET', `${P}n`, '3').exec()).to.equal(null);
       expect(cc.watch(`${P}n`).multi().add('INCRBY', `${P}n`, 5).exec()).to.deep.equal([7]);
+    });
+
+    it('links() counts the dedicated link a pop used, back idle after it', () => {
+      const node = cc.nodeForKey(P)!;
+      cc.send('BLPOP', `${P}queue`, 0.05);
+      expect(cc.links().find((l) => l.address === node.addr)).to.deep.equal({
+        address: node.addr,
+        command: true,
+        dedicated: 1,
+        leased: 0,
+      });
     });
 
     it('BLPOP 1 with commandTimeout 500 waits its second (no Timeout); the call after it is prompt', () => {

@@ -53,6 +53,27 @@ describe('cli: clusterclient', () => {
     ];
   }
 
+  /**
+   * Runs the CLI on `seed` with the first input until it prints `shown` and its socket holds `node`'s close
+   * (answerAndLeave notes the port), so hiredis' output is the only right one; then scripts `after`, sends
+   * the rest of the input and returns the finished run.
+   */
+  async function afterIdleClose(
+    seed: ScriptedNode,
+    [first, shown]: [string, string],
+    [node, clientPort]: [ScriptedNode, () => number],
+    after: Step[],
+    rest: string,
+  ) {
+    const client = run([seed.addr], first, true);
+    await client.waitForOutput(shown);
+    await peerCloseReceived(clientPort(), node.port);
+    conv.script(...after);
+    client.write(rest);
+    client.endInput();
+    return finish(client, conv);
+  }
+
   function run(args: string[], stdin: string, keepStdinOpen = false): CliRun {
     cli = new CliRun('clusterclient', args, { stdin, keepStdinOpen });
     return cli;
@@ -337,24 +358,23 @@ describe('cli: clusterclient', () => {
         clientPort = port;
       }),
     );
-    const client = run([a.addr], '!all\nDBSIZE\n', true);
-    // The rest of the input comes once the client's socket holds node B's close.
-    await client.waitForOutput('20\n');
-    await peerCloseReceived(clientPort, b.port);
-    conv.script(
-      a.expectCommand(['DBSIZE']),
-      a.send(11),
-      // The DBSIZE to node B is written on the closed link: "Server closed the connection", and an
-      // update is due. It goes out on node A's link right after the next command; the new map ends
-      // the walk over the nodes.
-      a.expectCommand(['DBSIZE']),
-      a.expectCommand(SLOTS),
-      a.send(12, [range(0, 16383, a, 'nodeid7401')]),
-      a.expectClose(),
+    const result = await afterIdleClose(
+      a,
+      ['!all\nDBSIZE\n', '20\n'],
+      [b, () => clientPort],
+      [
+        a.expectCommand(['DBSIZE']),
+        a.send(11),
+        // The DBSIZE to node B is written on the closed link: "Server closed the connection", and an
+        // update is due. It goes out on node A's link right after the next command; the new map ends
+        // the walk over the nodes.
+        a.expectCommand(['DBSIZE']),
+        a.expectCommand(SLOTS),
+        a.send(12, [range(0, 16383, a, 'nodeid7401')]),
+        a.expectClose(),
+      ],
+      'DBSIZE\n# Allow slotmap update to finish.\n!sleep\nDBSIZE\n',
     );
-    client.write('DBSIZE\n# Allow slotmap update to finish.\n!sleep\nDBSIZE\n');
-    client.endInput();
-    const result = await finish(client, conv);
     expect(result.stdout).to.equal('10\n20\n11\nerror: Server closed the connection\n12\n');
     expect(result.code).to.equal(0);
   });
@@ -369,25 +389,24 @@ describe('cli: clusterclient', () => {
         clientPort = port;
       }),
     );
-    const client = run([a.addr], 'GET {foo}1\n', true);
-    // The rest of the input comes once the client's socket holds nodeid2's close.
-    await client.waitForOutput('bar1\n');
-    await peerCloseReceived(clientPort, b.port);
-    conv.script(
-      // GET {foo}2 is written on the closed link: "Server closed the connection", and an update is due.
-      // GET {foo}3: the update runs first, blocking, on a temporary link; nodeid1 now owns every slot.
-      a.expectConnect(),
-      a.expectCommand(SLOTS),
-      a.send([range(0, 16383, a, 'nodeid1')]),
-      a.expectClose(),
-      a.expectConnect(),
-      a.expectCommand(['GET', '{foo}3']),
-      a.send('bar3'),
-      a.expectClose(),
+    const result = await afterIdleClose(
+      a,
+      ['GET {foo}1\n', 'bar1\n'],
+      [b, () => clientPort],
+      [
+        // GET {foo}2 is written on the closed link: "Server closed the connection", and an update is due.
+        // GET {foo}3: the update runs first, blocking, on a temporary link; nodeid1 now owns every slot.
+        a.expectConnect(),
+        a.expectCommand(SLOTS),
+        a.send([range(0, 16383, a, 'nodeid1')]),
+        a.expectClose(),
+        a.expectConnect(),
+        a.expectCommand(['GET', '{foo}3']),
+        a.send('bar3'),
+        a.expectClose(),
+      ],
+      'GET {foo}2\nGET {foo}3\n',
     );
-    client.write('GET {foo}2\nGET {foo}3\n');
-    client.endInput();
-    const result = await finish(client, conv);
     expect(result.stdout).to.equal('bar1\nerror: Server closed the connection\nbar3\n');
     expect(result.code).to.equal(0);
   });

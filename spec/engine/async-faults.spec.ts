@@ -23,7 +23,7 @@ describe('engine: AsyncClusterContext against scripted nodes', () => {
   let conv: Conversation;
   let adapter: TestAdapter;
   let outcomes: Outcomes;
-  const { client, connected, results } = scriptedAsync({}, (h) => {
+  const { client, connected, results, halves } = scriptedAsync({}, (h) => {
     ({ conv, adapter, outcomes } = h);
   });
 
@@ -314,10 +314,7 @@ describe('engine: AsyncClusterContext against scripted nodes', () => {
     });
 
     it('no node can be asked: that attempt counts for the throttle, one update-error a second, not one per failed command', async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 8191, a], [8192, 16383, b]));
+      const { acc } = await halves();
       const failures: string[] = [];
       acc.on('update-error', (err) => failures.push(err.message));
       const dropped = new Promise((resolve) => acc.once('disconnect', resolve));

@@ -275,7 +275,7 @@ describe('link failures', () => {
   describe('async face: AsyncClusterContext against scripted nodes', () => {
     let conv: Conversation;
     let outcomes: Outcomes;
-    const { client, connected, throttleOpens, results } = scriptedAsync({}, (h) => {
+    const { client, connected, throttleOpens, results, halves } = scriptedAsync({}, (h) => {
       ({ conv, outcomes } = h);
     });
 
@@ -298,10 +298,7 @@ describe('link failures', () => {
     });
 
     it('a failed command (ToNode too) starts a throttled update through a connected node', async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 8191, a], [8192, 16383, b]));
+      const { a, b, acc } = await halves();
       conv.script(b.expectConnect(), b.expectCommand(['PING']), b.send(status('PONG')));
       acc.commandToNode(b.addr, outcomes.callback, 'ping', 'PING');
       await conv.done();
@@ -322,10 +319,7 @@ describe('link failures', () => {
     });
 
     it('a malformed reply: a PROTOCOL error naming the offset and the node, for the commands of that link only', async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 8191, a], [8192, 16383, b]));
+      const { a, b, acc } = await halves();
       conv.script(
         inAnyOrder(
           [a.expectCommand(['GET', 'bar']), a.expectCommand(['GET', 'b'])],

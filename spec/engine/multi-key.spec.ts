@@ -179,15 +179,12 @@ describe('multi-key commands', () => {
   describe('async face: AsyncClusterContext against scripted nodes', () => {
     let conv: Conversation;
     let outcomes: Outcomes;
-    const { client, connected, results } = scriptedAsync({}, (h) => {
+    const { results, halves } = scriptedAsync({}, (h) => {
       ({ conv, outcomes } = h);
     });
 
     it('MGET across slots: one MGET per slot (Redis refuses cross-slot keys), in parallel, merged in key order', async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 8191, a], [8192, 16383, b]));
+      const { a, b, acc } = await halves();
       conv.script(
         inAnyOrder(
           [a.expectCommand(['MGET', 'bar']), a.expectCommand(['MGET', 'b']), a.send(['vbar'], [null])],

@@ -249,15 +249,12 @@ describe('redirects', () => {
     let conv: Conversation;
     let adapter: TestAdapter;
     let outcomes: Outcomes;
-    const { client, connected, throttleOpens, results } = scriptedAsync({}, (h) => {
+    const { client, connected, throttleOpens, results, halves } = scriptedAsync({}, (h) => {
       ({ conv, adapter, outcomes } = h);
     });
 
     it('MOVED: the slot is patched, the update goes on the redirecting link, the command to the target', async () => {
-      const a = await conv.node();
-      const b = await conv.node();
-      const acc = client({ nodes: a.addr });
-      await connected(acc, a, slots([0, 8191, a], [8192, 16383, b]));
+      const { a, b, acc } = await halves();
       conv.script(b.expectConnect(), b.expectCommand(['GET', 'foo']));
       acc.command(outcomes.callback, 1, 'GET foo');
       await conv.done();

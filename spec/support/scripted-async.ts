@@ -3,12 +3,14 @@
  * adapter whose clock the spec can move forward (to open the 1 s update throttle at will) and which
  * records the timers the engine asks for, counted outcomes, and every context freed afterwards.
  */
+
 import type { TimerHandle } from '../../adapters/adapter.js';
 import { NodeAdapter } from '../../adapters/node.js';
 import { AsyncClusterContext } from '../../lib/async-context.js';
 import { keySlot } from '../../lib/cluster/keyslot.js';
 import type { ClusterOptions } from '../../lib/options.js';
 import { Outcomes } from './async-helpers.js';
+import { slots } from './resp-values.js';
 import {
   Conversation,
   type ConversationOptions,
@@ -49,6 +51,8 @@ export interface ScriptedAsync {
   client(options: Omit<ClusterOptions, 'adapter'>): AsyncClusterContext;
   /** The non-blocking initial update on a kept link to `seed`, answered with `map`. */
   connected(acc: AsyncClusterContext, seed: ScriptedNode, map: RespValue): Promise<void>;
+  /** Nodes A and B, a client seeded with A and connected to the map A 0-8191, B 8192-16383. */
+  halves(): Promise<{ a: ScriptedNode; b: ScriptedNode; acc: AsyncClusterContext }>;
   /** A script step that moves the client's clock past the 1 s update throttle. */
   throttleOpens(): Step;
   /** The outcomes so far as [privdata, reply, err, errstr]. */
@@ -82,6 +86,13 @@ export function scriptedAsync(
       h.conv.script(seed.expectConnect(), seed.expectCommand(['CLUSTER', 'SLOTS']), seed.send(map));
       await acc.connect();
       await h.conv.done();
+    },
+    halves: async () => {
+      const a = await h.conv.node();
+      const b = await h.conv.node();
+      const acc = h.client({ nodes: a.addr });
+      await h.connected(acc, a, slots([0, 8191, a], [8192, 16383, b]));
+      return { a, b, acc };
     },
     throttleOpens: () =>
       h.conv.call('a second passes on the client clock', () => {

@@ -106,6 +106,16 @@ export interface Transport {
    * caller already knows the transport is gone. Idempotent.
    */
   destroy(): void;
+  /**
+   * Optional: lending the socket to another thread of this process while the engine has nothing to
+   * read or write on it (the blocking context's direct calls). The file descriptor of an open,
+   * connected, plain-TCP socket with nothing unsent, or -1 when it cannot be lent now.
+   */
+  lendableFd?(): number;
+  /** Stops reading (bytes stay in the kernel for the borrower); only after `lendableFd()` gave a descriptor. */
+  pauseReads?(): void;
+  /** Reads again once the borrower is done. */
+  resumeReads?(): void;
 }
 
 /**

@@ -182,6 +182,23 @@ class NodeTransport implements Transport {
     this.socket?.destroy();
   }
 
+  lendableFd(): number {
+    const socket = this.socket;
+    if (this.isTls || this.state !== State.Open || socket === null || socket.writableLength > 0) return -1;
+    // libuv's TCP handle knows its descriptor; Node has no public accessor for it.
+    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    return typeof fd === 'number' && fd >= 0 ? fd : -1;
+  }
+
+  /** With `onread`, pause() and resume() stop and restart libuv's reads at once (no stream buffering). */
+  pauseReads(): void {
+    this.socket?.pause();
+  }
+
+  resumeReads(): void {
+    this.socket?.resume();
+  }
+
   private handleConnect(): void {
     if (this.state === State.Closed) return;
     this.clearTimer();

@@ -10,7 +10,14 @@
  * a failure is i32 err code | i32 length + UTF-8 errstr | i32 length + UTF-8 address of its node (0: none).
  * Both threads share the platform's byte order. Other opcodes answer STATUS_OK with no bytes, or
  * STATUS_ERROR with one failure (the same layout).
+ *
+ * A hand-over (OP_HANDOVER) is a batch of one ROUTED command the caller started on a lent link itself,
+ * followed by what it did there: i32 board index | i32 bytes written (-1: none) | i32 failure (0 none,
+ * 1 EOF, 2 I/O error) | i32 err code | i32 length + UTF-8 errstr | i32 length + the reply bytes it read.
+ * Its response is a batch's.
  */
+import type { TransportError } from '../../adapters/adapter.js';
+import type { Adopted } from '../engine/lending.js';
 import { ClusterError } from '../errors.js';
 import { type CommandArg, encodeArgvInto } from '../resp/encode.js';
 
@@ -30,6 +37,8 @@ export const OP_SESSION_OPEN = 6;
 export const OP_SESSION_CLOSE = 7;
 /** The links of every known node, answered as JSON (NodeLinks[]). */
 export const OP_LINKS = 8;
+/** A command the caller started on a lent link, for the worker to adopt (layout above). */
+export const OP_HANDOVER = 9;
 
 /** Routed by slot, following redirects. */
 export const ROUTED = 0;
@@ -56,11 +65,29 @@ export const FAILURE = -1;
 export class BatchWriter {
   length = 0;
   count = 0;
+  /** Where the last command's RESP bytes start in {@link area} (they end at {@link length}). */
+  commandStart = 0;
 
   constructor(
-    private area: Buffer,
+    private buffer: Buffer,
     private readonly grow: (minBytes: number, keepBytes: number) => Buffer,
   ) {}
+
+  /** The area written into (the last grown one). */
+  get area(): Buffer {
+    return this.buffer;
+  }
+
+  /** Appends a hand-over's tail after the command (layout above). */
+  addHandover(
+    index: number,
+    written: number,
+    failure: TransportError | undefined | null,
+    read: Uint8Array,
+  ): void {
+    const area = this.room(handoverLength(failure, read.length));
+    this.length = writeHandover(area, this.length, index, written, failure, read);
+  }
 
   /** Starts over at the beginning of the area (the last grown one). */
   reset(): void {
@@ -70,8 +97,8 @@ export class BatchWriter {
 
   /** Room for `bytes` more. */
   private room(bytes: number): Buffer {
-    if (this.length + bytes > this.area.length) this.area = this.grow(this.length + bytes, this.length);
-    return this.area;
+    if (this.length + bytes > this.buffer.length) this.buffer = this.grow(this.length + bytes, this.length);
+    return this.buffer;
   }
 
   /**
@@ -80,12 +107,13 @@ export class BatchWriter {
    */
   addArgv(kind: number, slot: number, address: string, argv: readonly CommandArg[], extra = 0): void {
     const start = this.writeHeader(kind, slot, address, extra, 64);
-    let end = encodeArgvInto(this.area, start + 4, argv);
+    this.commandStart = start + 4;
+    let end = encodeArgvInto(this.buffer, start + 4, argv);
     while (end < 0) {
-      this.area = this.grow(this.area.length * 2, start);
-      end = encodeArgvInto(this.area, start + 4, argv);
+      this.buffer = this.grow(this.buffer.length * 2, start);
+      end = encodeArgvInto(this.buffer, start + 4, argv);
     }
-    this.area.writeInt32LE(end - start - 4, start);
+    this.buffer.writeInt32LE(end - start - 4, start);
     this.length = end;
     this.count++;
   }
@@ -93,8 +121,9 @@ export class BatchWriter {
   /** Adds a pre-encoded command (see addArgv). */
   add(kind: number, slot: number, address: string, command: Uint8Array, extra = 0): void {
     const start = this.writeHeader(kind, slot, address, extra, command.length);
-    this.area.writeInt32LE(command.length, start);
-    this.area.set(command, start + 4);
+    this.buffer.writeInt32LE(command.length, start);
+    this.buffer.set(command, start + 4);
+    this.commandStart = start + 4;
     this.length = start + 4 + command.length;
     this.count++;
   }
@@ -174,4 +203,44 @@ export function readResults(
       onReply(area, at, at + length, i);
     }
   }
+}
+
+/** The bytes a hand-over's tail takes after its command. */
+export function handoverLength(failure: TransportError | undefined | null, read: number): number {
+  return 24 + (failure ? Buffer.byteLength(failure.message) : 0) + read;
+}
+
+/** Writes a hand-over's tail at `at` (room: handoverLength); returns where it ends. */
+export function writeHandover(
+  area: Buffer,
+  at: number,
+  index: number,
+  written: number,
+  failure: TransportError | undefined | null,
+  read: Uint8Array,
+): number {
+  area.writeInt32LE(index, at);
+  area.writeInt32LE(written, at + 4);
+  area.writeInt32LE(failure === null ? 0 : failure === undefined ? 1 : 2, at + 8);
+  area.writeInt32LE(failure?.code ?? 0, at + 12);
+  const messageEnd = at + 20 + (failure ? area.write(failure.message, at + 20, 'utf8') : 0);
+  area.writeInt32LE(messageEnd - at - 20, at + 16);
+  area.writeInt32LE(read.length, messageEnd);
+  area.set(read, messageEnd + 4);
+  return messageEnd + 4 + read.length;
+}
+
+/** Reads a hand-over's tail at `at`: the board index and what the engine adopts. */
+export function readHandover(body: Buffer, at: number): { index: number; adopted: Adopted } {
+  const kind = body.readInt32LE(at + 8);
+  const messageEnd = at + 20 + body.readInt32LE(at + 16);
+  const failure =
+    kind === 0
+      ? null
+      : kind === 1
+        ? undefined
+        : { code: body.readInt32LE(at + 12), message: body.toString('utf8', at + 20, messageEnd) };
+  const readLength = body.readInt32LE(messageEnd);
+  const read = new Uint8Array(body.buffer, body.byteOffset + messageEnd + 4, readLength);
+  return { index: body.readInt32LE(at), adopted: { written: body.readInt32LE(at + 4), read, failure } };
 }

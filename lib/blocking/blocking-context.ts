@@ -36,7 +36,10 @@ import {
 } from './batch.js';
 import { BlockingTransaction, type BlockingWatchSession, watchKeysBlocking } from './blocking-transaction.js';
 import { CallerChannel } from './channel.js';
+import { DirectCalls } from './direct-call.js';
+import { BOARD_BYTES, LinkBoard } from './link-board.js';
 import { Pipeline } from './pipeline.js';
+import { DirectSpin } from './spin.js';
 import { WorkerCalls } from './worker-calls.js';
 import { toWorkerOptions } from './worker-options.js';
 
@@ -74,19 +77,22 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     // The build bundles worker.js and its imports into one CommonJS script (scripts/bundle-worker.mjs), run as
     // the thread's main script: ~35 modules, or an ES module loader, would be most of a new context's start-up
     // after the thread itself.
+    const board = new LinkBoard(new SharedArrayBuffer(BOARD_BYTES));
     this.channel = new CallerChannel(new URL('./worker-bundle/worker.cjs', import.meta.url), {
       mainScript: true,
       spin: this.options.spin,
       bufferBytes: this.options.bufferBytes,
       // Only plain data crosses to the worker: the reply builder stays here, where replies are built.
-      data: toWorkerOptions(this.options),
+      data: toWorkerOptions(this.options, board.memory),
     });
+    const o = this.options;
     this.calls = new WorkerCalls(
       this.channel,
-      this.options.replyBuilder,
+      o.replyBuilder,
       multiKey,
-      this.options.callTimeout,
+      o.callTimeout,
       (event) => this.onEvent(event),
+      new DirectCalls(board, new DirectSpin(o.spin), o.limits, o.detectIdleClose),
     );
   }
 

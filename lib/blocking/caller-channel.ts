@@ -111,6 +111,16 @@ export class CallerChannel {
     this.port.unref();
   }
 
+  /** True while the worker serves calls: ready, not closed, not dead. */
+  get serving(): boolean {
+    return (
+      this.ready &&
+      !this.closed &&
+      this.failure === null &&
+      Atomics.load(this.words, Word.STATE) === ChannelState.READY
+    );
+  }
+
   /** The latest round trip in µs (caller clock, spin or sleep included). */
   get lastRoundTripUs(): number {
     return this.lastRoundTrip;

@@ -145,6 +145,44 @@ export class TurnaroundSpin {
   }
 }
 
+/** A direct call polls its socket at least this long: a reply from a node on the same host takes ~20-40 µs. */
+export const DIRECT_SPIN_MIN_US = 60;
+
+/**
+ * How long a direct call (direct-call.ts) polls its socket for the reply before it hands the call to the
+ * worker and sleeps: 4x the moving average of recent direct replies, within [DIRECT_SPIN_MIN_US,
+ * SPIN_CAP_US], while that catches most replies (SpinHits; a probe now and then otherwise, so a machine
+ * that calms down is noticed). A fixed setting polls that long; 0 makes no direct calls.
+ */
+export class DirectSpin {
+  private readonly fixedUs: number;
+  private readonly adaptive: boolean;
+  private averageUs = DIRECT_SPIN_MIN_US;
+  private readonly hits = new SpinHits();
+
+  /** `cpus` is only a parameter so tests can pose as a one-CPU machine. */
+  constructor(setting: SpinSetting = 'auto', cpus: number = availableParallelism()) {
+    this.adaptive = setting === 'auto' && cpus > 1;
+    this.fixedUs = setting === 'auto' ? 0 : setting;
+  }
+
+  /** µs to poll for this call's reply; 0: no direct call now. */
+  budgetUs(): number {
+    if (!this.adaptive) return this.fixedUs;
+    return this.hits.allows() ? this.budget() : 0;
+  }
+
+  /** A reply that came within the budget (`hit`, after `roundTripUs`), or one the call gave up on. */
+  record(roundTripUs: number, hit: boolean): void {
+    this.hits.note(hit);
+    this.averageUs += (Math.min(roundTripUs, 2 * SPIN_CAP_US) - this.averageUs) * EWMA_WEIGHT;
+  }
+
+  private budget(): number {
+    return Math.min(SPIN_CAP_US, Math.max(DIRECT_SPIN_MIN_US, this.averageUs * BUDGET_FACTOR));
+  }
+}
+
 /** Clock reads are ~30 ns; loads are ~1 ns: look at the clock only every this many polls. */
 const POLLS_PER_CLOCK_CHECK = 64;
 

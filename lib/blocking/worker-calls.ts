@@ -18,6 +18,7 @@ import {
   BatchWriter,
   BLOCKING,
   OP_BATCH,
+  OP_HANDOVER,
   OP_SESSION_CLOSE,
   OP_SESSION_OPEN,
   ROUTED,
@@ -28,6 +29,7 @@ import {
 } from './batch.js';
 import type { BlockingTransactionHost } from './blocking-transaction.js';
 import { type CallerChannel, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT } from './channel.js';
+import { type DirectCalls, HANDED } from './direct-call.js';
 
 export class WorkerCalls implements BlockingTransactionHost {
   closed = false;
@@ -39,6 +41,8 @@ export class WorkerCalls implements BlockingTransactionHost {
     /** The call timeout (ms, 0: none). */
     readonly callTimeout: number,
     private readonly onEvent: (event: EngineEvent) => void,
+    /** Calls on lent links, or null when the caller never makes them. */
+    private readonly direct: DirectCalls | null = null,
   ) {}
 
   /** A writer for a new batch in the request area. */
@@ -59,6 +63,16 @@ export class WorkerCalls implements BlockingTransactionHost {
       const kind = blocking ? BLOCKING : ROUTED;
       if (raw !== null) writer.add(kind, slot, '', raw, blockMs);
       else writer.addArgv(kind, slot, '', argv, blockMs);
+      if (!blocking && this.direct !== null && this.channel.serving) {
+        const direct = this.direct;
+        const outcome = direct.call(slot, writer.area, writer.commandStart, writer.length);
+        if (outcome >= 0) return buildReply(direct.buffer, 0, outcome, this.builder);
+        if (outcome === HANDED) {
+          const { index, written, read, failure } = direct.handed;
+          writer.addHandover(index, written, failure, direct.buffer.subarray(0, read));
+          return this.roundTrip(writer, false, false, deadline, OP_HANDOVER)[0];
+        }
+      }
       const wait = !blocking || deadline === 0 ? deadline : blockMs === 0 ? 0 : deadline + blockMs;
       return this.roundTrip(writer, false, false, wait)[0];
     }
@@ -100,9 +114,10 @@ export class WorkerCalls implements BlockingTransactionHost {
     parts = false,
     keepFailures = false,
     deadline = this.callTimeout,
+    opcode = OP_BATCH,
   ): unknown[] {
     const count = writer.count;
-    const status = this.channel.call(OP_BATCH, writer.length, count, deadline);
+    const status = this.channel.call(opcode, writer.length, count, deadline);
     this.deliverEvents();
     if (status === STATUS_TIMEOUT) throw new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout');
     if (status !== STATUS_OK) throw readFailure(this.channel.response());

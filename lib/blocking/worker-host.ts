@@ -18,14 +18,17 @@ import {
   OP_BATCH,
   OP_CONNECT,
   OP_DROP_LINKS,
+  OP_HANDOVER,
   OP_LINKS,
   OP_SESSION_CLOSE,
   OP_SESSION_OPEN,
   OP_SET_TIMEOUT,
   OP_UPDATE,
+  readHandover,
 } from './batch.js';
 // Not the channel.js barrel: the caller's end has no business in the worker's bundle.
 import { type ChannelRequest, STATUS_ERROR, STATUS_OK } from './channel-layout.js';
+import type { LinkLender } from './link-lender.js';
 import { ResultsWriter, readBatch } from './worker-batch.js';
 
 /** What the host needs of its end of the channel (WorkerChannel in the thread). */
@@ -57,9 +60,11 @@ export class WorkerHost implements BatchSink, EngineListener {
     adapter: EventLoopAdapter,
     options: ResolvedOptions,
     policy = new SyncPolicy(),
+    /** Lends idle command links to the caller (direct calls), or null. */
+    private readonly lender: LinkLender | null = null,
   ) {
     this.results = new ResultsWriter((minBytes, keepBytes) => channel.reserve(minBytes, keepBytes));
-    this.engine = new Engine(options, adapter, policy, this, null);
+    this.engine = new Engine(options, adapter, policy, this, null, lender);
   }
 
   /** Serves requests until the caller closes, then closes every link and the channel. */
@@ -92,6 +97,7 @@ export class WorkerHost implements BatchSink, EngineListener {
   }
 
   done(): void {
+    this.lender?.sync(this.engine);
     this.channel.publish(this.request!, STATUS_OK, this.results.length);
   }
 
@@ -103,6 +109,8 @@ export class WorkerHost implements BatchSink, EngineListener {
         // Sent (and resent) straight from the request area: the caller leaves it alone until the answer,
         // and moves to a fresh area when it gives up on a call.
         return this.engine.serveBatch(readBatch(req.body, req.count, this.sessions), this);
+      case OP_HANDOVER:
+        return this.adopt(req);
       case OP_SESSION_OPEN:
         return this.openSession(req);
       case OP_SESSION_CLOSE: {
@@ -134,6 +142,23 @@ export class WorkerHost implements BatchSink, EngineListener {
     }
   }
 
+  /** A command the caller started on a lent link: its link comes back and the engine adopts it. */
+  private adopt(req: ChannelRequest): Promise<void> | undefined {
+    const item = readBatch(req.body, 1, this.sessions)[0]!;
+    const { index, adopted } = readHandover(
+      req.body,
+      item.bytes.byteOffset - req.body.byteOffset + item.bytes.length,
+    );
+    const link = this.lender?.takeHanded(index) ?? null;
+    if (link === null) {
+      this.channel.respond(req, STATUS_ERROR, failureBytes(otherError(`Link ${index} was not handed over`)));
+      return;
+    }
+    this.request = req;
+    this.results.begin(1);
+    return this.engine.serveAdopted(item, link, adopted, this);
+  }
+
   /** Answers the new session's id once it holds its link, or the failure. */
   private openSession(req: ChannelRequest): Promise<void> {
     return new Promise((resolve) => {
@@ -159,6 +184,7 @@ export class WorkerHost implements BatchSink, EngineListener {
   private async update(req: ChannelRequest): Promise<void> {
     try {
       await this.engine.updateWithTemporaryLinks();
+      this.lender?.sync(this.engine);
       this.channel.respond(req, STATUS_OK);
     } catch (err) {
       const failure = err instanceof ClusterError ? err : otherError(String(err));

@@ -6,14 +6,17 @@
 import { addressLookup, type ResolvedBlockingOptions, type ResolvedOptions } from '../options.js';
 import { plainReplies } from '../resp/build.js';
 
-/** What crosses to the worker: the engine's settings. The caller keeps its own (spin, deadline, pipelines, memory). */
+/**
+ * What crosses to the worker: the engine's settings (the caller keeps its own: spin, deadline, pipelines,
+ * memory) and the link board's shared memory.
+ */
 export type WorkerOptions = Omit<
   ResolvedBlockingOptions,
   'replyBuilder' | 'spin' | 'callTimeout' | 'pipelineRedirects' | 'bufferBytes'
->;
+> & { board: SharedArrayBuffer };
 
 /** The plain data of resolved blocking options, for the worker. */
-export function toWorkerOptions(options: ResolvedBlockingOptions): WorkerOptions {
+export function toWorkerOptions(options: ResolvedBlockingOptions, board: SharedArrayBuffer): WorkerOptions {
   const {
     replyBuilder: _builder,
     spin: _spin,
@@ -22,13 +25,14 @@ export function toWorkerOptions(options: ResolvedBlockingOptions): WorkerOptions
     bufferBytes: _bufferBytes,
     ...data
   } = options;
-  return data;
+  return { ...data, board };
 }
 
 /** The engine's options from the worker's plain data, as resolved by the caller. */
 export function fromWorkerOptions(data: WorkerOptions): ResolvedOptions {
+  const { board: _board, ...options } = data;
   return {
-    ...data,
+    ...options,
     addressMap: data.addressMap === undefined ? undefined : addressLookup(data.addressMap),
     // The blocking context takes no random source (code cannot cross threads): its worker uses the default.
     random: Math.random,

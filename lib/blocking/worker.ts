@@ -5,6 +5,8 @@
 import { NodeAdapter } from '../../adapters/node.js';
 import { withTimerWheel } from '../../adapters/timer-wheel.js';
 import { SyncPolicy } from '../engine/policy.js';
+import { LinkBoard } from './link-board.js';
+import { LinkLender } from './link-lender.js';
 import { WorkerChannel } from './worker-channel.js';
 import { WorkerHost } from './worker-host.js';
 import { fromWorkerOptions, type WorkerOptions } from './worker-options.js';
@@ -14,4 +16,5 @@ const data = channel.data as WorkerOptions;
 const options = fromWorkerOptions(data);
 const adapter = withTimerWheel(new NodeAdapter(), options.timerWheel);
 // Not top-level await: the worker ships as a CommonJS bundle (scripts/bundle-worker.mjs), which has none.
-void new WorkerHost(channel, adapter, options, new SyncPolicy(data.detectIdleClose)).run();
+const lender = new LinkLender(new LinkBoard(data.board));
+void new WorkerHost(channel, adapter, options, new SyncPolicy(data.detectIdleClose), lender).run();

@@ -8,7 +8,9 @@ import { blockingDeadline, NOT_BLOCKING } from '../cluster/blocking-commands.js'
 import { type ClusterError, otherError } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { Command, NO_SLOT, type Receiver, type RetryBudget } from './command.js';
+import type { Connection } from './connection.js';
 import type { Dispatcher } from './dispatch.js';
+import type { Adopted } from './lending.js';
 import type { Policy } from './policy.js';
 import type { Session } from './session.js';
 import type { Topology } from './topology.js';
@@ -101,33 +103,56 @@ export class Batches {
     this.current = run;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      const routed = item.address === '' && item.slot >= 0;
-      const cmd = new Command(
-        this.dispatcher,
-        null,
-        item.bytes,
-        routed ? item.slot : NO_SLOT,
-        !routed || !item.redirects,
-        run,
-        i,
-        undefined,
-        undefined,
-      );
-      cmd.budget = this.policy.budgetOf(cmd, run);
-      cmd.frames = item.frames;
-      if (item.blockMs !== NOT_BLOCKING) {
-        cmd.dedicated = true;
-        cmd.timeoutMs = blockingDeadline(item.blockMs, this.options.commandTimeout, -1);
+      const cmd = this.command(item, run, i);
+      if (cmd.slot === NO_SLOT) this.sendDirect(cmd, item, run, i);
+      else {
+        const held = this.start(cmd, run, i);
+        if (held !== null) await held;
       }
-      if (!routed) {
-        this.sendDirect(cmd, item, run, i);
-        continue;
-      }
-      const started = this.dispatcher.start(cmd);
-      if (started instanceof Promise) await started;
-      else if (started !== null) run.refused(i, started);
     }
     this.settle();
+  }
+
+  /** A batch of one routed command its caller wrote on `link` itself (Engine.serveAdopted). */
+  async adopt(item: BatchItem, link: Connection, adopted: Adopted, sink: BatchSink): Promise<void> {
+    const run = new BatchRun(this, sink, 1);
+    this.current = run;
+    const cmd = this.command(item, run, 0);
+    if (adopted.written >= 0) this.dispatcher.pending++;
+    link.adopt(cmd, item.bytes, adopted, cmd.timeoutMs);
+    const held = adopted.written < 0 ? this.start(cmd, run, 0) : null;
+    if (held !== null) await held;
+    this.settle();
+  }
+
+  private command(item: BatchItem, run: BatchRun, index: number): Command {
+    const routed = item.address === '' && item.slot >= 0;
+    const cmd = new Command(
+      this.dispatcher,
+      null,
+      item.bytes,
+      routed ? item.slot : NO_SLOT,
+      !routed || !item.redirects,
+      run,
+      index,
+      undefined,
+      undefined,
+    );
+    cmd.budget = this.policy.budgetOf(cmd, run);
+    cmd.frames = item.frames;
+    if (item.blockMs !== NOT_BLOCKING) {
+      cmd.dedicated = true;
+      cmd.timeoutMs = blockingDeadline(item.blockMs, this.options.commandTimeout, -1);
+    }
+    return cmd;
+  }
+
+  /** Routes a routed command: null once it is on its way or refused, or the update it is held for. */
+  private start(cmd: Command, run: BatchRun, index: number): Promise<void> | null {
+    const started = this.dispatcher.start(cmd);
+    if (started instanceof Promise) return started;
+    if (started !== null) run.refused(index, started);
+    return null;
   }
 
   /** A command for one node, or for a WATCH session's link. */

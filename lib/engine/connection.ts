@@ -4,7 +4,7 @@
  * entry at the head of the FIFO, push frames go to the owner instead.
  */
 import type { ConnectionOptions } from 'node:tls';
-import type { EventLoopAdapter, Transport, TransportError } from '../../adapters/adapter.js';
+import type { EventLoopAdapter, TimerHandle, Transport, TransportError } from '../../adapters/adapter.js';
 import {
   atNode,
   ClusterError,
@@ -19,6 +19,7 @@ import { RespReader } from '../resp/reader.js';
 import type { RespLimits } from '../resp/scan.js';
 import { type CommandDeadlines, commandDeadlines } from './deadlines.js';
 import { Fifo } from './fifo.js';
+import type { Adopted, Lender } from './lending.js';
 
 /** An entry waiting for one reply frame on a link. */
 export interface Pending {
@@ -120,11 +121,18 @@ export class Connection {
   private closeError: ClusterError | null = null;
   private closedByPeer = false;
   private idleAtClose = false;
+  /** Lent to the lender's borrower: reads paused, nothing pending, nothing to send. */
+  private parked = false;
+  /** What waits for the borrower to give the link back (rare: the engine rarely needs an idle link). */
+  private held: (() => void)[] = [];
+  private reclaimTimer: TimerHandle | null = null;
 
   constructor(
     private readonly adapter: EventLoopAdapter,
     settings: ConnectionSettings,
     private readonly events: ConnectionEvents,
+    /** Who may lend this link while it is idle (a blocking context's command links), or null. */
+    private readonly lender: Lender | null = null,
   ) {
     this.host = settings.host;
     this.port = settings.port;
@@ -194,14 +202,46 @@ export class Connection {
    * bytes bring, all for `pending` (a transaction's); `timeoutMs`: its own deadline, -1 for the link's.
    */
   send(argv: readonly CommandArg[], pending: Pending, frames = 1, timeoutMs = -1): void {
+    if (this.parked && !this.unpark()) {
+      this.held.push(() => this.send(argv, pending, frames, timeoutMs));
+      return;
+    }
     this.writer.writeArgv(argv);
     this.enqueue(pending, frames, timeoutMs);
   }
 
   /** Queues one pre-encoded command (see send). */
   sendRaw(bytes: Uint8Array, pending: Pending, frames = 1, timeoutMs = -1): void {
+    if (this.parked && !this.unpark()) {
+      this.held.push(() => this.sendRaw(bytes, pending, frames, timeoutMs));
+      return;
+    }
     this.writer.writeRaw(bytes);
     this.enqueue(pending, frames, timeoutMs);
+  }
+
+  /**
+   * Takes over a command the borrower wrote on this lent link (the lender has taken the link back): its
+   * bytes past `adopted.written` still go out, the reply bytes already read come first, then what the
+   * socket said. `adopted.written` -1: nothing went out, and the link only takes the socket's news.
+   */
+  adopt(pending: Pending, bytes: Uint8Array, adopted: Adopted, timeoutMs = -1): void {
+    this.parked = false;
+    if (this.state !== State.Closed) this.transport.resumeReads?.();
+    if (adopted.written >= 0) {
+      if (this.state === State.Closed) this.enqueue(pending, 1, timeoutMs);
+      else {
+        this.track(pending, 1, timeoutMs);
+        if (adopted.written < bytes.length) this.transport.write(bytes.subarray(adopted.written));
+      }
+    }
+    if (adopted.read.length > 0 && this.state !== State.Closed) this.handleData(adopted.read);
+    // Reading the bytes may have lent the link again; its borrower waits for this answer, so it comes back.
+    if (adopted.failure !== null && this.state !== State.Closed && (!this.parked || this.unpark())) {
+      this.transport.destroy();
+      this.handleClose(adopted.failure);
+    }
+    this.runHeld();
   }
 
   /** Applies a new command timeout to this link (hiredis applies it live). */
@@ -213,6 +253,10 @@ export class Connection {
   /** Graceful close: replies still pending are delivered first, then the link ends. */
   end(): void {
     if (!this.usable) return;
+    if (this.parked && !this.unpark()) {
+      this.held.push(() => this.end());
+      return;
+    }
     this.state = State.Ending;
     if (this.pendingCount === 0) this.finishEnd();
     else this.flush();
@@ -221,8 +265,42 @@ export class Connection {
   /** Immediate close: every pending entry fails with `err` (null: its node left the cluster). */
   destroy(err: ClusterError | null): void {
     if (this.state === State.Closed) return;
-    this.transport.destroy();
+    // The borrower may be using the socket: it is closed once it is given back (a closed descriptor's
+    // number could be reused by another socket under the borrower's hands).
+    if (this.parked && !this.unpark()) this.held.push(() => this.transport.destroy());
+    else this.transport.destroy();
     this.close(err);
+  }
+
+  /** Lends the link when it has nothing to do. */
+  private park(): void {
+    if (this.state !== State.Open || this.writer.length > 0 || this.held.length > 0) return;
+    const fd = this.transport.lendableFd?.() ?? -1;
+    if (fd < 0) return;
+    this.transport.pauseReads!();
+    this.parked = true;
+    this.lender!.lend(this, fd);
+  }
+
+  /** Takes the link back from the borrower; false (and a retry soon) while the borrower holds it. */
+  private unpark(): boolean {
+    if (!this.lender!.reclaim(this)) {
+      this.reclaimTimer ??= this.adapter.setTimer(1, () => {
+        this.reclaimTimer = null;
+        if (this.parked && this.unpark()) this.runHeld();
+      });
+      return false;
+    }
+    this.parked = false;
+    if (this.state !== State.Closed) this.transport.resumeReads!();
+    return true;
+  }
+
+  private runHeld(): void {
+    const held = this.held;
+    if (held.length === 0) return;
+    this.held = [];
+    for (const action of held) action();
   }
 
   /** A method, not a field test, because callbacks run from deliver() may close the link. */
@@ -237,14 +315,19 @@ export class Connection {
       this.adapter.defer(() => pending.onFail(this, err));
       return;
     }
+    this.track(pending, frames, timeoutMs);
+    if (!this.flushScheduled && this.state === State.Open) {
+      this.flushScheduled = true;
+      this.adapter.defer(this.flushNow);
+    }
+  }
+
+  /** `pending` waits for `frames` replies, with its deadline. */
+  private track(pending: Pending, frames: number, timeoutMs: number): void {
     const timeout = timeoutMs < 0 ? this.commandTimeout : timeoutMs;
     for (let i = 0; i < frames; i++) {
       this.fifo.push(pending);
       this.deadlines.added(timeout);
-    }
-    if (!this.flushScheduled && this.state === State.Open) {
-      this.flushScheduled = true;
-      this.adapter.defer(this.flushNow);
     }
   }
 
@@ -283,10 +366,11 @@ export class Connection {
         this.failOnBytes(err);
         return;
       }
-      if (end < 0) return;
+      if (end < 0) break;
       this.deliver(reader.buffer, reader.start, end);
       if (this.closed()) return;
     }
+    if (this.lender !== null && this.fifo.length === 0 && !this.parked) this.park();
   }
 
   /** The link fails on bytes the scanner refused. */

@@ -15,6 +15,7 @@ import { Batches, type BatchItem, type BatchSink } from './batch.js';
 import { Command, NO_SLOT } from './command.js';
 import type { Connection } from './connection.js';
 import { Dispatcher } from './dispatch.js';
+import type { Adopted, Lender } from './lending.js';
 import type { Policy } from './policy.js';
 import { Session } from './session.js';
 import { type NodeEntry, Topology, type TopologyEvents } from './topology.js';
@@ -37,11 +38,13 @@ export class Engine {
   constructor(
     private readonly options: ResolvedOptions,
     adapter: EventLoopAdapter,
-    policy: Policy,
+    private readonly policy: Policy,
     private readonly listener: EngineListener,
     owner: CommandOwner | null,
+    /** Lends idle command links to another thread (the blocking context's direct calls), or null. */
+    lender: Lender | null = null,
   ) {
-    this.topology = new Topology(options, adapter, this.topologyEvents(), policy);
+    this.topology = new Topology(options, adapter, this.topologyEvents(), policy, lender);
     this.dispatcher = new Dispatcher(options, adapter, this.topology, policy);
     this.batches = new Batches(this.dispatcher, this.topology, policy, options);
     this.values = owner === null ? null : new ValueOutcomes(owner, options.replyBuilder, this.dispatcher);
@@ -60,6 +63,21 @@ export class Engine {
   /** True while a slot-map update is under way. */
   get isUpdating(): boolean {
     return this.topology.isUpdating;
+  }
+
+  /** True while an update is under way or owed to the next command: that command has to come through here. */
+  get updateOwed(): boolean {
+    return this.topology.isUpdating || this.policy.updateDue();
+  }
+
+  /** +1 whenever the slot → node route changes. */
+  get routeVersion(): number {
+    return this.topology.routeVersion;
+  }
+
+  /** The route: per slot, 1 + the index of its node's address in `owners`, 0 when unserved (read-only). */
+  routeTable(): { slots: Uint16Array; owners: string[] } {
+    return this.topology.routeTable();
   }
 
   /** Replies due on all links together (commands, updates, ASKING). */
@@ -251,6 +269,14 @@ export class Engine {
   /** Serves one top-level blocking call's commands; outcomes go to `sink` (see Batches). */
   serveBatch(items: readonly BatchItem[], sink: BatchSink): Promise<void> {
     return this.batches.serve(items, sink);
+  }
+
+  /**
+   * Serves a routed command its caller wrote itself on a lent link (`link`) and handed over with what it
+   * met there: the command is adopted on that link, or routed afresh when none of it went out.
+   */
+  serveAdopted(item: BatchItem, link: Connection, adopted: Adopted, sink: BatchSink): Promise<void> {
+    return this.batches.adopt(item, link, adopted, sink);
   }
 
   /** The caller gave up on the batch being served: its late outcomes are dropped. */

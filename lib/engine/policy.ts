@@ -47,6 +47,8 @@ export interface Policy extends TopologyPolicy {
   tryAgain(cmd: Command, link: Connection, steps: CommandSteps): void;
   /** A new command was sent to `entry`'s node. */
   written(topology: Topology, entry: NodeEntry): void;
+  /** True while an update is owed to the next command written (see written()). */
+  updateDue(): boolean;
 }
 
 /** hiredis' sync API words a connect timeout as an I/O error (each link adds its address). */
@@ -105,6 +107,10 @@ export class AsyncPolicy implements Policy {
   }
 
   written(): void {}
+
+  updateDue(): boolean {
+    return false;
+  }
 }
 
 /**
@@ -195,5 +201,9 @@ export class SyncPolicy implements Policy {
     const due = this.updateDueAt === topology.version;
     this.updateDueAt = -1;
     if (due) topology.update(topology.linkOf(entry));
+  }
+
+  updateDue(): boolean {
+    return this.updateDueAt >= 0;
   }
 }

@@ -12,6 +12,7 @@ import type { ClusterNode, SlotMap } from '../cluster/slotmap.js';
 import { ClusterError, clusterClosing, nodeLeftCluster, otherError, REDIS_ERR_OTHER } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { Connection, type ConnectionEvents } from './connection.js';
+import type { Lender } from './lending.js';
 import { DedicatedLinks, type LeaseWaiter } from './links.js';
 import { askOnTemporaryLink, SlotmapRequest } from './slotmap-request.js';
 
@@ -79,6 +80,8 @@ export class Topology implements ConnectionEvents {
    */
   private route = new Uint16Array(SLOT_COUNT);
   private routeEntries: NodeEntry[] = [];
+  /** +1 whenever `route` changes (an applied map, a MOVED patch). */
+  routeVersion = 0;
   /** The update request on a command link under way (single flight). */
   private request: SlotmapRequest | null = null;
   /** The blocking-style update under way (single flight). */
@@ -94,6 +97,8 @@ export class Topology implements ConnectionEvents {
     private readonly adapter: EventLoopAdapter,
     private readonly events: TopologyEvents,
     private readonly policy: TopologyPolicy,
+    /** Lends idle command links to another thread (the blocking context's direct calls), or null. */
+    private readonly lender: Lender | null = null,
   ) {
     for (const seed of options.seeds) this.entry(seed.host, seed.port, false);
   }
@@ -135,6 +140,12 @@ export class Topology implements ConnectionEvents {
     let index = this.routeEntries.indexOf(entry);
     if (index < 0) index = this.routeEntries.push(entry) - 1;
     this.route[slot] = index + 1;
+    this.routeVersion++;
+  }
+
+  /** Per slot, 1 + the index of its node's address in `owners`, 0 when unserved; read-only views. */
+  routeTable(): { slots: Uint16Array; owners: string[] } {
+    return { slots: this.route, owners: this.routeEntries.map((entry) => entry.addr) };
   }
 
   /**
@@ -149,7 +160,7 @@ export class Topology implements ConnectionEvents {
       return link;
     }
     entry.lastConnectAttempt = this.adapter.now();
-    const fresh = this.connect(entry.host, entry.port, this);
+    const fresh = this.connect(entry.host, entry.port, this, this.lender);
     entry.link = fresh;
     return fresh;
   }
@@ -290,6 +301,7 @@ export class Topology implements ConnectionEvents {
     this.entries = entries;
     this.route = route;
     this.routeEntries = routeEntries;
+    this.routeVersion++;
     this.map = map;
     map.version = ++this.version;
     for (const old of previous.values()) {
@@ -343,7 +355,7 @@ export class Topology implements ConnectionEvents {
   }
 
   /** A new link with the context's settings. */
-  connect(host: string, port: number, events: ConnectionEvents): Connection {
+  connect(host: string, port: number, events: ConnectionEvents, lender: Lender | null = null): Connection {
     const o = this.options;
     return new Connection(
       this.adapter,
@@ -361,6 +373,7 @@ export class Topology implements ConnectionEvents {
         connectTimeoutError: this.policy.connectTimeoutError,
       },
       events,
+      lender,
     );
   }
 

@@ -10,6 +10,9 @@ import {
 } from '../../lib/options.js';
 import { plainReplies, plainRepliesWith, typedReplies } from '../../lib/resp/build.js';
 
+/** The link board's memory, which crosses with the options. */
+const BOARD = new SharedArrayBuffer(8);
+
 function failure(options: unknown, resolve: (options: never) => unknown = resolveOptions): ClusterError {
   try {
     resolve(options as never);
@@ -65,7 +68,7 @@ describe('options', () => {
   it('updateTimeout: 0 for none, as hiredis; both faces take it, and the worker gets it', () => {
     expect(resolveOptions({ nodes: 'h:1', updateTimeout: 0 }).updateTimeout).to.equal(0);
     const blocking = resolveBlockingOptions({ nodes: 'h:1', updateTimeout: 250 });
-    expect(fromWorkerOptions(structuredClone(toWorkerOptions(blocking))).updateTimeout).to.equal(250);
+    expect(fromWorkerOptions(structuredClone(toWorkerOptions(blocking, BOARD))).updateTimeout).to.equal(250);
   });
 
   it('takes the builder options', () => {
@@ -381,7 +384,7 @@ describe('options', () => {
     });
 
     it('is plain data: no function crosses, and structured cloning keeps every value', () => {
-      const data = toWorkerOptions(resolved);
+      const data = toWorkerOptions(resolved, BOARD);
       expect(functionsIn(data)).to.deep.equal([]);
       expect(structuredClone(data)).to.deep.equal(data);
       for (const name of [
@@ -397,7 +400,7 @@ describe('options', () => {
     });
 
     it("turns back into the engine's options: the address table maps as before, the settings unchanged", () => {
-      const engine = fromWorkerOptions(structuredClone(toWorkerOptions(resolved)));
+      const engine = fromWorkerOptions(structuredClone(toWorkerOptions(resolved, BOARD)));
       expect(engine.addressMap!({ host: 'node-a.internal', port: 7000 })).to.deep.equal({
         host: '127.0.0.1',
         port: 17000,
@@ -419,8 +422,9 @@ describe('options', () => {
         replyBuilder: plainReplies,
       });
       expect(engine.limits.maxDepth).to.equal(8);
+      expect(engine).to.not.have.property('board');
       const noMap = fromWorkerOptions(
-        structuredClone(toWorkerOptions(resolveBlockingOptions({ nodes: 'h:1' }))),
+        structuredClone(toWorkerOptions(resolveBlockingOptions({ nodes: 'h:1' }), BOARD)),
       );
       expect(noMap.addressMap).to.equal(undefined);
     });

@@ -376,8 +376,10 @@ describe('blocking/channel', () => {
       expect(thrown(() => ch.waitReady()).message).to.equal('Worker thread not ready after 300 ms');
       expect(performance.now() - start).to.be.within(299, 600);
       expect(thrown(() => send(ch, OP_ECHO, 'x')).message).to.equal('Worker thread not ready after 300 ms');
+      // Stopped: terminate() gives exit code 1, or 0 when the thread had not finished starting (a loaded
+      // machine can take longer than the 300 ms to start one).
       const [code] = await once(ch.worker, 'exit');
-      expect(code).to.equal(1);
+      expect(code).to.be.oneOf([0, 1]);
     });
 
     it('an explicit waitReady() returns once the worker is ready', () => {

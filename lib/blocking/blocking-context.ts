@@ -92,7 +92,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       multiKey,
       o.callTimeout,
       (event) => this.onEvent(event),
-      new DirectCalls(board, new DirectSpin(o.spin), o.limits, o.detectIdleClose),
+      new DirectCalls(board, new DirectSpin(o.spin), o, o.limits, o.detectIdleClose),
     );
   }
 

@@ -60,6 +60,8 @@ export class DirectCalls {
   constructor(
     private readonly board: LinkBoard,
     private readonly spin: DirectSpin,
+    /** The context's options: the command timeout (ms, 0: none) is read live. */
+    private readonly timeouts: { readonly commandTimeout: number },
     limits: RespLimits,
     /** The detectIdleClose option: look for the peer's close before every write. */
     private readonly probeFirst: boolean,
@@ -69,13 +71,15 @@ export class DirectCalls {
 
   /**
    * Sends `bytes[start..end)` (one command for `slot`) on its node's lent link and reads the reply: the
-   * reply frame's end in `buffer` (it starts at 0), {@link NOT_TAKEN}, or {@link HANDED}.
+   * reply frame's end in `buffer` (it starts at 0), {@link NOT_TAKEN}, or {@link HANDED}. The wait never
+   * outlasts the call's deadline (`deadlineMs`, 0: none) or the command timeout: the worker's timer, which
+   * starts at the hand-over, takes it from there.
    */
-  call(slot: number, bytes: Uint8Array, start: number, end: number): number {
+  call(slot: number, bytes: Uint8Array, start: number, end: number, deadlineMs: number): number {
     const board = this.board;
     const index = board.route[slot]!;
     if (index === 0 || !board.enabled) return NOT_TAKEN;
-    const budgetUs = this.spin.budgetUs();
+    const budgetUs = Math.min(this.spin.budgetUs(), capUs(deadlineMs), capUs(this.timeouts.commandTimeout));
     if (budgetUs <= 0) return NOT_TAKEN;
     const words = board.words;
     if (
@@ -193,6 +197,11 @@ export class DirectCalls {
     this.buffer.copy(bigger, 0, 0, keep);
     this.buffer = bigger;
   }
+}
+
+/** A timeout in ms (0: none) as a bound in µs. */
+function capUs(ms: number): number {
+  return ms > 0 ? ms * 1000 : Number.POSITIVE_INFINITY;
 }
 
 function isAgain(err: unknown): boolean {

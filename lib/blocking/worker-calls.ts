@@ -65,7 +65,7 @@ export class WorkerCalls implements BlockingTransactionHost {
       else writer.addArgv(kind, slot, '', argv, blockMs);
       if (!blocking && this.direct !== null && this.channel.serving) {
         const direct = this.direct;
-        const outcome = direct.call(slot, writer.area, writer.commandStart, writer.length);
+        const outcome = direct.call(slot, writer.area, writer.commandStart, writer.length, deadline);
         if (outcome >= 0) return buildReply(direct.buffer, 0, outcome, this.builder);
         if (outcome === HANDED) {
           const { index, written, read, failure } = direct.handed;

@@ -77,22 +77,23 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     // The build bundles worker.js and its imports into one CommonJS script (scripts/bundle-worker.mjs), run as
     // the thread's main script: ~35 modules, or an ES module loader, would be most of a new context's start-up
     // after the thread itself.
-    const board = new LinkBoard(new SharedArrayBuffer(BOARD_BYTES));
+    const o = this.options;
+    const spin = new DirectSpin(o.spin);
+    const board = spin.goesDirect ? new LinkBoard(new SharedArrayBuffer(BOARD_BYTES)) : null;
     this.channel = new CallerChannel(new URL('./worker-bundle/worker.cjs', import.meta.url), {
       mainScript: true,
-      spin: this.options.spin,
-      bufferBytes: this.options.bufferBytes,
+      spin: o.spin,
+      bufferBytes: o.bufferBytes,
       // Only plain data crosses to the worker: the reply builder stays here, where replies are built.
-      data: toWorkerOptions(this.options, board.memory),
+      data: toWorkerOptions(o, board?.memory ?? null),
     });
-    const o = this.options;
     this.calls = new WorkerCalls(
       this.channel,
       o.replyBuilder,
       multiKey,
       o.callTimeout,
       (event) => this.onEvent(event),
-      new DirectCalls(board, new DirectSpin(o.spin), o, o.limits, o.detectIdleClose),
+      board === null ? null : new DirectCalls(board, spin, o, o.limits, o.detectIdleClose),
     );
   }
 

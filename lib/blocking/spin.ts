@@ -166,6 +166,11 @@ export class DirectSpin {
     this.fixedUs = setting === 'auto' ? 0 : setting;
   }
 
+  /** False when no call will ever go direct (`spin: 0`, or `'auto'` on one CPU): links are then not lent. */
+  get goesDirect(): boolean {
+    return this.adaptive || this.fixedUs > 0;
+  }
+
   /** µs to poll for this call's reply; 0: no direct call now. */
   budgetUs(): number {
     if (!this.adaptive) return this.fixedUs;

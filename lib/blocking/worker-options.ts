@@ -8,15 +8,18 @@ import { plainReplies } from '../resp/build.js';
 
 /**
  * What crosses to the worker: the engine's settings (the caller keeps its own: spin, deadline, pipelines,
- * memory) and the link board's shared memory.
+ * memory) and the link board's shared memory, null when the caller makes no direct calls.
  */
 export type WorkerOptions = Omit<
   ResolvedBlockingOptions,
   'replyBuilder' | 'spin' | 'callTimeout' | 'pipelineRedirects' | 'bufferBytes'
-> & { board: SharedArrayBuffer };
+> & { board: SharedArrayBuffer | null };
 
 /** The plain data of resolved blocking options, for the worker. */
-export function toWorkerOptions(options: ResolvedBlockingOptions, board: SharedArrayBuffer): WorkerOptions {
+export function toWorkerOptions(
+  options: ResolvedBlockingOptions,
+  board: SharedArrayBuffer | null,
+): WorkerOptions {
   const {
     replyBuilder: _builder,
     spin: _spin,

@@ -16,5 +16,5 @@ const data = channel.data as WorkerOptions;
 const options = fromWorkerOptions(data);
 const adapter = withTimerWheel(new NodeAdapter(), options.timerWheel);
 // Not top-level await: the worker ships as a CommonJS bundle (scripts/bundle-worker.mjs), which has none.
-const lender = new LinkLender(new LinkBoard(data.board));
+const lender = data.board === null ? null : new LinkLender(new LinkBoard(data.board));
 void new WorkerHost(channel, adapter, options, new SyncPolicy(data.detectIdleClose), lender).run();

@@ -202,7 +202,7 @@ export class Connection {
    * bytes bring, all for `pending` (a transaction's); `timeoutMs`: its own deadline, -1 for the link's.
    */
   send(argv: readonly CommandArg[], pending: Pending, frames = 1, timeoutMs = -1): void {
-    if (this.parked && !this.unpark()) {
+    if (this.parked && !this.unpark(true)) {
       this.held.push(() => this.send(argv, pending, frames, timeoutMs));
       return;
     }
@@ -212,7 +212,7 @@ export class Connection {
 
   /** Queues one pre-encoded command (see send). */
   sendRaw(bytes: Uint8Array, pending: Pending, frames = 1, timeoutMs = -1): void {
-    if (this.parked && !this.unpark()) {
+    if (this.parked && !this.unpark(true)) {
       this.held.push(() => this.sendRaw(bytes, pending, frames, timeoutMs));
       return;
     }
@@ -227,7 +227,7 @@ export class Connection {
    */
   adopt(pending: Pending, bytes: Uint8Array, adopted: Adopted, timeoutMs = -1): void {
     this.parked = false;
-    if (this.state !== State.Closed) this.transport.resumeReads?.();
+    if (this.state !== State.Closed) this.transport.resumeReads?.(false);
     if (adopted.written >= 0) {
       if (this.state === State.Closed) this.enqueue(pending, 1, timeoutMs);
       else {
@@ -237,7 +237,7 @@ export class Connection {
     }
     if (adopted.read.length > 0 && this.state !== State.Closed) this.handleData(adopted.read);
     // Reading the bytes may have lent the link again; its borrower waits for this answer, so it comes back.
-    if (adopted.failure !== null && this.state !== State.Closed && (!this.parked || this.unpark())) {
+    if (adopted.failure !== null && this.state !== State.Closed && (!this.parked || this.unpark(false))) {
       this.transport.destroy();
       this.handleClose(adopted.failure);
     }
@@ -253,7 +253,7 @@ export class Connection {
   /** Graceful close: replies still pending are delivered first, then the link ends. */
   end(): void {
     if (!this.usable) return;
-    if (this.parked && !this.unpark()) {
+    if (this.parked && !this.unpark(false)) {
       this.held.push(() => this.end());
       return;
     }
@@ -267,7 +267,7 @@ export class Connection {
     if (this.state === State.Closed) return;
     // The borrower may be using the socket: it is closed once it is given back (a closed descriptor's
     // number could be reused by another socket under the borrower's hands).
-    if (this.parked && !this.unpark()) this.held.push(() => this.transport.destroy());
+    if (this.parked && !this.unpark(false)) this.held.push(() => this.transport.destroy());
     else this.transport.destroy();
     this.close(err);
   }
@@ -282,17 +282,30 @@ export class Connection {
     this.lender!.lend(this, fd);
   }
 
-  /** Takes the link back from the borrower; false (and a retry soon) while the borrower holds it. */
-  private unpark(): boolean {
+  /**
+   * A lent link is taken back before the engine routes a command to it: a close its node made while it was
+   * lent (and not read) is found now, so the policy sees a link closed while idle, as without lending.
+   */
+  wake(): void {
+    if (this.parked) this.unpark(true);
+  }
+
+  /**
+   * Takes the link back from the borrower; false (and a retry soon) while the borrower holds it. `probe`:
+   * look for what came while it was lent (wake()).
+   */
+  private unpark(probe: boolean): boolean {
     if (!this.lender!.reclaim(this)) {
       this.reclaimTimer ??= this.adapter.setTimer(1, () => {
         this.reclaimTimer = null;
-        if (this.parked && this.unpark()) this.runHeld();
+        if (this.parked && this.unpark(true)) this.runHeld();
       });
       return false;
     }
     this.parked = false;
-    if (this.state !== State.Closed) this.transport.resumeReads!();
+    if (this.state === State.Closed) return true;
+    const news = this.transport.resumeReads!(probe);
+    if (news !== null) this.handleClose(news);
     return true;
   }
 

@@ -153,6 +153,7 @@ export class Topology implements ConnectionEvents {
    * handed out once, for the write that discovers the close.
    */
   linkOf(entry: NodeEntry): Connection {
+    entry.link?.wake();
     const link = entry.link;
     if (link?.usable) return link;
     if (link?.closedIdle) {

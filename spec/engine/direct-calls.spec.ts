@@ -227,6 +227,48 @@ describe('engine: direct calls of the blocking face (scripted nodes)', () => {
     ]);
   });
 
+  it('a lent link the node closed, taken back for the worker (a split MGET): found before routing, with detectIdleClose', async () => {
+    const a = await conv.node();
+    conv.script(
+      ...opened(a),
+      a.closeLink(),
+      a.expectConnect(),
+      a.expectCommand(['MGET', 'foo']),
+      a.send(['bar']),
+      a.expectCommand(['MGET', 'zap']),
+      a.send(['baz']),
+      a.expectClose(),
+    );
+    const out = await blocking({ nodes: a.addr, spin: SPIN, detectIdleClose: true }, [
+      GET,
+      ['sleep', '50'],
+      ['MGET', 'foo', 'zap'],
+    ]);
+    expect(out).to.deep.equal([
+      { reply: CONNECTED },
+      bar('worker'),
+      { reply: ['bar', 'baz'], path: 'worker' },
+    ]);
+  });
+
+  it('spin 0 makes no direct call and lends no link: an idle close is seen as it happens', async () => {
+    const a = await conv.node();
+    conv.script(
+      ...opened(a),
+      a.closeLink(),
+      a.expectConnect(),
+      a.expectCommand(GET),
+      a.send('bar'),
+      a.expectClose(),
+    );
+    const out = await blocking({ nodes: a.addr, spin: 0, detectIdleClose: true }, [
+      GET,
+      ['sleep', '50'],
+      GET,
+    ]);
+    expect(out).to.deep.equal([{ reply: CONNECTED }, bar('worker'), bar('worker')]);
+  });
+
   it('an idle link the node closed, with detectIdleClose: found before writing, the call reconnects', async () => {
     const a = await conv.node();
     conv.script(

@@ -368,12 +368,13 @@ export class Engine {
     return {
       slotmapUpdated: (version) => {
         listener.event({ type: 'slotmap-updated', version, nodes: this.topology.map!.nodes });
-        this.batches.settle();
+        // Soon, not now: the map is applied inside a link's read, which may still lend that link.
+        this.batches.settleSoon();
       },
       ready: () => listener.event({ type: 'ready' }),
       updateFailed: (err) => {
         listener.event({ type: 'update-error', code: err.code, message: err.message, address: err.address });
-        this.batches.settle();
+        this.batches.settleSoon();
       },
       nodeAdded: (node) => listener.event({ type: 'node-added', node }),
       nodeRemoved: (node) => listener.event({ type: 'node-removed', node }),

@@ -145,14 +145,22 @@ export class TurnaroundSpin {
   }
 }
 
-/** A direct call polls its socket at least this long: a reply from a node on the same host takes ~20-40 µs. */
-export const DIRECT_SPIN_MIN_US = 60;
+/**
+ * A direct call polls its socket at least this long, and at most DIRECT_SPIN_CAP_US. Its alternative, the
+ * worker's path, costs two thread hand-offs and more CPU than the poll it saves whenever the reply comes
+ * within a millisecond, loaded machine or not; only a reply slower than that (a slow command, a stalled
+ * node) is better waited for asleep.
+ */
+export const DIRECT_SPIN_MIN_US = 100;
+export const DIRECT_SPIN_CAP_US = 1000;
+/** The direct budget is this multiple of the recent direct round trip: the tail, not the median, decides. */
+const DIRECT_BUDGET_FACTOR = 8;
 
 /**
  * How long a direct call (direct-call.ts) polls its socket for the reply before it hands the call to the
- * worker and sleeps: 4x the moving average of recent direct replies, within [DIRECT_SPIN_MIN_US,
- * SPIN_CAP_US], while that catches most replies (SpinHits; a probe now and then otherwise, so a machine
- * that calms down is noticed). A fixed setting polls that long; 0 makes no direct calls.
+ * worker and sleeps: 8x the moving average of recent direct replies, within [DIRECT_SPIN_MIN_US,
+ * DIRECT_SPIN_CAP_US], while that catches most replies (SpinHits; a probe now and then otherwise, so a
+ * node that answers quickly again is noticed). A fixed setting polls that long; 0 makes no direct calls.
  */
 export class DirectSpin {
   private readonly fixedUs: number;
@@ -180,11 +188,11 @@ export class DirectSpin {
   /** A reply that came within the budget (`hit`, after `roundTripUs`), or one the call gave up on. */
   record(roundTripUs: number, hit: boolean): void {
     this.hits.note(hit);
-    this.averageUs += (Math.min(roundTripUs, 2 * SPIN_CAP_US) - this.averageUs) * EWMA_WEIGHT;
+    this.averageUs += (Math.min(roundTripUs, 2 * DIRECT_SPIN_CAP_US) - this.averageUs) * EWMA_WEIGHT;
   }
 
   private budget(): number {
-    return Math.min(SPIN_CAP_US, Math.max(DIRECT_SPIN_MIN_US, this.averageUs * BUDGET_FACTOR));
+    return Math.min(DIRECT_SPIN_CAP_US, Math.max(DIRECT_SPIN_MIN_US, this.averageUs * DIRECT_BUDGET_FACTOR));
   }
 }
 

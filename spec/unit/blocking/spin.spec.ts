@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import {
+  DIRECT_SPIN_CAP_US,
+  DIRECT_SPIN_MIN_US,
+  DirectSpin,
   SPIN_CAP_US,
   SPIN_MAX_PAYLOAD,
   SpinHits,
@@ -99,6 +102,37 @@ describe('blocking/spin', () => {
       policy.record(20, 50);
       expect(policy.hitRate).to.be.above(0.5);
       expect(policy.budgetUs(50)).to.be.above(0);
+    });
+  });
+
+  describe('DirectSpin', () => {
+    it("'auto' polls 8x the recent direct round trip, within [100 µs, 1 ms]", () => {
+      const spin = new DirectSpin('auto', 2);
+      expect(spin.goesDirect).to.equal(true);
+      expect(spin.budgetUs()).to.equal(800);
+      for (let i = 0; i < 100; i++) spin.record(5, true);
+      expect(spin.budgetUs()).to.equal(DIRECT_SPIN_MIN_US);
+      for (let i = 0; i < 100; i++) spin.record(30, true);
+      expect(spin.budgetUs()).to.be.closeTo(240, 1);
+      for (let i = 0; i < 100; i++) spin.record(400, true);
+      expect(spin.budgetUs()).to.equal(DIRECT_SPIN_CAP_US);
+    });
+
+    it("'auto' stops direct calls while replies keep missing the budget, probing one call in 16", () => {
+      const spin = new DirectSpin('auto', 2);
+      for (let i = 0; i < 40; i++) spin.record(5000, false);
+      const budgets = Array.from({ length: 32 }, () => spin.budgetUs());
+      expect(budgets.filter((b) => b > 0)).to.deep.equal([DIRECT_SPIN_CAP_US, DIRECT_SPIN_CAP_US]);
+      for (let i = 0; i < 40; i++) spin.record(30, true);
+      expect(spin.budgetUs()).to.be.greaterThan(0);
+    });
+
+    it("a number is a fixed budget; 0 and 'auto' on one CPU make no direct calls", () => {
+      expect(new DirectSpin(300, 2).budgetUs()).to.equal(300);
+      for (const spin of [new DirectSpin(0, 2), new DirectSpin('auto', 1)]) {
+        expect(spin.goesDirect).to.equal(false);
+        expect(spin.budgetUs()).to.equal(0);
+      }
     });
   });
 

@@ -1,10 +1,13 @@
 /**
- * A first-in first-out queue on a ring: O(1) push and shift, no `Array.shift()` copying. The ring only
- * grows (doubling, while the queue fills up); shift has no rare branch — a compaction or reset that runs
- * only after thousands of calls would meet the optimized code without type feedback and deoptimize it
- * (and every hot function it is inlined in) long after warm-up.
+ * A first-in first-out queue on a ring: O(1) push and shift, no `Array.shift()` copying. The ring grows
+ * by doubling while the queue fills up, and is given back only after a burst of thousands. A branch that
+ * runs for the first time after thousands of calls meets the optimized code without type feedback and
+ * deoptimizes it, and every hot function it is inlined in, long after warm-up: the array compaction and
+ * reset this queue had before did that to the read and write paths of every link.
  */
 const INITIAL_CAPACITY = 16;
+/** A ring grown beyond this many places is given back once it empties (a burst should not pin its memory). */
+const SHRINK_ABOVE = 4096;
 
 export class Fifo<T> {
   private items: (T | undefined)[] = ring(INITIAL_CAPACITY);
@@ -36,7 +39,10 @@ export class Fifo<T> {
     const item = this.items[head]!;
     this.items[head] = undefined;
     this.head = (head + 1) & this.mask;
-    this.count--;
+    const count = --this.count;
+    // The capacity test comes first: it runs at every call, so the optimized code has its feedback; the
+    // rest only after a burst of thousands (an empty queue alone is common enough to come late).
+    if (this.mask >= SHRINK_ABOVE && count === 0) this.shrink();
     return item;
   }
 
@@ -59,6 +65,12 @@ export class Fifo<T> {
     this.items.fill(undefined);
     this.head = this.count = 0;
     return items as T[];
+  }
+
+  private shrink(): void {
+    this.items = ring(INITIAL_CAPACITY);
+    this.mask = INITIAL_CAPACITY - 1;
+    this.head = 0;
   }
 
   /** Doubles the full ring, its items oldest first from index 0 (builtins copy: no loop for the JIT to compile). */

@@ -40,4 +40,13 @@ describe('engine/fifo Fifo', () => {
     expect(fifo.shift()).to.equal('c');
     expect(fifo.drain()).to.deep.equal([]);
   });
+
+  it('works on after a burst of thousands empties (the ring is given back then)', () => {
+    const fifo = new Fifo<number>();
+    for (let i = 0; i < 10_000; i++) fifo.push(i);
+    for (let i = 0; i < 10_000; i++) expect(fifo.shift()).to.equal(i);
+    expect(fifo.length).to.equal(0);
+    for (let i = 0; i < 40; i++) fifo.push(i);
+    expect(contents(fifo)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i));
+  });
 });

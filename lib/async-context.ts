@@ -127,17 +127,32 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    * `fn` (hiredis' NULL callback) runs the command and drops its reply.
    */
   command<P>(fn: AsyncCallback<P> | null, privdata: P, format: string, ...args: unknown[]): boolean {
-    return this.submit(fn, privdata, () => commandFromFormat(format, args), null);
+    this.clearError();
+    try {
+      return this.submit(fn, privdata, commandFromFormat(format, args), null);
+    } catch (err) {
+      return this.refuse(err);
+    }
   }
 
   /** `redisClusterAsyncCommandArgv`. */
   commandArgv<P>(fn: AsyncCallback<P> | null, privdata: P, argv: readonly CommandArg[]): boolean {
-    return this.submit(fn, privdata, () => commandFromArgv(argv), null);
+    this.clearError();
+    try {
+      return this.submit(fn, privdata, commandFromArgv(argv), null);
+    } catch (err) {
+      return this.refuse(err);
+    }
   }
 
   /** `redisClusterAsyncFormattedCommand`: pre-encoded RESP (copied). */
   formattedCommand<P>(fn: AsyncCallback<P> | null, privdata: P, bytes: Uint8Array): boolean {
-    return this.submit(fn, privdata, () => commandFromBytes(bytes), Buffer.from(bytes));
+    this.clearError();
+    try {
+      return this.submit(fn, privdata, commandFromBytes(bytes), Buffer.from(bytes));
+    } catch (err) {
+      return this.refuse(err);
+    }
   }
 
   /** `redisClusterAsyncCommandToNode`: to one node, no redirects, no retries. */
@@ -183,8 +198,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   /** The same with options for this command: `timeout` (ms) is its own deadline, in place of the command timeout. */
   send(options: CommandOptions, command: string, ...args: CommandArg[]): Promise<unknown>;
   send(first: string | CommandOptions, ...rest: CommandArg[]): Promise<unknown> {
-    if (!isCommandOptions(first))
-      return promised(this, (p) => this.submit(settle, p, () => commandFromArgv([first, ...rest]), null));
+    if (!isCommandOptions(first)) return promised(this, (p) => this.commandArgv(settle, p, [first, ...rest]));
     return promised(this, (p) =>
       this.queued(() => {
         const argv = commandFromArgv(rest);
@@ -277,17 +291,19 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     }
   }
 
-  /** Queues the command `argv()` checks and builds (a throw is a refusal); `raw`: its bytes as given. */
+  /**
+   * Queues a checked command (`raw`: its bytes as given); false, with err set, when it is refused. The
+   * calls run it inside their own try, with no closure: it is every command's path, and per-command
+   * closures cost allocation and, until the JIT has inlined them, calls.
+   */
   private submit(
     fn: AsyncCallback<never> | null,
     privdata: unknown,
-    argv: () => readonly CommandArg[],
+    command: readonly CommandArg[],
     raw: Uint8Array | null,
-  ) {
-    return this.queued(() => {
-      const command = argv();
-      return this.engine.submit(command, raw, routeOf(command), replyCallback(fn), privdata);
-    });
+  ): boolean {
+    const refused = this.engine.submit(command, raw, routeOf(command), replyCallback(fn), privdata);
+    return refused === null || this.refuse(refused);
   }
 
   /** Runs `queue` with err cleared; a refusal (returned or thrown) sets err and says false. */

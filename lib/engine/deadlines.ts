@@ -46,13 +46,17 @@ class OldestDeadline implements CommandDeadlines {
   ) {}
 
   added(ms: number): void {
+    if (ms <= 0) {
+      // No deadline (the default): nothing to order, and no branch that only an idle link takes.
+      this.deadlines.push(0);
+      return;
+    }
     if (this.deadlines.length === 0) {
       this.inOrder = true;
       this.lastAdded = 0;
     }
-    const deadline = ms > 0 ? this.adapter.now() + ms : 0;
+    const deadline = this.adapter.now() + ms;
     this.deadlines.push(deadline);
-    if (deadline === 0) return;
     if (deadline < this.lastAdded) this.inOrder = false;
     this.lastAdded = deadline;
     // Sooner than the armed timer (a command's own, shorter timeout, or the first): the timer moves.

@@ -1,15 +1,16 @@
 /**
- * Hash slot of a key: CRC16 (XMODEM) of the key, or of its hash tag, modulo 16384 — the server's
- * `CLUSTER KEYSLOT`: the tag is what lies between the first `{` and the first `}` after it, when that is
- * not empty; else the whole key is hashed.
+ * Hash slot of a key: CRC16 (XMODEM) of the key, or of its hash tag, modulo 16384.
  *
- * Every command is routed through here, so a string key is hashed as it is read, one UTF-16 unit per
- * byte, while it is ASCII: no UTF-8 copy of it is made (a per-key array costs allocation and its own
- * loop). Other strings are hashed as the UTF-8 bytes the command encoder sends (a lone surrogate as
- * U+FFFD).
+ * The common path is the `cluster-key-slot` package (table-driven, takes strings and byte arrays).
+ * Two cases are corrected around it so the slot always equals the server's `CLUSTER KEYSLOT`:
+ * - a string with a lone surrogate: the package encodes the surrogate itself, but the command
+ *   encoder sends U+FFFD (Buffer/TextEncoder semantics), so such strings are hashed as those bytes;
+ * - an empty first tag (`foo{}{bar}`): Redis hashes the whole key, the package keeps looking for a
+ *   later `}` and hashes `{bar`; the whole key is hashed here instead.
  */
 
 import { Buffer } from 'node:buffer';
+import calculateSlot from 'cluster-key-slot';
 
 /** Number of hash slots in a Redis Cluster. */
 export const SLOT_COUNT = 16384;
@@ -17,61 +18,33 @@ export const SLOT_COUNT = 16384;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
-/** CRC16-XMODEM (poly 0x1021, init 0) of each byte value. */
-const CRC_TABLE = new Uint16Array(256);
-for (let n = 0; n < 256; n++) {
-  let crc = n << 8;
-  for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  CRC_TABLE[n] = crc;
+interface MaybeWellFormed {
+  isWellFormed?: () => boolean;
 }
 
 /** The hash slot (0..16383) of a key given as a string (sent as UTF-8), raw bytes, or a number (its decimal text). */
 export function keySlot(key: string | Uint8Array | number | bigint): number {
-  if (typeof key === 'string') return stringSlot(key);
-  if (typeof key === 'number' || typeof key === 'bigint') return stringSlot(String(key));
-  return bytesSlot(key);
+  if (typeof key === 'number' || typeof key === 'bigint') return calculateSlot(String(key));
+  if (typeof key === 'string') {
+    if ((key as MaybeWellFormed).isWellFormed?.() === false) return keySlot(Buffer.from(key, 'utf8'));
+    const open = key.indexOf('{');
+    if (open >= 0 && key.charCodeAt(open + 1) === CLOSE_BRACE)
+      return crc16(Buffer.from(key, 'utf8')) & 0x3fff;
+  } else {
+    const open = key.indexOf(OPEN_BRACE);
+    if (open >= 0 && key[open + 1] === CLOSE_BRACE) return crc16(key) & 0x3fff;
+  }
+  // The package reads any indexable byte sequence; its typings only name Buffer.
+  return calculateSlot(key as Buffer);
 }
 
-function stringSlot(key: string): number {
-  let from = 0;
-  let to = key.length;
-  const open = key.indexOf('{');
-  if (open >= 0) {
-    const close = key.indexOf('}', open + 1);
-    if (close > open + 1) {
-      from = open + 1;
-      to = close;
-    }
-  }
+/** Bitwise CRC16-XMODEM (poly 0x1021, init 0) for the rare whole-key case above. */
+function crc16(bytes: Uint8Array): number {
   let crc = 0;
-  for (let i = from; i < to; i++) {
-    const c = key.charCodeAt(i);
-    // Braces are ASCII, so the tag of the UTF-8 bytes is the UTF-8 of this range.
-    if (c >= 0x80) {
-      const bytes = Buffer.from(key.slice(from, to), 'utf8');
-      return crc16(bytes, 0, bytes.length) & 0x3fff;
-    }
-    crc = ((crc << 8) & 0xff00) ^ CRC_TABLE[((crc >> 8) ^ c) & 0xff]!;
+  for (let i = 0; i < bytes.length; i++) {
+    crc ^= bytes[i]! << 8;
+    for (let bit = 0; bit < 8; bit++)
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
   }
-  return crc & 0x3fff;
-}
-
-function bytesSlot(key: Uint8Array): number {
-  let from = 0;
-  let to = key.length;
-  const open = key.indexOf(OPEN_BRACE);
-  if (open >= 0) {
-    const close = key.indexOf(CLOSE_BRACE, open + 1);
-    if (close > open + 1) {
-      from = open + 1;
-      to = close;
-    }
-  }
-  return crc16(key, from, to) & 0x3fff;
-}
-
-function crc16(bytes: Uint8Array, from: number, to: number): number {
-  let crc = 0;
-  for (let i = from; i < to; i++) crc = ((crc << 8) & 0xff00) ^ CRC_TABLE[((crc >> 8) ^ bytes[i]!) & 0xff]!;
   return crc;
 }

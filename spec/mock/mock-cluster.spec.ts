@@ -644,7 +644,7 @@ describe('mock: MockCluster options and bad input', function () {
       for (const sub of ['lib', 'adapters'])
         cpSync(join(ROOT, 'dist', sub), join(dir, 'dist', sub), { recursive: true });
       mkdirSync(join(dir, 'node_modules'));
-      for (const dep of ['eventemitter3']) {
+      for (const dep of ['eventemitter3', 'cluster-key-slot']) {
         symlinkSync(join(ROOT, 'node_modules', dep), join(dir, 'node_modules', dep));
       }
       writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');

@@ -10,7 +10,8 @@ import { median, report } from './report.js';
 
 const SEEDS = ['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7002'];
 const SAMPLES = 10;
-const READY_BUDGET_MS = 60;
+/** The context may take this much longer than a bare worker thread to start (issue #15). */
+const READY_MARGIN_MS = 10;
 const WAIT_LIMIT_MS = 10_000;
 const BARE_SCRIPT =
   "const w = new Int32Array(require('node:worker_threads').workerData); Atomics.store(w, 0, 1); Atomics.notify(w, 0);";
@@ -50,9 +51,9 @@ export async function benchReady(): Promise<void> {
   const bareMs = median(bare);
   // Lower is better here, so the budget stands on the left: the ratio is budget / time taken.
   report(
-    `sync, ${READY_BUDGET_MS} ms budget vs new context to first GET reply (median of ${SAMPLES})`,
+    `sync, a bare worker's start + ${READY_MARGIN_MS} ms vs new context to first GET reply (median of ${SAMPLES})`,
     'ms',
-    READY_BUDGET_MS,
+    bareMs + READY_MARGIN_MS,
     'taken',
     readyMs,
     1,

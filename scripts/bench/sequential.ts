@@ -3,13 +3,13 @@
  * same run: the blocking face (`commandArgv`) and the async face (`await send`), each for 20 000 calls on a
  * fresh context (cold: a new worker thread, whose JIT starts over) and 100 000 calls on a warm one (steady).
  * ops/s, per-call p50/p90/p99 and CPU s per 100 000 calls (process.cpuUsage(): the worker thread's included).
- * Also redis-benchmark's figure (one client, no pipelining), the reference of the sync target.
+ * Also redis-benchmark's figure (one client, no pipelining), for comparison with earlier runs.
  */
 import { execFileSync } from 'node:child_process';
 import { AsyncClusterContext } from '../../lib/async-context.js';
 import { BlockingClusterContext } from '../../lib/blocking/blocking-context.js';
 import { type CAnchor, cAnchor, type SequentialFigures } from './anchor.js';
-import { count, median, medians, report, times } from './report.js';
+import { count, medians, report, times } from './report.js';
 
 const SEEDS = ['127.0.0.1:7000', '127.0.0.1:7001', '127.0.0.1:7002'];
 const KEY = 'bench:sync:get';
@@ -202,13 +202,25 @@ export async function benchSequential(): Promise<void> {
     `    ${'redis-benchmark -c 1 -P 1'.padEnd(30)} ${count(reference.opsPerSecond)} ops/s; p50 ${reference.p50Us.toFixed(0)} µs` +
       ` (${count(REDIS_BENCHMARK_OPS)} calls)`,
   );
-  report(
-    'sync, sequential GET, steady',
-    'ops/s',
-    median(steady.blocking.map((f) => f.opsPerSecond)),
-    'redis-benchmark -c 1 -P 1',
-    reference.opsPerSecond,
-    2,
-  );
+  for (const [title, round] of [
+    ['cold', cold],
+    ['steady', steady],
+  ] as const) {
+    const ours = medians(round.blocking);
+    if (round.c.length > 0) {
+      const c = medians(round.c);
+      report(`sync, sequential GET, ${title}`, 'ops/s', ours.opsPerSecond, 'C', c.opsPerSecond, 0.9);
+      // Lower is better: the budgets stand on the left.
+      report(
+        `sync, ${title}: 3x C's CPU per call vs ours`,
+        's/100k',
+        3 * c.cpuSPer100k,
+        'ours',
+        ours.cpuSPer100k,
+        1,
+      );
+    }
+    report(`sync, ${title}: 4x our p50 vs our p99`, 'µs', 4 * ours.p50Us, 'p99', ours.p99Us, 1);
+  }
   console.log(`  sequential bench took ${((performance.now() - began) / 1000).toFixed(1)} s`);
 }

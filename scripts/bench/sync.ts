@@ -76,6 +76,16 @@ export async function benchSync(): Promise<void> {
   if (cMedian !== undefined)
     console.log(throughputLine('C hiredis, one link a primary', cMedian, undefined, PIPELINED_OPS));
   console.log(throughputLine('blocking face', medians(ours), cMedian, PIPELINED_OPS));
+  if (cMedian !== undefined) {
+    report(
+      `sync, pipeline of ${PIPELINE}`,
+      'ops/s',
+      medians(ours).opsPerSecond,
+      'C',
+      cMedian.opsPerSecond,
+      1,
+    );
+  }
   report(
     `sync, pipeline of ${PIPELINE}`,
     'ops/s',

@@ -2,7 +2,7 @@
  * Time until a new blocking context answers: from `new BlockingClusterContext({ nodes })` to the first reply
  * of a GET (connect() included), next to what no context can beat, a bare worker thread's start (a `new
  * Worker` whose script only stores and notifies a word that the main thread awaits in Atomics.wait). Samples
- * of both alternate; the budget of the sync face stands against the first.
+ * of both alternate; the context may take 10 ms more than the bare thread.
  */
 import { Worker } from 'node:worker_threads';
 import { BlockingClusterContext } from '../../lib/blocking/blocking-context.js';

@@ -5,11 +5,10 @@
  * close — each ending exactly as the worker's own path ends. The blocking face runs in a child process
  * (spec/support/blocking-scripts/direct-calls.ts): its calls block the thread they are made on.
  */
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { BlockingOptions } from '../../lib/blocking/blocking-context.js';
+import { blockingChild } from '../support/blocking-child.js';
 import { range, SLOTS } from '../support/cli-topology.js';
-import { runScript } from '../support/run-script.js';
 import { scriptedAsync } from '../support/scripted-async.js';
 import {
   type Conversation,
@@ -23,15 +22,8 @@ import {
 const GET = ['GET', 'foo'];
 const FOO = 12182; // keySlot('foo')
 
-async function childRun(options: BlockingOptions, commands: string[][]): Promise<unknown[]> {
-  const script = fileURLToPath(new URL('../support/blocking-scripts/direct-calls.js', import.meta.url));
-  const run = await runScript(script, [JSON.stringify({ options, commands })], { timeoutMs: 15_000 });
-  expect(run.stderr).to.equal('');
-  expect(run.code).to.equal(0);
-  return run.stdout
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
+function childRun(options: BlockingOptions, commands: string[][]): Promise<unknown[]> {
+  return blockingChild('direct-calls', options, commands);
 }
 
 describe('engine: direct calls of the blocking face (scripted nodes)', () => {

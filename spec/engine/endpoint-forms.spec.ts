@@ -11,12 +11,11 @@
  * because its calls block the thread the scripted nodes answer on.
  */
 import { Buffer } from 'node:buffer';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { BlockingOptions } from '../../lib/blocking/blocking-context.js';
 import { type ClusterError, REDIS_ERR_OTHER, ReplyError } from '../../lib/errors.js';
 import type { Outcomes } from '../support/async-helpers.js';
-import { runScript } from '../support/run-script.js';
+import { blockingChild } from '../support/blocking-child.js';
 import { keyIn, scriptedAsync } from '../support/scripted-async.js';
 import {
   type Conversation,
@@ -78,15 +77,8 @@ function asMaps(value: unknown): unknown {
 }
 
 /** The blocking face's outcomes, one per line: connect's first, then one per command. */
-async function blockingRun(options: BlockingOptions, commands: string[][]): Promise<unknown[]> {
-  const script = fileURLToPath(new URL('../support/blocking-scripts/run-commands.js', import.meta.url));
-  const run = await runScript(script, [JSON.stringify({ options, commands })], { timeoutMs: 15_000 });
-  expect(run.stderr).to.equal('');
-  expect(run.code).to.equal(0);
-  return run.stdout
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
+function blockingRun(options: BlockingOptions, commands: string[][]): Promise<unknown[]> {
+  return blockingChild('run-commands', options, commands);
 }
 
 describe('engine: the endpoint forms of Redis 7-9 clusters, on both faces (scripted nodes)', () => {

@@ -4,25 +4,17 @@
  * a child process that says which way each call went (spec/support/blocking-scripts/direct-calls.ts).
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { BlockingOptions } from '../../lib/blocking/blocking-context.js';
+import { blockingChild } from '../support/blocking-child.js';
 import { AUTH, IPV6, PASSWORD, PLAIN, TLS, tlsFiles } from '../support/clusters.js';
-import { runScript } from '../support/run-script.js';
 
 /** A fixed spin of 1 s: every direct call waits for its reply, however loaded the machine. */
 const SPIN = 1_000_000;
 const KEY = 'direct:{k}';
 
-async function childRun(options: BlockingOptions, commands: string[][]): Promise<unknown[]> {
-  const script = fileURLToPath(new URL('../support/blocking-scripts/direct-calls.js', import.meta.url));
-  const run = await runScript(script, [JSON.stringify({ options, commands })], { timeoutMs: 20_000 });
-  expect(run.stderr).to.equal('');
-  expect(run.code).to.equal(0);
-  return run.stdout
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
+function childRun(options: BlockingOptions, commands: string[][]): Promise<unknown[]> {
+  return blockingChild('direct-calls', options, commands, 20_000);
 }
 
 const COMMANDS = [

@@ -4,6 +4,7 @@
  * follows redirects with the sync-API policy. A failure throws ClusterError and sets err/errstr; an
  * error reply is returned as a ReplyError value, as hiredis returns a REDIS_REPLY_ERROR.
  */
+import { fileURLToPath } from 'node:url';
 import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
@@ -38,7 +39,8 @@ import { BlockingTransaction, type BlockingWatchSession, watchKeysBlocking } fro
 import { CallerChannel } from './channel.js';
 import { Pipeline } from './pipeline.js';
 import { WorkerCalls } from './worker-calls.js';
-import { toWorkerOptions } from './worker-options.js';
+import { workerFiles } from './worker-files.js';
+import { toWorkerOptions, type WorkerData } from './worker-options.js';
 
 export type { BlockingOptions } from '../options.js';
 
@@ -46,6 +48,12 @@ export type { BlockingOptions } from '../options.js';
 export type SyncLinkCallback = LinkCallback;
 /** hiredis-style event callback with HIRCLUSTER_EVENT_* numbers. */
 export type SyncEventCallback<P = unknown> = (cc: BlockingClusterContext, event: number, privdata: P) => void;
+
+// The build bundles worker.js and its imports into one CommonJS script, which the thread's main script,
+// worker-loader.ts, compiles with a V8 code cache (scripts/bundle-worker.mjs): ~35 modules, or an ES module
+// loader, would be most of a new context's start-up after the thread itself.
+const WORKER_LOADER = new URL('./worker-bundle/worker.cjs', import.meta.url);
+const WORKER_BODY = fileURLToPath(new URL('./worker-bundle/worker-body.cjs', import.meta.url));
 
 /** The seeds as nodes, for `nodes()` before the first slot map. */
 function seedNodes(options: ResolvedBlockingOptions): ClusterNode[] {
@@ -71,15 +79,15 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     const multiKey = multiKeyReplies(this.options.replyBuilder);
     this.known = seedNodes(this.options);
     this.pipeline = new Pipeline(this.options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT, multiKey.ops);
-    // The build bundles worker.js and its imports into one CommonJS script (scripts/bundle-worker.mjs), run as
-    // the thread's main script: ~35 modules, or an ES module loader, would be most of a new context's start-up
-    // after the thread itself.
-    this.channel = new CallerChannel(new URL('./worker-bundle/worker.cjs', import.meta.url), {
+    this.channel = new CallerChannel(WORKER_LOADER, {
       mainScript: true,
       spin: this.options.spin,
       bufferBytes: this.options.bufferBytes,
-      // Only plain data crosses to the worker: the reply builder stays here, where replies are built.
-      data: toWorkerOptions(this.options),
+      data: {
+        // Only plain data crosses to the worker: the reply builder stays here, where replies are built.
+        options: toWorkerOptions(this.options),
+        body: workerFiles(WORKER_BODY),
+      } satisfies WorkerData,
     });
     this.calls = new WorkerCalls(
       this.channel,

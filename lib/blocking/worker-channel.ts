@@ -2,8 +2,10 @@
 /** The worker's end of the channel: requests awaited with Atomics.waitAsync (protocol: channel.ts). */
 import { Buffer } from 'node:buffer';
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import { monotonicMs } from '../clock.js';
 import { otherError } from '../errors.js';
 import {
+  announceReady,
   type ChannelInit,
   type ChannelRequest,
   ChannelState,
@@ -58,7 +60,7 @@ export class WorkerChannel {
   private closeSeq = 0;
   private pendingEvents = 0;
   private readonly spin: TurnaroundSpin;
-  /** When the last answer was published (performance.now()), until the next request is seen; else -1. */
+  /** When the last answer was published (monotonicMs()), until the next request is seen; else -1. */
   private publishedAt = -1;
   private closed = false;
   /** Whether a waitAsync on REQ_SEQ is registered: at most one, kept across requests until a notify wakes it. */
@@ -89,10 +91,7 @@ export class WorkerChannel {
    */
   async next(): Promise<ChannelRequest | null> {
     const w = this.words;
-    if (Atomics.load(w, Word.STATE) === ChannelState.STARTING) {
-      Atomics.store(w, Word.STATE, ChannelState.READY);
-      Atomics.notify(w, Word.STATE);
-    }
+    announceReady(w);
     while (!this.closed && this.closeSeq === 0) {
       const seq = Atomics.load(w, Word.REQ_SEQ);
       if (seq !== this.lastSeq && seq !== SEQ_WRITING) {
@@ -101,7 +100,7 @@ export class WorkerChannel {
         if (Atomics.load(w, Word.REQ_SEQ) !== seq) continue;
         this.lastSeq = seq;
         if (this.publishedAt >= 0) {
-          this.spin.record((performance.now() - this.publishedAt) * 1000);
+          this.spin.record((monotonicMs() - this.publishedAt) * 1000);
           this.publishedAt = -1;
         }
         if (req !== null) return req;
@@ -208,7 +207,7 @@ export class WorkerChannel {
     if (spinUs > 0) Atomics.store(w, Word.WORKER_SLEEPS, 0);
     Atomics.store(w, Word.RESP_SEQ, req.seq);
     Atomics.notify(w, Word.RESP_SEQ, 1);
-    this.publishedAt = performance.now();
+    this.publishedAt = monotonicMs();
     if (spinUs > 0) {
       // SEQ_WRITING is not the request yet: the caller reads the flag only after its final store.
       if (spinUntil(w, Word.REQ_SEQ, req.seq, false, spinUs)) this.headerWritten();

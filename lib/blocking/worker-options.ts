@@ -5,12 +5,20 @@
  */
 import { addressLookup, type ResolvedBlockingOptions, type ResolvedOptions } from '../options.js';
 import { plainReplies } from '../resp/build.js';
+import type { ScriptBytes } from './code-cache.js';
 
 /** What crosses to the worker: the engine's settings. The caller keeps its own (spin, deadline, pipelines, memory). */
 export type WorkerOptions = Omit<
   ResolvedBlockingOptions,
   'replyBuilder' | 'spin' | 'callTimeout' | 'pipelineRedirects' | 'bufferBytes'
 >;
+
+/** What the blocking context hands its worker thread: the channel's data. */
+export interface WorkerData {
+  options: WorkerOptions;
+  /** The worker's bundle and its code cache, read ahead by the caller's thread (worker-files.ts). */
+  body: ScriptBytes | undefined;
+}
 
 /** The plain data of resolved blocking options, for the worker. */
 export function toWorkerOptions(options: ResolvedBlockingOptions): WorkerOptions {

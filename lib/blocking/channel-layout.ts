@@ -79,15 +79,21 @@ export const SLICE_MS = 50;
 
 export const MSG_AREA = 1;
 export const MSG_EVENT = 2;
+export const MSG_AREAS = 3;
 export type PortMessage =
   | { t: typeof MSG_AREA; gen: number; sab: SharedArrayBuffer }
   | { t: typeof MSG_EVENT; v: unknown };
+/** The caller's first message: both areas, generation 0. */
+export interface AreasMessage {
+  t: typeof MSG_AREAS;
+  request: SharedArrayBuffer;
+  response: SharedArrayBuffer;
+}
 
 /** What the worker receives in `workerData.hirclusterChannel`. */
 export interface ChannelInit {
   control: SharedArrayBuffer;
-  request: SharedArrayBuffer;
-  response: SharedArrayBuffer;
+  /** Its first message holds the request and response areas (MSG_AREAS). */
   port: MessagePort;
   /** URL of the worker entry module. */
   entry: string;

@@ -5,6 +5,7 @@ import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import { monotonicMs } from '../clock.js';
 import { otherError } from '../errors.js';
 import {
+  type AreasMessage,
   announceReady,
   type ChannelInit,
   type ChannelRequest,
@@ -14,6 +15,7 @@ import {
   grownSize,
   HEARTBEAT_INTERVAL_MS,
   MSG_AREA,
+  MSG_AREAS,
   MSG_EVENT,
   OP_CLOSE,
   type PortMessage,
@@ -77,8 +79,11 @@ export class WorkerChannel {
     this.spin = new TurnaroundSpin(init.workerSpinUs);
     this.words = new Int32Array(init.control);
     this.port = init.port;
-    this.requestBuf = Buffer.from(init.request);
-    this.responseBuf = Buffer.from(init.response);
+    // Posted by the caller right after it started this thread, before anything else.
+    const areas = receiveMessageOnPort(this.port)?.message as AreasMessage | undefined;
+    if (areas?.t !== MSG_AREAS) throw new Error('Channel protocol error: the areas were not posted first');
+    this.requestBuf = Buffer.from(areas.request);
+    this.responseBuf = Buffer.from(areas.response);
     watchForDeath(this.words);
     // Atomics.waitAsync does not keep a thread alive (nodejs/node#44729): this ref'd interval does, until close.
     this.heartbeat = setInterval(() => Atomics.add(this.words, Word.HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
@@ -86,8 +91,8 @@ export class WorkerChannel {
 
   /**
    * The next request, or null once the caller asked to close (then release resources and call `close()`).
-   * The first call tells the caller the worker is ready. A request the caller replaced before it was read
-   * (it timed out) is skipped: only the newest is returned.
+   * The first call tells the caller the worker is ready (if its entry has not). A request the caller
+   * replaced before it was read (it timed out) is skipped: only the newest is returned.
    */
   async next(): Promise<ChannelRequest | null> {
     const w = this.words;

@@ -1,12 +1,13 @@
 /**
  * The default adapter: Node's `net`/`tls` sockets, `setTimeout`, `process.nextTick` and
- * `performance.now()`. Socket errors carry hiredis' wording, so callbacks, events and the CLIs read
+ * `process.hrtime()`. Socket errors carry hiredis' wording, so callbacks, events and the CLIs read
  * as hiredis-cluster's do.
  */
 
 import { readSync } from 'node:fs';
 import { isIP, type LookupFunction, type Socket, connect as tcpConnect } from 'node:net';
 import { getSystemErrorMap } from 'node:util';
+import { monotonicMs } from '../lib/clock.js';
 import { REDIS_ERR_EOF, REDIS_ERR_IO, REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT } from '../lib/errors.js';
 import type {
   ConnectAddress,
@@ -272,7 +273,7 @@ export interface NodeAdapterOptions {
 
 /**
  * Node's own loop: `net`/`tls` sockets over IPv4 and IPv6, `setTimeout` timers, `process.nextTick`
- * for deferred work and `performance.now()` as the clock.
+ * for deferred work and `process.hrtime()` as the clock (lib/clock.ts).
  *
  * Sockets have Nagle's algorithm off and stay referenced (an open connection keeps the process alive,
  * as in hiredis, until the client is disconnected or freed). Plain and TLS sockets read into one
@@ -318,6 +319,6 @@ export class NodeAdapter implements EventLoopAdapter {
   }
 
   now(): number {
-    return performance.now();
+    return monotonicMs();
   }
 }

@@ -4,6 +4,7 @@
  * follows redirects with the sync-API policy. A failure throws ClusterError and sets err/errstr; an
  * error reply is returned as a ReplyError value, as hiredis returns a REDIS_REPLY_ERROR.
  */
+import { fileURLToPath } from 'node:url';
 import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
@@ -41,7 +42,8 @@ import { BOARD_BYTES, LinkBoard } from './link-board.js';
 import { Pipeline } from './pipeline.js';
 import { DirectSpin } from './spin.js';
 import { WorkerCalls } from './worker-calls.js';
-import { toWorkerOptions } from './worker-options.js';
+import { workerFiles } from './worker-files.js';
+import { toWorkerOptions, type WorkerData } from './worker-options.js';
 
 export type { BlockingOptions } from '../options.js';
 
@@ -49,6 +51,12 @@ export type { BlockingOptions } from '../options.js';
 export type SyncLinkCallback = LinkCallback;
 /** hiredis-style event callback with HIRCLUSTER_EVENT_* numbers. */
 export type SyncEventCallback<P = unknown> = (cc: BlockingClusterContext, event: number, privdata: P) => void;
+
+// The build bundles worker.js and its imports into one CommonJS script, which the thread's main script,
+// worker-loader.ts, compiles with a V8 code cache (scripts/bundle-worker.mjs): ~35 modules, or an ES module
+// loader, would be most of a new context's start-up after the thread itself.
+const WORKER_LOADER = new URL('./worker-bundle/worker.cjs', import.meta.url);
+const WORKER_BODY = fileURLToPath(new URL('./worker-bundle/worker-body.cjs', import.meta.url));
 
 /** The seeds as nodes, for `nodes()` before the first slot map. */
 function seedNodes(options: ResolvedBlockingOptions): ClusterNode[] {
@@ -71,22 +79,24 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   constructor(options: BlockingOptions) {
     super();
     this.options = resolveBlockingOptions(options);
-    const multiKey = multiKeyReplies(this.options.replyBuilder);
-    this.known = seedNodes(this.options);
-    this.pipeline = new Pipeline(this.options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT, multiKey.ops);
-    // The build bundles worker.js and its imports into one CommonJS script (scripts/bundle-worker.mjs), run as
-    // the thread's main script: ~35 modules, or an ES module loader, would be most of a new context's start-up
-    // after the thread itself.
     const o = this.options;
     const spin = new DirectSpin(o.spin);
     const board = spin.goesDirect ? new LinkBoard(new SharedArrayBuffer(BOARD_BYTES)) : null;
-    this.channel = new CallerChannel(new URL('./worker-bundle/worker.cjs', import.meta.url), {
+    // The thread first: it takes ~50 ms to start, and nothing below needs it.
+    this.channel = new CallerChannel(WORKER_LOADER, {
       mainScript: true,
       spin: o.spin,
       bufferBytes: o.bufferBytes,
-      // Only plain data crosses to the worker: the reply builder stays here, where replies are built.
-      data: toWorkerOptions(o, board?.memory ?? null),
+      data: {
+        // Only plain data crosses to the worker: the reply builder stays here, where replies are built.
+        options: toWorkerOptions(o),
+        body: workerFiles(WORKER_BODY),
+        board: board?.memory ?? null,
+      } satisfies WorkerData,
     });
+    const multiKey = multiKeyReplies(this.options.replyBuilder);
+    this.known = seedNodes(this.options);
+    this.pipeline = new Pipeline(this.options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT, multiKey.ops);
     this.calls = new WorkerCalls(
       this.channel,
       o.replyBuilder,

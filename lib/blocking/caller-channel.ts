@@ -6,6 +6,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { ClusterError, otherError, REDIS_ERR_OTHER } from '../errors.js';
 import { channelInteger } from '../option-checks.js';
 import {
+  type AreasMessage,
   type ChannelInit,
   type ChannelOptions,
   ChannelState,
@@ -21,6 +22,7 @@ import {
   INIT_KEY,
   INT32_MAX,
   MSG_AREA,
+  MSG_AREAS,
   OP_CLOSE,
   type PortMessage,
   SEQ_WRITING,
@@ -82,15 +84,10 @@ export class CallerChannel {
     this.spin = new SpinPolicy(options.spin ?? 'auto');
     this.control = new SharedArrayBuffer(CONTROL_BYTES);
     this.words = new Int32Array(this.control);
-    const requestBytes = Math.floor(bufferBytes / 2);
-    this.requestBuf = Buffer.from(new SharedArrayBuffer(requestBytes));
-    this.responseBuf = Buffer.from(new SharedArrayBuffer(bufferBytes - requestBytes));
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const init: ChannelInit = {
       control: this.control,
-      request: this.requestBuf.buffer as SharedArrayBuffer,
-      response: this.responseBuf.buffer as SharedArrayBuffer,
       port: port2,
       entry: toUrl(entry),
       channelModule: new URL('./channel.js', import.meta.url).href,
@@ -102,6 +99,16 @@ export class CallerChannel {
       options.mainScript === true
         ? new Worker(new URL(init.entry), workerOptions)
         : new Worker(BOOTSTRAP, { ...workerOptions, eval: true });
+    // The areas once the thread is on its way, which covers the ~1 ms their memory takes (1 MiB by default,
+    // zeroed): the worker takes them from the port before any other message.
+    const requestBytes = Math.floor(bufferBytes / 2);
+    this.requestBuf = Buffer.from(new SharedArrayBuffer(requestBytes));
+    this.responseBuf = Buffer.from(new SharedArrayBuffer(bufferBytes - requestBytes));
+    this.port.postMessage({
+      t: MSG_AREAS,
+      request: this.requestBuf.buffer as SharedArrayBuffer,
+      response: this.responseBuf.buffer as SharedArrayBuffer,
+    } satisfies AreasMessage);
     // Both listeners are added before unref() (a 'message' listener after it would re-ref the worker,
     // nodejs/node#53036). Without an 'error' listener a worker crash would crash this process. They only run
     // while this thread is not blocked; during a call the same news arrives through shared memory.

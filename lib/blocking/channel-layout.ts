@@ -79,15 +79,21 @@ export const SLICE_MS = 50;
 
 export const MSG_AREA = 1;
 export const MSG_EVENT = 2;
+export const MSG_AREAS = 3;
 export type PortMessage =
   | { t: typeof MSG_AREA; gen: number; sab: SharedArrayBuffer }
   | { t: typeof MSG_EVENT; v: unknown };
+/** The caller's first message: both areas, generation 0. */
+export interface AreasMessage {
+  t: typeof MSG_AREAS;
+  request: SharedArrayBuffer;
+  response: SharedArrayBuffer;
+}
 
 /** What the worker receives in `workerData.hirclusterChannel`. */
 export interface ChannelInit {
   control: SharedArrayBuffer;
-  request: SharedArrayBuffer;
-  response: SharedArrayBuffer;
+  /** Its first message holds the request and response areas (MSG_AREAS). */
   port: MessagePort;
   /** URL of the worker entry module. */
   entry: string;
@@ -114,9 +120,9 @@ export interface ChannelOptions {
   data?: unknown;
   /**
    * Runs `entry` as the worker's main script instead of importing it from a bootstrap. The bootstrap imports
-   * the channel module first, so that an entry failing to load is still reported; a self-contained CommonJS
-   * bundle that creates its WorkerChannel before anything that can fail needs no such help, and the thread
-   * serves ~20 ms sooner without an ES module loader. False by default.
+   * the channel module first, so that an entry failing to load is still reported; a CommonJS script that
+   * reports its own failures to load (recordDeath, as the blocking context's worker-loader.ts does) needs no
+   * such help, and the thread serves ~20 ms sooner without an ES module loader. False by default.
    */
   mainScript?: boolean;
 }
@@ -140,6 +146,18 @@ export function channelInit(): ChannelInit {
   const init = (workerData as Record<string, unknown> | null)?.[INIT_KEY];
   if (init === undefined) throw otherError('WorkerChannel: this thread was not started by a CallerChannel');
   return init as ChannelInit;
+}
+
+/**
+ * Tells the caller that the worker serves: the caller writes its first request from then on. An entry may
+ * say so while it still loads (the request waits in shared memory, and a failure to load is recorded as a
+ * death); WorkerChannel says it at its first next() at the latest. A closed or dead channel stays so.
+ */
+export function announceReady(words: Int32Array): void {
+  // Only the worker writes the state: a load, then a store, cannot race.
+  if (Atomics.load(words, Word.STATE) !== ChannelState.STARTING) return;
+  Atomics.store(words, Word.STATE, ChannelState.READY);
+  Atomics.notify(words, Word.STATE);
 }
 
 /** Writes the reason and the DEAD state, and wakes the caller. The first reason wins; a closed channel stays closed. */

@@ -5,7 +5,9 @@
  *
  * Memory: a small control buffer of Int32 words (each group on its own 64-byte line, so the two threads do
  * not share cache lines they both write), plus a request area (written by the caller, grown by the caller)
- * and a response area (written by the worker, grown by the worker), each its own SharedArrayBuffer.
+ * and a response area (written by the worker, grown by the worker), each its own SharedArrayBuffer. The
+ * control buffer goes to the worker with the thread; the two areas in the port's first message, which the
+ * caller posts once the thread is on its way.
  *
  * Protocol, one call:
  *   caller: encode into the request area -> REQ_SEQ = 0 (writing) -> request header -> REQ_SEQ = seq (store

@@ -9,6 +9,7 @@
  * round trips and is off when it cannot help.
  */
 import { availableParallelism } from 'node:os';
+import { monotonicMs } from '../clock.js';
 
 /** `'auto'`: adaptive budget; `0`: never spin; a positive number: always spin up to that many µs. */
 export type SpinSetting = 'auto' | number;
@@ -211,9 +212,9 @@ export function spinUntil(
   budgetUs: number,
 ): boolean {
   if (budgetUs <= 0) return (Atomics.load(words, index) === value) === equal;
-  const end = performance.now() + budgetUs / 1000;
+  const end = monotonicMs() + budgetUs / 1000;
   for (let polls = 1; ; polls++) {
     if ((Atomics.load(words, index) === value) === equal) return true;
-    if (polls % POLLS_PER_CLOCK_CHECK === 0 && performance.now() >= end) return false;
+    if (polls % POLLS_PER_CLOCK_CHECK === 0 && monotonicMs() >= end) return false;
   }
 }

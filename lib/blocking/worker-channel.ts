@@ -2,8 +2,11 @@
 /** The worker's end of the channel: requests awaited with Atomics.waitAsync (protocol: channel.ts). */
 import { Buffer } from 'node:buffer';
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import { monotonicMs } from '../clock.js';
 import { otherError } from '../errors.js';
 import {
+  type AreasMessage,
+  announceReady,
   type ChannelInit,
   type ChannelRequest,
   ChannelState,
@@ -12,6 +15,7 @@ import {
   grownSize,
   HEARTBEAT_INTERVAL_MS,
   MSG_AREA,
+  MSG_AREAS,
   MSG_EVENT,
   OP_CLOSE,
   type PortMessage,
@@ -58,7 +62,7 @@ export class WorkerChannel {
   private closeSeq = 0;
   private pendingEvents = 0;
   private readonly spin: TurnaroundSpin;
-  /** When the last answer was published (performance.now()), until the next request is seen; else -1. */
+  /** When the last answer was published (monotonicMs()), until the next request is seen; else -1. */
   private publishedAt = -1;
   private closed = false;
   /** Whether a waitAsync on REQ_SEQ is registered: at most one, kept across requests until a notify wakes it. */
@@ -75,8 +79,11 @@ export class WorkerChannel {
     this.spin = new TurnaroundSpin(init.workerSpinUs);
     this.words = new Int32Array(init.control);
     this.port = init.port;
-    this.requestBuf = Buffer.from(init.request);
-    this.responseBuf = Buffer.from(init.response);
+    // Posted by the caller right after it started this thread, before anything else.
+    const areas = receiveMessageOnPort(this.port)?.message as AreasMessage | undefined;
+    if (areas?.t !== MSG_AREAS) throw new Error('Channel protocol error: the areas were not posted first');
+    this.requestBuf = Buffer.from(areas.request);
+    this.responseBuf = Buffer.from(areas.response);
     watchForDeath(this.words);
     // Atomics.waitAsync does not keep a thread alive (nodejs/node#44729): this ref'd interval does, until close.
     this.heartbeat = setInterval(() => Atomics.add(this.words, Word.HEARTBEAT, 1), HEARTBEAT_INTERVAL_MS);
@@ -84,15 +91,12 @@ export class WorkerChannel {
 
   /**
    * The next request, or null once the caller asked to close (then release resources and call `close()`).
-   * The first call tells the caller the worker is ready. A request the caller replaced before it was read
-   * (it timed out) is skipped: only the newest is returned.
+   * The first call tells the caller the worker is ready (if its entry has not). A request the caller
+   * replaced before it was read (it timed out) is skipped: only the newest is returned.
    */
   async next(): Promise<ChannelRequest | null> {
     const w = this.words;
-    if (Atomics.load(w, Word.STATE) === ChannelState.STARTING) {
-      Atomics.store(w, Word.STATE, ChannelState.READY);
-      Atomics.notify(w, Word.STATE);
-    }
+    announceReady(w);
     while (!this.closed && this.closeSeq === 0) {
       const seq = Atomics.load(w, Word.REQ_SEQ);
       if (seq !== this.lastSeq && seq !== SEQ_WRITING) {
@@ -101,7 +105,7 @@ export class WorkerChannel {
         if (Atomics.load(w, Word.REQ_SEQ) !== seq) continue;
         this.lastSeq = seq;
         if (this.publishedAt >= 0) {
-          this.spin.record((performance.now() - this.publishedAt) * 1000);
+          this.spin.record((monotonicMs() - this.publishedAt) * 1000);
           this.publishedAt = -1;
         }
         if (req !== null) return req;
@@ -208,7 +212,7 @@ export class WorkerChannel {
     if (spinUs > 0) Atomics.store(w, Word.WORKER_SLEEPS, 0);
     Atomics.store(w, Word.RESP_SEQ, req.seq);
     Atomics.notify(w, Word.RESP_SEQ, 1);
-    this.publishedAt = performance.now();
+    this.publishedAt = monotonicMs();
     if (spinUs > 0) {
       // SEQ_WRITING is not the request yet: the caller reads the flag only after its final store.
       if (spinUntil(w, Word.REQ_SEQ, req.seq, false, spinUs)) this.headerWritten();

@@ -67,8 +67,12 @@ export class WorkerHost implements BatchSink, EngineListener {
     this.engine = new Engine(options, adapter, policy, this, null, lender);
   }
 
-  /** Serves requests until the caller closes, then closes every link and the channel. */
-  async run(): Promise<void> {
+  /**
+   * Serves requests until the caller closes, then closes every link and the channel. `beforeClose` runs
+   * before the close is acknowledged, told whether the host served commands: the thread's entry saves its
+   * code cache then.
+   */
+  async run(beforeClose?: (servedCommands: boolean) => void): Promise<void> {
     for (;;) {
       const req = await this.channel.next();
       if (req === null) break;
@@ -79,6 +83,7 @@ export class WorkerHost implements BatchSink, EngineListener {
     // The caller is gone: a batch still unanswered is one it gave up on, and nothing more is answered.
     this.engine.abandonBatch();
     this.engine.close(false, otherError('context closed'));
+    beforeClose?.(this.request !== null);
     this.channel.close();
   }
 

@@ -1,6 +1,7 @@
 /**
  * The blocking context's worker thread: its end of the channel, Node's event loop, and a WorkerHost
  * serving until the caller closes. A failure ends the thread, and the channel's death watch reports it.
+ * The build bundles this module (worker-body.cjs), which worker-loader.ts runs.
  */
 import { NodeAdapter } from '../../adapters/node.js';
 import { withTimerWheel } from '../../adapters/timer-wheel.js';
@@ -9,12 +10,20 @@ import { LinkBoard } from './link-board.js';
 import { LinkLender } from './link-lender.js';
 import { WorkerChannel } from './worker-channel.js';
 import { WorkerHost } from './worker-host.js';
-import { fromWorkerOptions, type WorkerOptions } from './worker-options.js';
+import { fromWorkerOptions, type WorkerData } from './worker-options.js';
 
-const channel = new WorkerChannel();
-const data = channel.data as WorkerOptions;
-const options = fromWorkerOptions(data);
-const adapter = withTimerWheel(new NodeAdapter(), options.timerWheel);
-// Not top-level await: the worker ships as a CommonJS bundle (scripts/bundle-worker.mjs), which has none.
-const lender = data.board === null ? null : new LinkLender(new LinkBoard(data.board));
-void new WorkerHost(channel, adapter, options, new SyncPolicy(data.detectIdleClose), lender).run();
+/** What the bundle exports to the loader. */
+export interface WorkerEntry {
+  runWorker(beforeClose: (servedCommands: boolean) => void): void;
+}
+
+/** Serves the channel until the caller closes; `beforeClose` as in {@link WorkerHost.run}. */
+export function runWorker(beforeClose: (servedCommands: boolean) => void): void {
+  const channel = new WorkerChannel();
+  const data = channel.data as WorkerData;
+  const options = fromWorkerOptions(data.options);
+  const adapter = withTimerWheel(new NodeAdapter(), options.timerWheel);
+  const lender = data.board === null ? null : new LinkLender(new LinkBoard(data.board));
+  const policy = new SyncPolicy(data.options.detectIdleClose);
+  void new WorkerHost(channel, adapter, options, policy, lender).run(beforeClose);
+}

@@ -32,6 +32,9 @@ export class SlotMap {
   constructor(masters: ClusterNode[]) {
     this.nodes = masters;
     let covered = 0;
+    // The highest slot given so far: a region after it overlaps none, and is filled without a look at each
+    // slot (CLUSTER SLOTS lists its regions in order). A slot-by-slot loop took a new worker thread ~1 ms.
+    let highest = -1;
     for (let n = 0; n < masters.length; n++) {
       const node = masters[n]!;
       if (node.role !== 'master') throw otherError('Node role must be master');
@@ -41,15 +44,22 @@ export class SlotMap {
         if (!(start >= 0 && start <= end && end < SLOT_COUNT)) {
           throw otherError(`Slot region for node is invalid: ${start}-${end} of ${node.addr}`);
         }
-        for (let slot = start; slot <= end; slot++) {
-          if (this.table[slot] !== 0) throw otherError('Different node holds same slot');
-          this.table[slot] = n + 1;
-        }
+        if (start > highest) this.table.fill(n + 1, start, end + 1);
+        else this.fillUnclaimed(start, end, n + 1);
+        highest = Math.max(highest, end);
         covered += end - start + 1;
       }
     }
     if (covered === 0) throw otherError('No slot information');
     this.coveredSlots = covered;
+  }
+
+  /** Gives slots `start`..`end` to `owner`; throws when one of them has an owner already. */
+  private fillUnclaimed(start: number, end: number, owner: number): void {
+    for (let slot = start; slot <= end; slot++) {
+      if (this.table[slot] !== 0) throw otherError('Different node holds same slot');
+      this.table[slot] = owner;
+    }
   }
 
   /** The master serving `slot`, or undefined when no node serves it (or the slot is out of range). */

@@ -10,9 +10,6 @@ import {
 } from '../../lib/options.js';
 import { plainReplies, plainRepliesWith, typedReplies } from '../../lib/resp/build.js';
 
-/** The link board's memory, which crosses with the options. */
-const BOARD = new SharedArrayBuffer(8);
-
 function failure(options: unknown, resolve: (options: never) => unknown = resolveOptions): ClusterError {
   try {
     resolve(options as never);
@@ -68,7 +65,7 @@ describe('options', () => {
   it('updateTimeout: 0 for none, as hiredis; both faces take it, and the worker gets it', () => {
     expect(resolveOptions({ nodes: 'h:1', updateTimeout: 0 }).updateTimeout).to.equal(0);
     const blocking = resolveBlockingOptions({ nodes: 'h:1', updateTimeout: 250 });
-    expect(fromWorkerOptions(structuredClone(toWorkerOptions(blocking, BOARD))).updateTimeout).to.equal(250);
+    expect(fromWorkerOptions(structuredClone(toWorkerOptions(blocking))).updateTimeout).to.equal(250);
   });
 
   it('takes the builder options', () => {
@@ -384,7 +381,7 @@ describe('options', () => {
     });
 
     it('is plain data: no function crosses, and structured cloning keeps every value', () => {
-      const data = toWorkerOptions(resolved, BOARD);
+      const data = toWorkerOptions(resolved);
       expect(functionsIn(data)).to.deep.equal([]);
       expect(structuredClone(data)).to.deep.equal(data);
       for (const name of [
@@ -400,7 +397,7 @@ describe('options', () => {
     });
 
     it("turns back into the engine's options: the address table maps as before, the settings unchanged", () => {
-      const engine = fromWorkerOptions(structuredClone(toWorkerOptions(resolved, BOARD)));
+      const engine = fromWorkerOptions(structuredClone(toWorkerOptions(resolved)));
       expect(engine.addressMap!({ host: 'node-a.internal', port: 7000 })).to.deep.equal({
         host: '127.0.0.1',
         port: 17000,
@@ -422,9 +419,8 @@ describe('options', () => {
         replyBuilder: plainReplies,
       });
       expect(engine.limits.maxDepth).to.equal(8);
-      expect(engine).to.not.have.property('board');
       const noMap = fromWorkerOptions(
-        structuredClone(toWorkerOptions(resolveBlockingOptions({ nodes: 'h:1' }), BOARD)),
+        structuredClone(toWorkerOptions(resolveBlockingOptions({ nodes: 'h:1' }))),
       );
       expect(noMap.addressMap).to.equal(undefined);
     });

@@ -73,6 +73,26 @@ describe('cluster/slotmap SlotMap', () => {
       'Different node holds same slot',
     );
     expect(failure([master(7000, [0, 100], [50, 60])]).message).to.equal('Different node holds same slot');
+    // Out of order, as CLUSTER NODES lists them: a region that holds an earlier one whole.
+    expect(failure([master(7000, [100, 200]), master(7001, [0, 300])]).message).to.equal(
+      'Different node holds same slot',
+    );
+  });
+
+  it('takes regions in any order', () => {
+    const [a, b] = [master(7000, [100, 200], [16000, 16383]), master(7001, [0, 99], [201, 15999])];
+    const map = new SlotMap([a, b]);
+    expect([0, 99, 100, 200, 201, 15999, 16000, 16383].map((slot) => map.owner(slot))).to.deep.equal([
+      b,
+      b,
+      a,
+      a,
+      b,
+      b,
+      a,
+      a,
+    ]);
+    expect(map.coveredSlots).to.equal(16384);
   });
 
   it('rejects invalid ranges, naming them', () => {

@@ -41,7 +41,7 @@ export interface Handover {
   index: number;
   /** Command bytes on the wire; -1 when none went out and the link is not to be used for it. */
   written: number;
-  /** Reply bytes read: `readBuffer[0..read)`. */
+  /** Reply bytes read: `DirectCalls.buffer[0..read)`. */
   read: number;
   /** What the socket said: an I/O error, undefined for EOF, null for nothing. */
   failure: TransportError | undefined | null;
@@ -56,6 +56,8 @@ export class DirectCalls {
   private late = false;
   /** When each link last carried a direct call (caller clock, ms). */
   private readonly lastUse = new Float64Array(MAX_BOARD_LINKS);
+  /** The failure a probe met (see probe). */
+  private failure: TransportError | undefined = undefined;
 
   constructor(
     private readonly board: LinkBoard,
@@ -157,9 +159,6 @@ export class DirectCalls {
       return frameEnd;
     }
   }
-
-  /** The failure a probe met (see probe). */
-  private failure: TransportError | undefined = undefined;
 
   /**
    * Reads before writing: 0 when nothing waits, as expected; the bytes read (a push, or bytes nobody asked

@@ -21,6 +21,8 @@ export interface Member {
   configEpoch: number;
   /** Dropped by a fault hook: flagged `fail` in CLUSTER NODES. */
   failed: boolean;
+  /** Reported in HELLO as Valkey 8.1 does (not in CLUSTER SHARDS / NODES); null for none. */
+  availabilityZone: string | null;
 }
 
 /** A slot on its way from one primary to another. */

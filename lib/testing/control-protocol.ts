@@ -31,6 +31,8 @@ export interface MockNodeInfo {
   readonly stalled: boolean;
   /** The reply delay set with `delay()`, in ms. */
   readonly delayMs: number;
+  /** The availability zone the node reports in `HELLO`; null for none. */
+  readonly availabilityZone: string | null;
 }
 
 /** A slot on its way between two primaries (by address). */
@@ -66,6 +68,8 @@ export interface WorkerStartOptions {
   password: string;
   resp3: boolean;
   tls: TlsOptions | undefined;
+  /** The zone of each node, in creation order (primaries, then replicas round by round). */
+  availabilityZones: readonly (string | null)[];
 }
 
 /** A result now or later. */
@@ -79,7 +83,8 @@ export interface ControlOps {
   moveSlotKeys(slot: number, count: number): number;
   finishMigration(slot: number): void;
   failover(node: string): string;
-  addNode(replicaOf: string | null): Awaitable<string>;
+  addNode(replicaOf: string | null, availabilityZone: string | null): Awaitable<string>;
+  setAvailabilityZone(node: string, zone: string | null): void;
   removeNode(node: string): Awaitable<void>;
   delay(node: string | null, ms: number): void;
   stall(node: string): void;

@@ -40,6 +40,12 @@ export interface MockClusterOptions {
    * the worker thread, so they must be plain data: strings and Buffers, no functions or SecureContext.
    */
   tls?: TlsOptions;
+  /**
+   * The availability zone of each node, which it reports in `HELLO` as `availability_zone` (as Valkey
+   * 8.1 does), by position in `nodes`: the primaries, then the first replica of each primary, then the
+   * second, and so on. null, or a position past the end: the node reports no zone. Default: none.
+   */
+  availabilityZones?: readonly (string | null)[];
 }
 
 /** A node: its info, its id, or its `host:port`. */
@@ -68,6 +74,13 @@ function integerIn(name: string, value: unknown, min: number, max: number, fallb
   return value;
 }
 
+/** A zone is a non-empty string, or null for none. */
+function checkZone(name: string, zone: unknown): void {
+  if (zone !== null && zone !== undefined && (typeof zone !== 'string' || zone === '')) {
+    throw new Error(`MockCluster: invalid ${name}: must be a non-empty string or null, got ${String(zone)}`);
+  }
+}
+
 function checkSlot(slot: number): number {
   if (!Number.isInteger(slot) || slot < 0 || slot >= SLOT_COUNT) {
     throw new Error(`MockCluster: invalid slot: must be an integer 0..16383, got ${String(slot)}`);
@@ -91,7 +104,14 @@ export class MockCluster {
   static async start(options: MockClusterOptions = {}): Promise<MockCluster> {
     if (options === null || typeof options !== 'object')
       throw new Error('MockCluster: options must be an object');
-    const known = new Set(['primaries', 'replicasPerPrimary', 'password', 'resp3', 'tls']);
+    const known = new Set([
+      'primaries',
+      'replicasPerPrimary',
+      'password',
+      'resp3',
+      'tls',
+      'availabilityZones',
+    ]);
     for (const key of Object.keys(options)) {
       if (!known.has(key)) throw new Error(`MockCluster: unknown option '${key}'`);
     }
@@ -101,12 +121,22 @@ export class MockCluster {
     if (options.resp3 !== undefined && typeof options.resp3 !== 'boolean') {
       throw new Error("MockCluster: invalid option 'resp3': must be a boolean");
     }
+    const primaries = integerIn('primaries', options.primaries, 1, 100, 3);
+    const replicasPerPrimary = integerIn('replicasPerPrimary', options.replicasPerPrimary, 0, 5, 0);
+    const zones = options.availabilityZones ?? [];
+    if (!Array.isArray(zones) || zones.length > primaries * (1 + replicasPerPrimary)) {
+      throw new Error(
+        "MockCluster: invalid option 'availabilityZones': must be a list with at most one entry per node",
+      );
+    }
+    for (const [i, zone] of zones.entries()) checkZone(`availabilityZones[${i}]`, zone);
     const start = {
-      primaries: integerIn('primaries', options.primaries, 1, 100, 3),
-      replicasPerPrimary: integerIn('replicasPerPrimary', options.replicasPerPrimary, 0, 5, 0),
+      primaries,
+      replicasPerPrimary,
       password: options.password ?? '',
       resp3: options.resp3 ?? true,
       tls: options.tls,
+      availabilityZones: zones.map((zone) => zone ?? null),
     };
     const cluster = new MockCluster();
     await cluster.call('start', start);
@@ -202,10 +232,24 @@ export class MockCluster {
     return this.node((await this.call('failover', this.node(primary).id)) as string);
   }
 
-  /** A new node: an empty primary without slots, or a replica of `replicaOf` (sharing its data). */
-  async addNode(options: { replicaOf?: MockNodeRef } = {}): Promise<MockNodeInfo> {
+  /**
+   * A new node: an empty primary without slots, or a replica of `replicaOf` (sharing its data), in
+   * `availabilityZone` if given.
+   */
+  async addNode(options: { replicaOf?: MockNodeRef; availabilityZone?: string } = {}): Promise<MockNodeInfo> {
     const replicaOf = options.replicaOf === undefined ? null : this.node(options.replicaOf).id;
-    return this.node((await this.call('addNode', replicaOf)) as string);
+    checkZone("option 'availabilityZone'", options.availabilityZone);
+    const id = await this.call('addNode', replicaOf, options.availabilityZone ?? null);
+    return this.node(id as string);
+  }
+
+  /**
+   * Moves a node to another availability zone (null: none), as `CONFIG SET availability-zone` does on
+   * Valkey: `HELLO` reports it from then on.
+   */
+  async setAvailabilityZone(node: MockNodeRef, zone: string | null): Promise<void> {
+    checkZone('availability zone', zone);
+    await this.call('setAvailabilityZone', this.node(node).id, zone);
   }
 
   /** Takes a node out (CLUSTER FORGET): it must serve no slot and have no replica. Its port closes. */

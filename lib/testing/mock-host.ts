@@ -50,10 +50,11 @@ export class MockHost implements ControlOps {
       record: (node, argv) => this.record(node, argv),
     };
     const primaries: MockNode[] = [];
-    for (let i = 0; i < options.primaries; i++) primaries.push(await this.createNode(null));
+    const zones = options.availabilityZones;
+    for (let i = 0; i < options.primaries; i++) primaries.push(await this.createNode(null, zones[i] ?? null));
     this.state.assignEvenly(primaries);
     for (let r = 0; r < options.replicasPerPrimary; r++) {
-      for (const primary of primaries) await this.createNode(primary);
+      for (const primary of primaries) await this.createNode(primary, zones[this.nodes.length] ?? null);
     }
   }
 
@@ -93,8 +94,13 @@ export class MockHost implements ControlOps {
     return this.state.failover(this.node(node)).id;
   }
 
-  async addNode(replicaOf: string | null): Promise<string> {
-    return (await this.createNode(replicaOf === null ? null : this.node(replicaOf))).id;
+  async addNode(replicaOf: string | null, availabilityZone: string | null): Promise<string> {
+    const primary = replicaOf === null ? null : this.node(replicaOf);
+    return (await this.createNode(primary, availabilityZone)).id;
+  }
+
+  setAvailabilityZone(node: string, zone: string | null): void {
+    this.node(node).availabilityZone = zone;
   }
 
   async removeNode(id: string): Promise<void> {
@@ -162,6 +168,7 @@ export class MockHost implements ControlOps {
         dropped: n.failed,
         stalled: n.stalled,
         delayMs: n.delayMs,
+        availabilityZone: n.availabilityZone,
       })),
       migrations: this.state.migrations.map((m) => ({
         slot: m.slot,
@@ -171,9 +178,10 @@ export class MockHost implements ControlOps {
     };
   }
 
-  private async createNode(primary: MockNode | null): Promise<MockNode> {
+  private async createNode(primary: MockNode | null, availabilityZone: string | null): Promise<MockNode> {
     const store = primary?.store ?? new DataStore(this.RedisMock!);
     const node = new MockNode(this.settings!, store, primary);
+    node.availabilityZone = availabilityZone;
     await node.listen();
     this.nodes.push(node);
     this.state.add(node);

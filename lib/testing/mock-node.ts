@@ -35,6 +35,7 @@ export class MockNode implements Member, LinkHost {
   store: DataStore;
   configEpoch = 0;
   failed = false;
+  availabilityZone: string | null = null;
   delayMs = 0;
   stalled = false;
   readonly context: NodeContext;

@@ -220,17 +220,19 @@ function hello(ctx: NodeContext, link: LinkState, argv: readonly Buffer[]): Mock
   }
   if (ctx.password !== '' && !link.authenticated) return error(HELLO_NOAUTH);
   link.resp = resp;
-  return {
-    map: [
-      ['server', 'redis'],
-      ['version', '7.0.15'],
-      ['proto', resp],
-      ['id', link.id],
-      ['mode', 'cluster'],
-      ['role', ctx.node.role],
-      ['modules', []],
-    ],
-  };
+  const map: [string, MockReply][] = [
+    ['server', 'redis'],
+    ['version', '7.0.15'],
+    ['proto', resp],
+    ['id', link.id],
+    ['mode', 'cluster'],
+    ['role', ctx.node.role],
+    ['modules', []],
+  ];
+  // Valkey 8.1 appends the configured zone; without one the field is absent.
+  const zone = ctx.node.availabilityZone;
+  if (zone !== null) map.push(['availability_zone', zone]);
+  return { map };
 }
 
 function cluster(ctx: NodeContext, argv: readonly Buffer[]): MockReply {

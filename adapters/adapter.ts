@@ -115,12 +115,12 @@ export interface Transport {
   /** Stops reading (bytes stay in the kernel for the borrower); only after `lendableFd()` gave a descriptor. */
   pauseReads?(): void;
   /**
-   * Reads again once the borrower is done. With `probe`, after a pause of more than a few ms, first looks
-   * for what came meanwhile: bytes are delivered as usual (from the loop); the peer's close or an error is
-   * returned instead (undefined for EOF), and the transport is then closed without an `onClose`. Null: the
-   * transport is open.
+   * Reads again once the borrower is done. When reads were paused for more than `probeAfterMs` (-1: never
+   * look), first looks for what came meanwhile: bytes are delivered as usual (from the loop); the peer's
+   * close or an error is returned instead (undefined for EOF), and the transport is then closed without an
+   * `onClose`. Null: the transport is open.
    */
-  resumeReads?(probe: boolean): TransportError | undefined | null;
+  resumeReads?(probeAfterMs: number): TransportError | undefined | null;
 }
 
 /**

@@ -34,8 +34,8 @@ const READ_BUFFER_SIZE = 64 * 1024;
 
 const TIMEOUT: TransportError = { code: REDIS_ERR_TIMEOUT, message: 'Timeout' };
 const EOF: TransportError = { code: REDIS_ERR_EOF, message: 'Server closed the connection' };
-/** A pause shorter than this is not probed: a busy link is never read twice (a failed read costs ~6 µs). */
-const PROBE_AFTER_PAUSE_MS = 10;
+/** What a probe of a paused socket reads at once; more is read as usual once reads resume. */
+const PROBE_BYTES = 16 * 1024;
 
 /** glibc's strerror() for the errors a client socket meets, where it differs from libuv's wording. */
 const STRERROR: Readonly<Record<string, string>> = {
@@ -126,7 +126,7 @@ class NodeTransport implements Transport {
   constructor(
     addr: ConnectAddress,
     private readonly events: TransportEvents,
-    private readonly readBuffer: Buffer,
+    readBuffer: Buffer,
     lookup: LookupFunction | undefined,
   ) {
     const { host, port, tls } = addr;
@@ -202,16 +202,18 @@ class NodeTransport implements Transport {
     this.socket?.pause();
   }
 
-  resumeReads(probe: boolean): TransportError | undefined | null {
+  resumeReads(probeAfterMs: number): TransportError | undefined | null {
     const socket = this.socket!;
     // A paused socket hears nothing: a close the peer made meanwhile is found here, before the engine
     // writes on it, as it would have been found had the socket been read all along.
-    if (probe && performance.now() - this.pausedAt > PROBE_AFTER_PAUSE_MS) {
+    if (probeAfterMs >= 0 && performance.now() - this.pausedAt >= probeAfterMs) {
       const fd = this.lendableFd();
+      // Not the shared read buffer: another link's chunk may be being read from it right now.
+      const probe = Buffer.allocUnsafe(PROBE_BYTES);
       try {
-        const n = fd < 0 ? -1 : readSync(fd, this.readBuffer, 0, this.readBuffer.length, null);
+        const n = fd < 0 ? -1 : readSync(fd, probe, 0, probe.length, null);
         if (n > 0) {
-          const chunk = Buffer.from(this.readBuffer.subarray(0, n));
+          const chunk = probe.subarray(0, n);
           process.nextTick(() => {
             if (this.state !== State.Closed) this.events.onData(chunk);
           });

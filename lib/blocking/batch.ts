@@ -230,6 +230,12 @@ export function writeHandover(
   return messageEnd + 4 + read.length;
 }
 
+/** The board index a hand-over request names (its one command first, then the tail). */
+export function handoverIndex(body: Buffer): number {
+  const at = 1 + 4; // kind, slot
+  return body.readInt32LE(at + 4 + body.readInt32LE(at));
+}
+
 /** Reads a hand-over's tail at `at`: the board index and what the engine adopts. */
 export function readHandover(body: Buffer, at: number): { index: number; adopted: Adopted } {
   const kind = body.readInt32LE(at + 8);

@@ -96,16 +96,18 @@ export class DirectCalls {
     // EAGAIN is thrown at every empty poll: its stack trace would be most of a poll's cost.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
+    let outcome = HANDED;
     try {
       this.late = false;
-      const outcome = this.exchange(index, fd, probe, bytes, start, end, began + budgetUs / 1000);
-      Atomics.store(words, stateWord(index), outcome >= 0 ? LinkState.LENT : LinkState.HANDED);
-      // Only the wait says whether polling pays: a reply handed over for what it says does not.
-      if (outcome >= 0 || this.late) this.spin.record((performance.now() - began) * 1000, outcome >= 0);
-      return outcome;
+      outcome = this.exchange(index, fd, probe, bytes, start, end, began + budgetUs / 1000);
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
+      // A throw leaves the link handed over with no hand-over to come: the worker closes it (dropOrphans).
+      Atomics.store(words, stateWord(index), outcome >= 0 ? LinkState.LENT : LinkState.HANDED);
     }
+    // Only the wait says whether polling pays: a reply handed over for what it says does not.
+    if (outcome >= 0 || this.late) this.spin.record((performance.now() - began) * 1000, outcome >= 0);
+    return outcome;
   }
 
   private exchange(

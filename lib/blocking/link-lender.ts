@@ -5,6 +5,7 @@
 import type { Connection } from '../engine/connection.js';
 import type { Engine } from '../engine/engine.js';
 import type { Lender } from '../engine/lending.js';
+import { otherError } from '../errors.js';
 import { fdWord, type LinkBoard, LinkState, MAX_BOARD_LINKS, stateWord } from './link-board.js';
 
 export class LinkLender implements Lender {
@@ -18,7 +19,8 @@ export class LinkLender implements Lender {
 
   lend(link: Connection, fd: number): void {
     const index = this.indexOf(link.addr);
-    if (index === 0) return;
+    // A closed link of the same node may still be with the caller: its index is not free until it is back.
+    if (index === 0 || (this.lent[index] !== null && this.lent[index] !== link)) return;
     this.lent[index] = link;
     this.board.words[fdWord(index)] = fd;
     Atomics.store(this.board.words, stateWord(index), LinkState.LENT);
@@ -44,6 +46,20 @@ export class LinkLender implements Lender {
     this.lent[index] = null;
     Atomics.store(this.board.words, stateWord(index), LinkState.WORKER);
     return link;
+  }
+
+  /**
+   * A link the caller handed over without its hand-over arriving: the request was replaced by a newer one
+   * (the call timed out before the worker read it). What the caller wrote and read there is unknown, so the
+   * link is closed; the call already ended with its timeout. `except`: the index the current request hands
+   * over (0: none).
+   */
+  dropOrphans(except: number): void {
+    for (let index = 1; index <= this.indices.size && index < MAX_BOARD_LINKS; index++) {
+      if (index === except) continue;
+      if (Atomics.load(this.board.words, stateWord(index)) !== LinkState.HANDED) continue;
+      this.takeHanded(index)?.dropHandedOver(otherError('a call handed over on this link was abandoned'));
+    }
   }
 
   /**

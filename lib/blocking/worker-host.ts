@@ -15,6 +15,7 @@ import type { EngineEvent } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
 import {
   failureBytes,
+  handoverIndex,
   OP_BATCH,
   OP_CONNECT,
   OP_DROP_LINKS,
@@ -78,6 +79,7 @@ export class WorkerHost implements BatchSink, EngineListener {
       if (req === null) break;
       // A new request while a batch is unanswered means the caller gave up on it (its deadline passed).
       this.engine.abandonBatch();
+      this.lender?.dropOrphans(req.opcode === OP_HANDOVER ? handoverIndex(req.body) : 0);
       await this.serve(req);
     }
     // The caller is gone: a batch still unanswered is one it gave up on, and nothing more is answered.

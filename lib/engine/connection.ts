@@ -65,6 +65,13 @@ enum State {
 }
 
 const PUSH = 0x3e; // '>'
+
+/** What a link taken back from its borrower looks for first (Transport.resumeReads): ms paused, -1 nothing. */
+type ProbeAfter = number;
+const NO_PROBE = -1;
+const PROBE_ALWAYS = 0;
+/** A busy link is not read twice: a probe costs a failed read (~6 µs). */
+const PROBE_AFTER_PAUSE = 10;
 const MINUS = 0x2d; // '-'
 const BANG = 0x21; // '!'
 
@@ -202,7 +209,7 @@ export class Connection {
    * bytes bring, all for `pending` (a transaction's); `timeoutMs`: its own deadline, -1 for the link's.
    */
   send(argv: readonly CommandArg[], pending: Pending, frames = 1, timeoutMs = -1): void {
-    if (this.parked && !this.unpark(true)) {
+    if (this.parked && !this.unpark(PROBE_AFTER_PAUSE)) {
       this.held.push(() => this.send(argv, pending, frames, timeoutMs));
       return;
     }
@@ -212,7 +219,7 @@ export class Connection {
 
   /** Queues one pre-encoded command (see send). */
   sendRaw(bytes: Uint8Array, pending: Pending, frames = 1, timeoutMs = -1): void {
-    if (this.parked && !this.unpark(true)) {
+    if (this.parked && !this.unpark(PROBE_AFTER_PAUSE)) {
       this.held.push(() => this.sendRaw(bytes, pending, frames, timeoutMs));
       return;
     }
@@ -227,7 +234,7 @@ export class Connection {
    */
   adopt(pending: Pending, bytes: Uint8Array, adopted: Adopted, timeoutMs = -1): void {
     this.parked = false;
-    if (this.state !== State.Closed) this.transport.resumeReads?.(false);
+    if (this.state !== State.Closed) this.transport.resumeReads?.(NO_PROBE);
     if (adopted.written >= 0) {
       if (this.state === State.Closed) this.enqueue(pending, 1, timeoutMs);
       else {
@@ -237,10 +244,17 @@ export class Connection {
     }
     if (adopted.read.length > 0 && this.state !== State.Closed) this.handleData(adopted.read);
     // Reading the bytes may have lent the link again; its borrower waits for this answer, so it comes back.
-    if (adopted.failure !== null && this.state !== State.Closed && (!this.parked || this.unpark(false))) {
+    if (adopted.failure !== null && this.state !== State.Closed && (!this.parked || this.unpark(NO_PROBE))) {
       this.transport.destroy();
       this.handleClose(adopted.failure);
     }
+    this.runHeld();
+  }
+
+  /** The borrower handed the link over and its hand-over was lost: what is on the wire is unknown, so it closes. */
+  dropHandedOver(err: ClusterError): void {
+    this.parked = false;
+    this.destroy(err);
     this.runHeld();
   }
 
@@ -253,7 +267,7 @@ export class Connection {
   /** Graceful close: replies still pending are delivered first, then the link ends. */
   end(): void {
     if (!this.usable) return;
-    if (this.parked && !this.unpark(false)) {
+    if (this.parked && !this.unpark(NO_PROBE)) {
       this.held.push(() => this.end());
       return;
     }
@@ -267,14 +281,21 @@ export class Connection {
     if (this.state === State.Closed) return;
     // The borrower may be using the socket: it is closed once it is given back (a closed descriptor's
     // number could be reused by another socket under the borrower's hands).
-    if (this.parked && !this.unpark(false)) this.held.push(() => this.transport.destroy());
+    if (this.parked && !this.unpark(NO_PROBE)) this.held.push(() => this.transport.destroy());
     else this.transport.destroy();
     this.close(err);
   }
 
   /** Lends the link when it has nothing to do. */
   private park(): void {
-    if (this.state !== State.Open || this.writer.length > 0 || this.held.length > 0) return;
+    // A frame begun in the reader (a push split across reads) would leave its tail to the borrower.
+    if (
+      this.state !== State.Open ||
+      this.writer.length > 0 ||
+      this.held.length > 0 ||
+      this.reader.pending > 0
+    )
+      return;
     const fd = this.transport.lendableFd?.() ?? -1;
     if (fd < 0) return;
     this.transport.pauseReads!();
@@ -285,20 +306,21 @@ export class Connection {
   /**
    * A lent link is taken back before the engine routes a command to it: a close its node made while it was
    * lent (and not read) is found now, so the policy sees a link closed while idle, as without lending.
+   * `always`: look even when it was lent only briefly (detectIdleClose: every close counts).
    */
-  wake(): void {
-    if (this.parked) this.unpark(true);
+  wake(always: boolean): void {
+    if (this.parked) this.unpark(always ? PROBE_ALWAYS : PROBE_AFTER_PAUSE);
   }
 
   /**
    * Takes the link back from the borrower; false (and a retry soon) while the borrower holds it. `probe`:
-   * look for what came while it was lent (wake()).
+   * look for what came while it was lent, when it was lent that long (wake()).
    */
-  private unpark(probe: boolean): boolean {
+  private unpark(probe: ProbeAfter): boolean {
     if (!this.lender!.reclaim(this)) {
       this.reclaimTimer ??= this.adapter.setTimer(1, () => {
         this.reclaimTimer = null;
-        if (this.parked && this.unpark(true)) this.runHeld();
+        if (this.parked && this.unpark(PROBE_AFTER_PAUSE)) this.runHeld();
       });
       return false;
     }

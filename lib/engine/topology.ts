@@ -153,7 +153,7 @@ export class Topology implements ConnectionEvents {
    * handed out once, for the write that discovers the close.
    */
   linkOf(entry: NodeEntry): Connection {
-    entry.link?.wake();
+    entry.link?.wake(!this.policy.keepsIdleClose());
     const link = entry.link;
     if (link?.usable) return link;
     if (link?.closedIdle) {

@@ -4,8 +4,10 @@
  * a child process that says which way each call went (spec/support/blocking-scripts/direct-calls.ts).
  */
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { expect } from 'chai';
-import type { BlockingOptions } from '../../lib/blocking/blocking-context.js';
+import { BlockingClusterContext, type BlockingOptions } from '../../lib/blocking/blocking-context.js';
+import { ClusterError } from '../../lib/errors.js';
 import { blockingChild } from '../support/blocking-child.js';
 import { AUTH, IPV6, PASSWORD, PLAIN, TLS, tlsFiles } from '../support/clusters.js';
 
@@ -57,5 +59,34 @@ describe('integration: direct calls of the blocking face on the real clusters', 
     const options = { nodes: TLS[0]!, spin: SPIN, tls };
     await childRun(options, [['DEL', KEY, `${KEY}:n`]]);
     expect(await childRun(options, COMMANDS)).to.deep.equal(outcomes('worker'));
+  });
+
+  it('a hand-over the worker never read (its call timed out first) closes that link; later calls work', async function () {
+    this.timeout(20_000);
+    const cc = new BlockingClusterContext({ nodes: PLAIN[0]!, spin: 500 });
+    const busy = new net.Socket();
+    try {
+      cc.connect();
+      const key = 'direct:lost:{a}';
+      cc.send('SET', key, 'v');
+      for (let i = 0; i < 3; i++) expect(cc.send('GET', key)).to.equal('v');
+      const session = cc.watch(key);
+      // A script keeps the node busy from another connection: the session's UNWATCH waits behind it, and
+      // the worker, which answered the release at once, reads no request until UNWATCH is answered.
+      const [host, port] = (cc.nodeForKey(key) as { addr: string }).addr.split(':');
+      await new Promise<void>((resolve) => busy.connect(Number(port), host!, resolve));
+      const script = 'local i = 0 while i < 30000000 do i = i + 1 end return 1';
+      busy.write(`*3\r\n$4\r\nEVAL\r\n$${script.length}\r\n${script}\r\n$1\r\n0\r\n`);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      session.release();
+      // Direct, handed over when its reply is late, and timed out before the worker reads the hand-over.
+      expect(() => cc.send({ timeout: 5 }, 'GET', key))
+        .to.throw(ClusterError)
+        .with.property('message', 'Timeout');
+      for (let i = 0; i < 3; i++) expect(cc.send({ timeout: 5000 }, 'GET', key)).to.equal('v');
+    } finally {
+      busy.destroy();
+      cc.close();
+    }
   });
 });

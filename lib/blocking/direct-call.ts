@@ -51,6 +51,8 @@ export class DirectCalls {
   /** Reply bytes of the last call: a frame `[0..end)` after a direct reply, the bytes read after a hand-over. */
   buffer = Buffer.allocUnsafe(INITIAL_READ_BYTES);
   readonly handed: Handover = { index: 0, written: 0, read: 0, failure: null };
+  /** Set after a call through the worker timed out, until the worker answers one: no direct call meanwhile. */
+  suspended = false;
   private readonly scanner: FrameScanner;
   /** The last call gave up waiting for its reply. */
   private late = false;
@@ -80,7 +82,7 @@ export class DirectCalls {
   call(slot: number, bytes: Uint8Array, start: number, end: number, deadlineMs: number): number {
     const board = this.board;
     const index = board.route[slot]!;
-    if (index === 0 || !board.enabled) return NOT_TAKEN;
+    if (index === 0 || this.suspended || !board.enabled) return NOT_TAKEN;
     const budgetUs = Math.min(this.spin.budgetUs(), capUs(deadlineMs), capUs(this.timeouts.commandTimeout));
     if (budgetUs <= 0) return NOT_TAKEN;
     const words = board.words;

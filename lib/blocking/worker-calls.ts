@@ -119,6 +119,9 @@ export class WorkerCalls implements BlockingTransactionHost {
     const count = writer.count;
     const status = this.channel.call(opcode, writer.length, count, deadline);
     this.deliverEvents();
+    // The worker still serves the call given up on (an update, a redirect) behind a board that says
+    // otherwise: no direct call until it has answered one.
+    if (this.direct !== null) this.direct.suspended = status === STATUS_TIMEOUT;
     if (status === STATUS_TIMEOUT) throw new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout');
     if (status !== STATUS_OK) throw readFailure(this.channel.response());
     const results: unknown[] = new Array(count);

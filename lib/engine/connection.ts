@@ -4,7 +4,7 @@
  * entry at the head of the FIFO, push frames go to the owner instead.
  */
 import type { ConnectionOptions } from 'node:tls';
-import type { EventLoopAdapter, TimerHandle, Transport, TransportError } from '../../adapters/adapter.js';
+import type { EventLoopAdapter, Transport, TransportError } from '../../adapters/adapter.js';
 import {
   atNode,
   ClusterError,
@@ -20,6 +20,7 @@ import type { RespLimits } from '../resp/scan.js';
 import { type CommandDeadlines, commandDeadlines } from './deadlines.js';
 import { Fifo } from './fifo.js';
 import type { Adopted, Lender } from './lending.js';
+import { NO_PROBE, Parking, PROBE_AFTER_PAUSE, PROBE_ALWAYS } from './link-parking.js';
 
 /** An entry waiting for one reply frame on a link. */
 export interface Pending {
@@ -65,13 +66,6 @@ enum State {
 }
 
 const PUSH = 0x3e; // '>'
-
-/** What a link taken back from its borrower looks for first (Transport.resumeReads): ms paused, -1 nothing. */
-type ProbeAfter = number;
-const NO_PROBE = -1;
-const PROBE_ALWAYS = 0;
-/** A busy link is not read twice: a probe costs a failed read (~6 µs). */
-const PROBE_AFTER_PAUSE = 10;
 const MINUS = 0x2d; // '-'
 const BANG = 0x21; // '!'
 
@@ -128,19 +122,17 @@ export class Connection {
   private closeError: ClusterError | null = null;
   private closedByPeer = false;
   private idleAtClose = false;
-  /** Lent to the lender's borrower: reads paused, nothing pending, nothing to send. */
-  private parked = false;
-  /** What waits for the borrower to give the link back (rare: the engine rarely needs an idle link). */
-  private held: (() => void)[] = [];
-  private reclaimTimer: TimerHandle | null = null;
+  /** Lending while idle, for a link that has a lender (a blocking context's command links), else null. */
+  private readonly parking: Parking | null;
 
   constructor(
     private readonly adapter: EventLoopAdapter,
     settings: ConnectionSettings,
     private readonly events: ConnectionEvents,
-    /** Who may lend this link while it is idle (a blocking context's command links), or null. */
-    private readonly lender: Lender | null = null,
+    lender: Lender | null = null,
   ) {
+    this.parking =
+      lender === null ? null : new Parking(lender, this, adapter, (probe) => this.resumed(probe));
     this.host = settings.host;
     this.port = settings.port;
     this.addr = `${settings.host}:${settings.port}`;
@@ -209,20 +201,24 @@ export class Connection {
    * bytes bring, all for `pending` (a transaction's); `timeoutMs`: its own deadline, -1 for the link's.
    */
   send(argv: readonly CommandArg[], pending: Pending, frames = 1, timeoutMs = -1): void {
-    if (this.parked && !this.unpark(PROBE_AFTER_PAUSE)) {
-      this.held.push(() => this.send(argv, pending, frames, timeoutMs));
+    const parking = this.parking;
+    if (
+      parking?.lent &&
+      !parking.takeBack(PROBE_AFTER_PAUSE, () => this.send(argv, pending, frames, timeoutMs))
+    )
       return;
-    }
     this.writer.writeArgv(argv);
     this.enqueue(pending, frames, timeoutMs);
   }
 
   /** Queues one pre-encoded command (see send). */
   sendRaw(bytes: Uint8Array, pending: Pending, frames = 1, timeoutMs = -1): void {
-    if (this.parked && !this.unpark(PROBE_AFTER_PAUSE)) {
-      this.held.push(() => this.sendRaw(bytes, pending, frames, timeoutMs));
+    const parking = this.parking;
+    if (
+      parking?.lent &&
+      !parking.takeBack(PROBE_AFTER_PAUSE, () => this.sendRaw(bytes, pending, frames, timeoutMs))
+    )
       return;
-    }
     this.writer.writeRaw(bytes);
     this.enqueue(pending, frames, timeoutMs);
   }
@@ -233,8 +229,9 @@ export class Connection {
    * socket said. `adopted.written` -1: nothing went out, and the link only takes the socket's news.
    */
   adopt(pending: Pending, bytes: Uint8Array, adopted: Adopted, timeoutMs = -1): void {
-    this.parked = false;
-    if (this.state !== State.Closed) this.transport.resumeReads?.(NO_PROBE);
+    const parking = this.parking!;
+    parking.lent = false;
+    this.resumed(NO_PROBE);
     if (adopted.written >= 0) {
       if (this.state === State.Closed) this.enqueue(pending, 1, timeoutMs);
       else {
@@ -244,18 +241,22 @@ export class Connection {
     }
     if (adopted.read.length > 0 && this.state !== State.Closed) this.handleData(adopted.read);
     // Reading the bytes may have lent the link again; its borrower waits for this answer, so it comes back.
-    if (adopted.failure !== null && this.state !== State.Closed && (!this.parked || this.unpark(NO_PROBE))) {
+    if (
+      adopted.failure !== null &&
+      this.state !== State.Closed &&
+      (!parking.lent || parking.takeBack(NO_PROBE))
+    ) {
       this.transport.destroy();
       this.handleClose(adopted.failure);
     }
-    this.runHeld();
+    parking.release();
   }
 
   /** The borrower handed the link over and its hand-over was lost: what is on the wire is unknown, so it closes. */
   dropHandedOver(err: ClusterError): void {
-    this.parked = false;
+    this.parking!.lent = false;
     this.destroy(err);
-    this.runHeld();
+    this.parking!.release();
   }
 
   /** Applies a new command timeout to this link (hiredis applies it live). */
@@ -267,10 +268,7 @@ export class Connection {
   /** Graceful close: replies still pending are delivered first, then the link ends. */
   end(): void {
     if (!this.usable) return;
-    if (this.parked && !this.unpark(NO_PROBE)) {
-      this.held.push(() => this.end());
-      return;
-    }
+    if (this.parking?.lent && !this.parking.takeBack(NO_PROBE, () => this.end())) return;
     this.state = State.Ending;
     if (this.pendingCount === 0) this.finishEnd();
     else this.flush();
@@ -281,26 +279,22 @@ export class Connection {
     if (this.state === State.Closed) return;
     // The borrower may be using the socket: it is closed once it is given back (a closed descriptor's
     // number could be reused by another socket under the borrower's hands).
-    if (this.parked && !this.unpark(NO_PROBE)) this.held.push(() => this.transport.destroy());
-    else this.transport.destroy();
+    const parking = this.parking;
+    if (!parking?.lent || parking.takeBack(NO_PROBE, () => this.transport.destroy()))
+      this.transport.destroy();
     this.close(err);
   }
 
   /** Lends the link when it has nothing to do. */
   private park(): void {
     // A frame begun in the reader (a push split across reads) would leave its tail to the borrower.
-    if (
-      this.state !== State.Open ||
-      this.writer.length > 0 ||
-      this.held.length > 0 ||
-      this.reader.pending > 0
-    )
+    const parking = this.parking!;
+    if (this.state !== State.Open || this.writer.length > 0 || parking.waiting || this.reader.pending > 0)
       return;
     const fd = this.transport.lendableFd?.() ?? -1;
     if (fd < 0) return;
     this.transport.pauseReads!();
-    this.parked = true;
-    this.lender!.lend(this, fd);
+    parking.lend(fd);
   }
 
   /**
@@ -309,33 +303,14 @@ export class Connection {
    * `always`: look even when it was lent only briefly (detectIdleClose: every close counts).
    */
   wake(always: boolean): void {
-    if (this.parked) this.unpark(always ? PROBE_ALWAYS : PROBE_AFTER_PAUSE);
+    if (this.parking?.lent) this.parking.takeBack(always ? PROBE_ALWAYS : PROBE_AFTER_PAUSE);
   }
 
-  /**
-   * Takes the link back from the borrower; false (and a retry soon) while the borrower holds it. `probe`:
-   * look for what came while it was lent, when it was lent that long (wake()).
-   */
-  private unpark(probe: ProbeAfter): boolean {
-    if (!this.lender!.reclaim(this)) {
-      this.reclaimTimer ??= this.adapter.setTimer(1, () => {
-        this.reclaimTimer = null;
-        if (this.parked && this.unpark(PROBE_AFTER_PAUSE)) this.runHeld();
-      });
-      return false;
-    }
-    this.parked = false;
-    if (this.state === State.Closed) return true;
+  /** The link is back from its borrower: reads resume; a close found first (`probe`) closes it. */
+  private resumed(probe: number): void {
+    if (this.state === State.Closed) return;
     const news = this.transport.resumeReads!(probe);
     if (news !== null) this.handleClose(news);
-    return true;
-  }
-
-  private runHeld(): void {
-    const held = this.held;
-    if (held.length === 0) return;
-    this.held = [];
-    for (const action of held) action();
   }
 
   /** A method, not a field test, because callbacks run from deliver() may close the link. */
@@ -405,7 +380,7 @@ export class Connection {
       this.deliver(reader.buffer, reader.start, end);
       if (this.closed()) return;
     }
-    if (this.lender !== null && this.fifo.length === 0 && !this.parked) this.park();
+    if (this.parking !== null && this.fifo.length === 0 && !this.parking.lent) this.park();
   }
 
   /** The link fails on bytes the scanner refused. */

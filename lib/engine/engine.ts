@@ -416,7 +416,7 @@ export class Engine {
         if (connected) linkEvent('disconnect', link, err, dedicated);
         else linkEvent('connect-error', link, err ?? otherError('connection closed'), dedicated);
         // A node's command link closed unasked: its node may have failed or left.
-        if (err !== null && !dedicated && !link.closedIdle && this.refresh.enabled) {
+        if (err !== null && !dedicated && this.refresh.enabled) {
           this.refresh.request('link-closed');
         }
       },

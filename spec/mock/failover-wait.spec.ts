@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { AsyncClusterContext } from '../../lib/async-context.js';
 import { keySlot } from '../../lib/cluster/keyslot.js';
 import { ClusterError, MAY_HAVE_BEEN_APPLIED, REDIS_ERR_CLUSTER_TOO_MANY_RETRIES } from '../../lib/errors.js';
-import type { FailoverWaitInfo, RefreshReason } from '../../lib/events.js';
+import type { FailoverWaitInfo, FailoverWaitStart, RefreshReason } from '../../lib/events.js';
 import { MockCluster, type MockNodeInfo, mockError } from '../../lib/testing/index.js';
 import { sleep } from '../support/async-helpers.js';
 import { type Face, type FaceOptions, faces, failure, until } from '../support/mock-faces.js';
@@ -60,7 +60,7 @@ for (const { name, make } of faces) {
       await sleep(700); // the episode ends at the hold's next round
       expect(await f.send('GET', k1)).to.equal(null); // the blocking face hears events with an answer
       expect(seen.map((info) => info.phase)).to.deep.equal(['start', 'end']);
-      const [start, end] = seen as [Extract<FailoverWaitInfo, { phase: 'start' }>, FailoverWaitInfo];
+      const [start, end] = seen as [FailoverWaitStart, FailoverWaitInfo];
       expect(start.address).to.equal(p0.address);
       expect(start.slot).to.equal(keySlot(k0));
       expect(start.error.address).to.equal(p0.address);

@@ -319,7 +319,7 @@ export class Engine {
     this.refresh.stop();
     this.topology.shutdown = true;
     this.topology.closeLinks(graceful, err);
-    if (!graceful) this.dispatcher.failBackingOff(err ?? otherError('context closed'));
+    if (!graceful) this.dispatcher.failWaiting(err ?? otherError('context closed'));
   }
 
   /** Drops every link, failing what is pending on them with `err` (hiredis' redisClusterReset). */

@@ -70,7 +70,8 @@ export function errorCodeOf(code: number, message: string, address: string | und
       return ERROR_CODES.TOO_MANY_RETRIES;
   }
   // err 2 (REDIS_ERR_OTHER), and 0 for a command whose node left (hiredis' async API).
-  if (message === 'node left the cluster') return ERROR_CODES.NODE_LEFT;
+  // A write's failure may carry a note that it may have been applied (errors.ts, mayHaveBeenApplied).
+  if (message.startsWith('node left the cluster')) return ERROR_CODES.NODE_LEFT;
   if (message === 'slotmap not available') return ERROR_CODES.NO_SLOTMAP;
   if (message === 'slot not served by any node') return ERROR_CODES.SLOT_NOT_SERVED;
   if (CLOSED.test(message)) return ERROR_CODES.CLOSED;

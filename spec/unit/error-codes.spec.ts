@@ -9,6 +9,7 @@ import { ERROR_CODES, errorCodeOf } from '../../lib/error-codes.js';
 import {
   ClusterError,
   clusterClosing,
+  mayHaveBeenApplied,
   nodeLeftCluster,
   protocolError,
   slotmapNotAvailable,
@@ -35,6 +36,12 @@ describe('error codes: the kind of a failure from hiredis’ number and words', 
     ['a slot without node', slotNotServed(), ERROR_CODES.SLOT_NOT_SERVED],
     ['a node gone (async, err 0)', nodeLeftCluster(AT), ERROR_CODES.NODE_LEFT],
     ['a node gone (sync, err 2)', nodeLeftCluster(AT, 2), ERROR_CODES.NODE_LEFT],
+    ['a sent write whose node left', mayHaveBeenApplied(nodeLeftCluster(AT, 2)), ERROR_CODES.NODE_LEFT],
+    [
+      'a sent write that timed out',
+      mayHaveBeenApplied(new ClusterError(6, 'Timeout', AT)),
+      ERROR_CODES.TIMEOUT,
+    ],
     [
       'a wrong password',
       new ClusterError(2, 'WRONGPASS invalid username-password pair', AT),

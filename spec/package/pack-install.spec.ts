@@ -20,7 +20,6 @@ const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** A consumer's first program, as an ES module: both faces against the cluster, every entry point loaded. */
 const ESM_PROGRAM = `
-import { createRequire } from 'node:module';
 import { AsyncClusterContext, BlockingClusterContext } from 'hircluster';
 import { redisClusterContextInit } from 'hircluster/compat';
 import { MockCluster } from 'hircluster/testing';

@@ -35,6 +35,7 @@ export type { SpinSetting } from './blocking/spin.js';
 export { type HostPort, parseHostPort } from './cluster/address.js';
 export { keySlot } from './cluster/keyslot.js';
 export type { ClusterNode, OpenSlot } from './cluster/slotmap.js';
+export { type ClusterErrorCode, ERROR_CODES } from './error-codes.js';
 export * from './errors.js';
 export * from './events.js';
 export type { Transaction, WatchSession } from './face/async-transaction.js';

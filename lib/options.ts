@@ -60,6 +60,12 @@ export interface ClusterOptions {
   useClusterShards?: boolean;
   /** Keep replicas in the slot map (never used for routing, as in hiredis-cluster). */
   parseReplicas?: boolean;
+  /**
+   * Route keyless commands by the server's command tips (DBSIZE to every primary, summed; ...) in the
+   * hiredis-named calls too (`command`, `commandArgv`, compat). Default false: they refuse them with
+   * hiredis' 'No keys in command'. `send` always routes by tips.
+   */
+  tipRouting?: boolean;
   /** Keep migrating/importing slots from `CLUSTER NODES`. */
   parseOpenSlots?: boolean;
   /** TLS for every link: `true` or Node TLS options. Certificates and host names are verified by default. */
@@ -140,6 +146,7 @@ export interface ResolvedOptions {
   useClusterShards: boolean;
   parseReplicas: boolean;
   parseOpenSlots: boolean;
+  tipRouting: boolean;
   tls: ConnectionOptions | undefined;
   resp: 2 | 3;
   selectDb: number;
@@ -179,6 +186,7 @@ const SHARED = new Set([
   'useClusterShards',
   'parseReplicas',
   'parseOpenSlots',
+  'tipRouting',
   'tls',
   'resp',
   'selectDb',
@@ -373,6 +381,7 @@ function resolveCore(
     useClusterShards: flag('useClusterShards', options.useClusterShards),
     parseReplicas: flag('parseReplicas', options.parseReplicas),
     parseOpenSlots: flag('parseOpenSlots', options.parseOpenSlots),
+    tipRouting: flag('tipRouting', options.tipRouting),
     tls,
     resp: options.resp ?? 2,
     selectDb: integer('selectDb', options.selectDb, 0, 0),

@@ -7,9 +7,12 @@
 import { fileURLToPath } from 'node:url';
 import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
+import { isNoKeys } from '../cluster/command-keys.js';
+import { type ClusterRoute, type FanOutPlan, routePlan, tipPlan } from '../cluster/fan-out-plan.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
+import type { NodeReplies } from '../cluster/response-policy.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
-import { type ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
+import { ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
 import type { EngineEvent, NodeLinks } from '../events.js';
 import {
   commandFromArgv,
@@ -134,12 +137,12 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   /** `redisClusterCommand`: format string with hiredis' conversions; returns the reply. */
   command(format: string, ...args: unknown[]): unknown {
-    return this.guard(() => this.calls.run(commandFromFormat(format, args), null));
+    return this.guard(() => this.run(commandFromFormat(format, args), this.options.tipRouting));
   }
 
   /** `redisClusterCommandArgv`. */
   commandArgv(argv: readonly CommandArg[]): unknown {
-    return this.guard(() => this.calls.run(commandFromArgv(argv), null));
+    return this.guard(() => this.run(commandFromArgv(argv), this.options.tipRouting));
   }
 
   /** `redisClusterFormattedCommand`: pre-encoded RESP. */
@@ -155,13 +158,34 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   send(options: CommandOptions, command: string, ...args: CommandArg[]): unknown;
   send(first: string | CommandOptions, ...rest: CommandArg[]): unknown {
     const reply = this.guard(() => {
-      if (!isCommandOptions(first)) return this.calls.run(commandFromArgv([first, ...rest]), null);
+      if (!isCommandOptions(first)) return this.run(commandFromArgv([first, ...rest]), true);
       const argv = commandFromArgv(rest);
       const timeout = commandTimeoutOption(first);
       return this.calls.run(argv, null, timeout < 0 ? this.calls.callTimeout : timeout);
     });
     if (reply instanceof ReplyError) throw reply;
     return reply;
+  }
+
+  /**
+   * Sends a command on an explicit route (every primary, every node, a random one, a node, the node of a
+   * slot or key) in one round trip of the worker, and returns the one reply: several nodes' replies are
+   * combined by the command's response tip (see README, "Whole-cluster commands"); a node's error is
+   * thrown, naming the node.
+   */
+  sendTo(route: ClusterRoute, command: string, ...args: CommandArg[]): unknown {
+    const reply = this.guard(() =>
+      this.fanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, false)),
+    );
+    if (reply instanceof ReplyError) throw reply;
+    return reply;
+  }
+
+  /** Sends a command on an explicit route; returns each node's reply or error (a value) by address. */
+  sendEach(route: ClusterRoute, command: string, ...args: CommandArg[]): NodeReplies {
+    return this.guard(() =>
+      this.fanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, true)),
+    ) as NodeReplies;
   }
 
   /** A transaction: `cc.multi().add('SET', k, v).add('INCR', n).exec()`, one round trip (see BlockingTransaction). */
@@ -262,6 +286,34 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   protected callUser(call: () => void): void {
     call();
+  }
+
+  /** A routed command; a keyless one goes by its tips when `byTips`, else it is refused as in hiredis. */
+  private run(argv: readonly CommandArg[], byTips: boolean): unknown {
+    try {
+      return this.calls.run(argv, null);
+    } catch (err) {
+      if (!byTips || !isNoKeys(err)) throw err;
+    }
+    return this.fanOut(tipPlan(argv, this.currentMap(), Math.random));
+  }
+
+  /** The slot map fan-outs plan on; throws before the first. */
+  private currentMap(): SlotMap {
+    if (this.map === null) throw slotmapNotAvailable();
+    return this.map;
+  }
+
+  /** A plan's requests in one round trip; its one outcome, a failure thrown (an error reply is a value). */
+  private fanOut(plan: FanOutPlan): unknown {
+    const writer = this.calls.writer();
+    for (const { address, slot, argv } of plan.requests) {
+      if (address === '') writer.addArgv(ROUTED, slot, '', argv);
+      else writer.addArgv(TO_NODE, -1, address, argv);
+    }
+    const outcome = plan.finish(this.calls.roundTrip(writer, false, true));
+    if (outcome instanceof ClusterError) throw outcome;
+    return outcome;
   }
 
   private addressOf(node: ClusterNode | string): string {

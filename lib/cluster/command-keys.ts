@@ -34,6 +34,11 @@ export type CommandArgv = readonly (string | Uint8Array | number | bigint)[];
 
 export const NO_KEYS_MESSAGE = 'No keys in command(must have keys for redis cluster mode)';
 
+/** True for commandKeys' refusal of a keyless command: the one error tip routing takes over. */
+export function isNoKeys(err: unknown): boolean {
+  return err instanceof ClusterError && err.message === NO_KEYS_MESSAGE;
+}
+
 /** hiredis formats these into a 100-byte buffer. */
 const MAX_MESSAGE_LENGTH = 99;
 
@@ -69,6 +74,7 @@ interface Entry {
   /** Commands whose keys need the server's own getkeys logic rather than the specs. */
   finder: KeyFinder | null;
   subcommands: Map<string, Entry> | null;
+  tips: CommandTips;
 }
 
 /**
@@ -77,15 +83,7 @@ interface Entry {
  */
 export function commandKeys(argv: CommandArgv): CommandKeys {
   const argc = argv.length;
-  if (argc === 0) throw parseError('Command parse error');
-  const arg0 = argv[0]!;
-  let entry = lookupName(TABLE, arg0, MAX_NAME_LENGTH);
-  if (entry === undefined) throw unknownCommand(argv);
-  if (entry.subcommands !== null) {
-    const sub = argc > 1 ? lookupName(entry.subcommands, argv[1]!, MAX_NAME_LENGTH) : undefined;
-    if (sub === undefined) throw unknownCommand(argv);
-    entry = sub;
-  }
+  const entry = entryOf(argv);
   const arity = entry.arity;
   if (arity >= 0 ? argc !== arity : argc < -arity) throw failedToFindKeys(entry);
   if (entry.fixed !== null) return entry.fixed;
@@ -93,6 +91,30 @@ export function commandKeys(argv: CommandArgv): CommandKeys {
   if (keys === null) throw failedToFindKeys(entry);
   if (keys.length === 0) throw otherError(NO_KEYS_MESSAGE);
   return { name: entry.name, keys };
+}
+
+/** A command's routing tips (COMMAND INFO): where it goes without keys, how several replies make one. */
+export interface CommandTips {
+  /** Upper-case command name; 'SCRIPT LOAD' for a subcommand. */
+  name: string;
+  request: CommandInfo['requestPolicy'];
+  response: CommandInfo['responsePolicy'];
+}
+
+/** The tips of `argv`'s command; throws hiredis' parse errors for an unknown one, as commandKeys does. */
+export function commandTips(argv: CommandArgv): CommandTips {
+  return entryOf(argv).tips;
+}
+
+function entryOf(argv: CommandArgv): Entry {
+  const argc = argv.length;
+  if (argc === 0) throw parseError('Command parse error');
+  const entry = lookupName(TABLE, argv[0]!, MAX_NAME_LENGTH);
+  if (entry === undefined) throw unknownCommand(argv);
+  if (entry.subcommands === null) return entry;
+  const sub = argc > 1 ? lookupName(entry.subcommands, argv[1]!, MAX_NAME_LENGTH) : undefined;
+  if (sub === undefined) throw unknownCommand(argv);
+  return sub;
 }
 
 /** The table entry of a command by its upper-case name ('GET', 'XGROUP CREATE'), if the table has it. */
@@ -324,6 +346,7 @@ function compileEntry(name: string, info: CommandInfo): Entry {
     fixed: fixed === null ? null : Object.freeze({ name, keys: Object.freeze(fixed) as number[] }),
     finder,
     subcommands: null,
+    tips: Object.freeze({ name, request: info.requestPolicy, response: info.responsePolicy }),
   };
 }
 

@@ -8,6 +8,7 @@ import { NodeAdapter } from '../adapters/node.js';
 import { withTimerWheel } from '../adapters/timer-wheel.js';
 import { parseHostPort } from './cluster/address.js';
 import { NOT_BLOCKING } from './cluster/blocking-commands.js';
+import { ClusterScan, type ClusterScanOptions } from './cluster/cluster-scan.js';
 import { isNoKeys } from './cluster/command-keys.js';
 import {
   type ClusterRoute,
@@ -26,6 +27,7 @@ import type { CommandOwner } from './engine/value-outcomes.js';
 import { ClusterError, otherError, slotmapNotAvailable } from './errors.js';
 import type { NodeLinks } from './events.js';
 import { engineTransactions, Transaction, type WatchSession, watchKeys } from './face/async-transaction.js';
+import { AsyncClusterScanIterator } from './face/cluster-scan.js';
 import {
   commandFromArgv,
   commandFromBytes,
@@ -239,6 +241,21 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
         p,
       ),
     ) as Promise<NodeReplies>;
+  }
+
+  /**
+   * A SCAN of the whole cluster: `for await (const key of acc.scan({ match, count, type }))`. It follows the
+   * slots, so a key that exists for the whole scan is returned even while slots move or a failover happens;
+   * duplicates are possible (`dedupe` drops them); the iterator's `cursor` resumes it (`scan({ cursor })`).
+   * Throws at once before the first slot map.
+   */
+  scan(options: ClusterScanOptions = {}): AsyncClusterScanIterator {
+    return new AsyncClusterScanIterator(new ClusterScan(options, this.currentMap()), {
+      map: () => this.currentMap(),
+      exchange: (requests) => Promise.all(requests.map((request) => this.exchange(request))),
+      refresh: () => this.connect().catch(() => undefined),
+      sleep: (ms) => new Promise((resolve) => this.adapter.setTimer(ms, resolve)),
+    });
   }
 
   /** A transaction: `await acc.multi().add('SET', k, v).add('INCR', n).exec()` (see Transaction). */

@@ -7,13 +7,21 @@
 import { fileURLToPath } from 'node:url';
 import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
+import { ClusterScan, type ClusterScanOptions } from '../cluster/cluster-scan.js';
 import { isNoKeys } from '../cluster/command-keys.js';
-import { type ClusterRoute, type FanOutPlan, routePlan, tipPlan } from '../cluster/fan-out-plan.js';
+import {
+  type ClusterRoute,
+  type FanOutPlan,
+  type FanOutRequest,
+  routePlan,
+  tipPlan,
+} from '../cluster/fan-out-plan.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
 import type { NodeReplies } from '../cluster/response-policy.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
 import { ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
 import type { EngineEvent, NodeLinks } from '../events.js';
+import { ClusterScanIterator } from '../face/cluster-scan.js';
 import {
   commandFromArgv,
   commandFromBytes,
@@ -188,6 +196,29 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     ) as NodeReplies;
   }
 
+  /**
+   * A SCAN of the whole cluster: `for (const key of cc.scan({ match, count, type }))`. It follows the slots,
+   * so a key that exists for the whole scan is returned even while slots move or a failover happens;
+   * duplicates are possible (`dedupe` drops them); the iterator's `cursor` resumes it (`scan({ cursor })`).
+   */
+  scan(options: ClusterScanOptions = {}): ClusterScanIterator {
+    return this.guard(
+      () =>
+        new ClusterScanIterator(new ClusterScan(options, this.currentMap()), {
+          map: () => this.currentMap(),
+          exchange: (requests) => this.guard(() => this.exchange(requests)),
+          refresh: () => {
+            try {
+              this.updateSlotmap();
+            } catch {
+              // The scan retries on the map it has, a bounded number of times.
+            }
+          },
+          sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+        }),
+    );
+  }
+
   /** A transaction: `cc.multi().add('SET', k, v).add('INCR', n).exec()`, one round trip (see BlockingTransaction). */
   multi(): BlockingTransaction {
     return new BlockingTransaction(this.calls, null);
@@ -306,14 +337,19 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   /** A plan's requests in one round trip; its one outcome, a failure thrown (an error reply is a value). */
   private fanOut(plan: FanOutPlan): unknown {
+    const outcome = plan.finish(this.exchange(plan.requests));
+    if (outcome instanceof ClusterError) throw outcome;
+    return outcome;
+  }
+
+  /** Requests to nodes (or routed by slot) in one round trip; each one's outcome, failures as values. */
+  private exchange(requests: readonly FanOutRequest[]): unknown[] {
     const writer = this.calls.writer();
-    for (const { address, slot, argv } of plan.requests) {
+    for (const { address, slot, argv } of requests) {
       if (address === '') writer.addArgv(ROUTED, slot, '', argv);
       else writer.addArgv(TO_NODE, -1, address, argv);
     }
-    const outcome = plan.finish(this.calls.roundTrip(writer, false, true));
-    if (outcome instanceof ClusterError) throw outcome;
-    return outcome;
+    return this.calls.roundTrip(writer, false, true);
   }
 
   private addressOf(node: ClusterNode | string): string {

@@ -250,9 +250,9 @@ export class ClusterScan {
         this.failedAttempt(slot, 'is not served');
         continue;
       }
-      let slots = byOwner.get(owner.addr);
-      if (slots === undefined) byOwner.set(owner.addr, (slots = []));
-      slots.push(slot);
+      const slots = byOwner.get(owner.addr);
+      if (slots === undefined) byOwner.set(owner.addr, [slot]);
+      else slots.push(slot);
     }
     const reads: SlotRead[] = [];
     for (const [address, slots] of byOwner) {

@@ -30,8 +30,8 @@ export function namedError(err: ReplyError | ClusterError, address: string): Rep
 /**
  * The one reply of `name` from `replies` by `policy`: one_succeeded takes the first success; the others
  * fail with the first node's error; all_succeeded answers the first node's reply; agg_* combine integers
- * (or arrays of them, element by element: SCRIPT EXISTS); special, or no policy, keeps each node's reply
- * (a Map) unless every reply is an array, which are concatenated (KEYS, SLOWLOG GET).
+ * (or arrays of them, element by element: SCRIPT EXISTS); special keeps each node's reply (a Map), and so
+ * does no policy unless every reply is an array, which are concatenated (KEYS, SLOWLOG GET).
  */
 export function aggregateReplies(
   name: string,
@@ -58,6 +58,8 @@ export function aggregateReplies(
       return combine(name, replies, (a, b) => (a !== 0 && b !== 0 ? 1 : 0));
     case 'agg_logical_or':
       return combine(name, replies, (a, b) => (a !== 0 || b !== 0 ? 1 : 0));
+    case 'special':
+      return eachReply(replies);
     default:
       if (replies.every((r) => Array.isArray(r.reply))) return replies.flatMap((r) => r.reply as unknown[]);
       return eachReply(replies);

@@ -33,7 +33,7 @@ export {
 export type { BlockingTransaction, BlockingWatchSession } from './blocking/blocking-transaction.js';
 export type { SpinSetting } from './blocking/spin.js';
 export { type HostPort, parseHostPort } from './cluster/address.js';
-export type { ClusterScanCursor, ClusterScanOptions } from './cluster/cluster-scan.js';
+export type { ClusterScanCursor, ClusterScanOptions, LaneState } from './cluster/cluster-scan.js';
 export type { ClusterRoute } from './cluster/fan-out-plan.js';
 export { keySlot } from './cluster/keyslot.js';
 export type { NodeReplies } from './cluster/response-policy.js';

@@ -22,6 +22,7 @@ import { SLOT_COUNT } from './keyslot.js';
 import { heldThroughout, parseSelfView, type SelfView, slotMarks, slotRanges } from './self-view.js';
 import type { SlotMap } from './slotmap.js';
 
+/** What a cluster SCAN returns (see ClusterScan), or where it resumes. */
 export interface ClusterScanOptions {
   /** SCAN's MATCH pattern. */
   match?: string;
@@ -37,9 +38,13 @@ export interface ClusterScanOptions {
 
 /** A scan's saved state: plain data (JSON-safe unless replies are Buffers). */
 export interface ClusterScanCursor {
+  /** The cursor's format. */
   readonly version: 1;
+  /** The scan's MATCH pattern, or null. */
   readonly match: string | null;
+  /** The scan's COUNT hint. */
   readonly count: number;
+  /** The scan's TYPE filter, or null. */
   readonly type: string | null;
   /** Each primary's node scan: its SCAN cursor, and the view it started from. */
   readonly lanes: readonly LaneState[];
@@ -51,12 +56,17 @@ export interface ClusterScanCursor {
   readonly keys: readonly unknown[];
 }
 
-interface LaneState {
+/** One primary's node scan, in a cursor. */
+export interface LaneState {
+  /** The node's 'host:port'. */
   address: string;
+  /** Its SCAN cursor. */
   cursor: string;
   /** 'start': not sent yet; 'scan': SCAN under way; 'end': the closing view is due; 'over'. */
   state: 'start' | 'scan' | 'end' | 'over';
+  /** The opening view's config epoch (-1: no view). */
   epoch: number;
+  /** Whether the opening view said primary. */
   primary: boolean;
   /** The opening view's stable slots (ranges). */
   stable: string;

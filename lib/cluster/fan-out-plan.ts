@@ -23,9 +23,18 @@ export type ClusterRoute =
   | 'all-nodes'
   | 'random-primary'
   | 'random-node'
-  | { readonly node: ClusterNode | string }
-  | { readonly slot: number }
-  | { readonly key: string | Uint8Array };
+  | {
+      /** A node from `nodes()`, or its 'host:port'. */
+      readonly node: ClusterNode | string;
+    }
+  | {
+      /** The node serving this slot (0-16383). */
+      readonly slot: number;
+    }
+  | {
+      /** The node serving this key's slot. */
+      readonly key: string | Uint8Array;
+    };
 
 /** One command of a fan-out: to `address`, or routed by `slot` when `address` is ''. */
 export interface FanOutRequest {

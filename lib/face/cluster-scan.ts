@@ -37,6 +37,7 @@ export class ClusterScanIterator implements IterableIterator<unknown> {
     return this.scan.cursor;
   }
 
+  /** The next key; a step of the scan (one round trip of the worker) when none is read yet. */
   next(): IteratorResult<unknown> {
     while (!this.scan.hasKey) {
       const step = this.scan.next(this.link.map());
@@ -48,6 +49,7 @@ export class ClusterScanIterator implements IterableIterator<unknown> {
     return { value: this.scan.nextKey(), done: false };
   }
 
+  /** Itself: `for (const key of cc.scan())`. */
   [Symbol.iterator](): IterableIterator<unknown> {
     return this;
   }
@@ -65,6 +67,7 @@ export class AsyncClusterScanIterator implements AsyncIterableIterator<unknown> 
     return this.scan.cursor;
   }
 
+  /** The next key; a step of the scan (its requests at once) when none is read yet. */
   async next(): Promise<IteratorResult<unknown>> {
     while (!this.scan.hasKey) {
       const step = this.scan.next(this.link.map());
@@ -76,6 +79,7 @@ export class AsyncClusterScanIterator implements AsyncIterableIterator<unknown> 
     return { value: this.scan.nextKey(), done: false };
   }
 
+  /** Itself: `for await (const key of acc.scan())`. */
   [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
     return this;
   }

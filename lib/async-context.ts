@@ -9,7 +9,7 @@ import { withTimerWheel } from '../adapters/timer-wheel.js';
 import { parseHostPort } from './cluster/address.js';
 import { NOT_BLOCKING } from './cluster/blocking-commands.js';
 import { ClusterScan, type ClusterScanOptions } from './cluster/cluster-scan.js';
-import { isNoKeys } from './cluster/command-keys.js';
+import { isNoKeys, isUnknownCommand } from './cluster/command-keys.js';
 import {
   type ClusterRoute,
   type FanOutPlan,
@@ -17,6 +17,7 @@ import {
   routePlan,
   tipPlan,
 } from './cluster/fan-out-plan.js';
+import { CommandLearning } from './cluster/learned-commands.js';
 import type { NodeReplies } from './cluster/response-policy.js';
 import { routeOf } from './cluster/route.js';
 import { type ClusterNode, SlotMap } from './cluster/slotmap.js';
@@ -76,6 +77,9 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   private readonly engine: Engine;
   private freed = false;
   private readonly connects: ConnectWaiters;
+  private readonly learning = new CommandLearning();
+  /** Per command name being learned (or learned): whether the server knew it. */
+  private readonly flights = new Map<string, Promise<boolean>>();
 
   constructor(options: ClusterOptions) {
     super();
@@ -212,7 +216,8 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     return promised(this, (p) =>
       this.queued(() => {
         const argv = commandFromArgv(rest);
-        return this.engine.submit(argv, null, routeOf(argv), settle, p, commandTimeoutOption(first));
+        const route = routeOf(argv, this.learning.table);
+        return this.engine.submit(argv, null, route, settle, p, commandTimeoutOption(first));
       }),
     );
   }
@@ -353,7 +358,8 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     command: readonly CommandArg[],
     raw: Uint8Array | null,
   ): boolean {
-    const refused = this.engine.submit(command, raw, routeOf(command), replyCallback(fn), privdata);
+    const route = routeOf(command, this.learning.table);
+    const refused = this.engine.submit(command, raw, route, replyCallback(fn), privdata);
     return refused === null || this.refuse(refused);
   }
 
@@ -372,7 +378,10 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     }
   }
 
-  /** A command refused at routing: a keyless one fans out by its tips when `byTips`, else the refusal stands. */
+  /**
+   * A command refused at routing. With `byTips` (the JavaScript-native calls) a keyless one fans out by its
+   * tips, and one the table does not know is learned from the cluster first; else the refusal stands.
+   */
   private keyless(
     err: unknown,
     fn: AsyncCallback<never> | null,
@@ -380,8 +389,57 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     argv: readonly CommandArg[],
     byTips: boolean,
   ): boolean {
+    if (byTips && isUnknownCommand(err)) return this.learnThenSend(argv, fn, privdata);
     if (!byTips || !isNoKeys(err)) return this.refuse(err);
     return this.fanOut(() => tipPlan(argv, this.currentMap(), this.options.random), fn, privdata);
+  }
+
+  /**
+   * Asks the cluster about a command the table lacks (once per name: a second caller waits for the same
+   * answer), then sends it by its keys; a command the server does not know either goes to a random
+   * primary, which answers with its own error.
+   */
+  private learnThenSend(
+    argv: readonly CommandArg[],
+    fn: AsyncCallback<never> | null,
+    privdata: unknown,
+  ): boolean {
+    const name = String(argv[0]).toUpperCase();
+    let flight = this.flights.get(name);
+    if (flight === undefined) {
+      const asked = this.learning.toLearn(argv);
+      if (asked === null) return this.fanOut(() => this.randomPrimaryPlan(argv), fn, privdata);
+      let request: FanOutRequest;
+      try {
+        request = this.randomPrimaryPlan(this.learning.question(asked)).requests[0]!;
+      } catch (err) {
+        return this.refuse(err);
+      }
+      flight = this.exchange(request).then((reply) => this.learning.learn(asked, reply));
+      this.flights.set(name, flight);
+    }
+    void flight.then((known) => {
+      const sent = known
+        ? this.argvCommand(fn, privdata, argv, true)
+        : this.fanOut(() => this.randomPrimaryPlan(argv), fn, privdata);
+      if (!sent) this.callOnce(replyCallback(fn) as AsyncCallback, privdata, this.failure!);
+    });
+    return true;
+  }
+
+  private randomPrimaryPlan(argv: readonly CommandArg[]): FanOutPlan {
+    return routePlan('random-primary', argv, this.currentMap(), this.options.random, false);
+  }
+
+  /** Calls `callback` once with an outcome: a reply, or null with err set for a failure. */
+  private callOnce(callback: AsyncCallback, privdata: unknown, outcome: unknown): void {
+    if (outcome instanceof ClusterError) this.setError(outcome);
+    try {
+      callback(this, outcome instanceof ClusterError ? null : outcome, privdata);
+    } catch (callbackErr) {
+      rethrowLater(callbackErr);
+    }
+    if (outcome instanceof ClusterError) this.clearError();
   }
 
   /** The slot map fan-outs plan on; throws before the first. */
@@ -404,16 +462,9 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       return this.refuse(err);
     }
     const callback = replyCallback(fn) as AsyncCallback;
-    void Promise.all(planned.requests.map((request) => this.exchange(request))).then((outcomes) => {
-      const outcome = planned.finish(outcomes);
-      if (outcome instanceof ClusterError) this.setError(outcome);
-      try {
-        callback(this, outcome instanceof ClusterError ? null : outcome, privdata);
-      } catch (callbackErr) {
-        rethrowLater(callbackErr);
-      }
-      if (outcome instanceof ClusterError) this.clearError();
-    });
+    void Promise.all(planned.requests.map((request) => this.exchange(request))).then((outcomes) =>
+      this.callOnce(callback, privdata, planned.finish(outcomes)),
+    );
     return true;
   }
 

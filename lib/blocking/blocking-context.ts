@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
 import { ClusterScan, type ClusterScanOptions } from '../cluster/cluster-scan.js';
-import { isNoKeys } from '../cluster/command-keys.js';
+import { isNoKeys, isUnknownCommand } from '../cluster/command-keys.js';
 import {
   type ClusterRoute,
   type FanOutPlan,
@@ -16,6 +16,7 @@ import {
   routePlan,
   tipPlan,
 } from '../cluster/fan-out-plan.js';
+import { CommandLearning } from '../cluster/learned-commands.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
 import type { NodeReplies } from '../cluster/response-policy.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
@@ -86,6 +87,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   private known: ClusterNode[];
   private mapVersion = 0;
   private readonly pipeline: Pipeline;
+  private readonly learning = new CommandLearning();
 
   constructor(options: BlockingOptions) {
     super();
@@ -116,6 +118,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       (event) => this.onEvent(event),
       board === null ? null : new DirectCalls(board, spin, o, o.limits, o.detectIdleClose),
     );
+    this.calls.commands = this.learning.table;
   }
 
   get version(): number {
@@ -319,14 +322,30 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     call();
   }
 
-  /** A routed command; a keyless one goes by its tips when `byTips`, else it is refused as in hiredis. */
+  /**
+   * A routed command. With `byTips` (the JavaScript-native calls) a keyless one goes by its tips, and one
+   * the table does not know is learned from the cluster first (once per name; a command the server does not
+   * know either goes to a random primary, which answers with its own error); else hiredis' refusals stand.
+   */
   private run(argv: readonly CommandArg[], byTips: boolean): unknown {
     try {
       return this.calls.run(argv, null);
     } catch (err) {
-      if (!byTips || !isNoKeys(err)) throw err;
+      if (!byTips || !(isNoKeys(err) || isUnknownCommand(err))) throw err;
+      if (isNoKeys(err)) return this.fanOut(tipPlan(argv, this.currentMap(), Math.random));
     }
-    return this.fanOut(tipPlan(argv, this.currentMap(), Math.random));
+    const name = this.learning.toLearn(argv);
+    if (name !== null) {
+      const question = routePlan(
+        'random-primary',
+        this.learning.question(name),
+        this.currentMap(),
+        Math.random,
+        false,
+      );
+      if (this.learning.learn(name, this.exchange(question.requests)[0])) return this.run(argv, true);
+    }
+    return this.fanOut(routePlan('random-primary', argv, this.currentMap(), Math.random, false));
   }
 
   /** The slot map fan-outs plan on; throws before the first. */

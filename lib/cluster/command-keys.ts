@@ -34,6 +34,15 @@ export type CommandArgv = readonly (string | Uint8Array | number | bigint)[];
 
 export const NO_KEYS_MESSAGE = 'No keys in command(must have keys for redis cluster mode)';
 
+/** True for commandKeys' refusal of a command the table does not know. */
+export function isUnknownCommand(err: unknown): boolean {
+  return (
+    err instanceof ClusterError &&
+    err.code === REDIS_ERR_PROTOCOL &&
+    err.message.startsWith('Unknown command ')
+  );
+}
+
 /** True for commandKeys' refusal of a keyless command: the one error tip routing takes over. */
 export function isNoKeys(err: unknown): boolean {
   return err instanceof ClusterError && err.message === NO_KEYS_MESSAGE;
@@ -81,9 +90,9 @@ interface Entry {
  * The key arguments of `argv` (command name first). The result may be shared between calls (it is frozen
  * then): do not modify it. Throws ClusterError with hiredis' strings, see the module comment.
  */
-export function commandKeys(argv: CommandArgv): CommandKeys {
+export function commandKeys(argv: CommandArgv, learned: CommandTable | null = null): CommandKeys {
   const argc = argv.length;
-  const entry = entryOf(argv);
+  const entry = entryOf(argv, learned);
   const arity = entry.arity;
   if (arity >= 0 ? argc !== arity : argc < -arity) throw failedToFindKeys(entry);
   if (entry.fixed !== null) return entry.fixed;
@@ -102,14 +111,44 @@ export interface CommandTips {
 }
 
 /** The tips of `argv`'s command; throws hiredis' parse errors for an unknown one, as commandKeys does. */
-export function commandTips(argv: CommandArgv): CommandTips {
-  return entryOf(argv).tips;
+export function commandTips(argv: CommandArgv, learned: CommandTable | null = null): CommandTips {
+  return entryOf(argv, learned).tips;
 }
 
-function entryOf(argv: CommandArgv): Entry {
+/**
+ * Commands learned from a server's COMMAND INFO (lib/cluster/learned-commands.ts), looked up after the
+ * built-in table: one per context.
+ */
+export class CommandTable {
+  /** @internal */
+  readonly entries = new Map<string, Entry>();
+
+  /** How many commands it holds. */
+  get size(): number {
+    return this.entries.size / 2;
+  }
+
+  /** Adds a command (upper-case `name`) and its subcommands (by their upper-case names), as the generator would. */
+  add(name: string, info: CommandInfo, subcommands: ReadonlyMap<string, CommandInfo>): void {
+    const entry = compileEntry(name, info);
+    if (subcommands.size > 0) {
+      entry.subcommands = new Map();
+      for (const [sub, subInfo] of subcommands)
+        addName(entry.subcommands, sub, compileEntry(`${name} ${sub}`, subInfo));
+    }
+    addName(this.entries, name, entry);
+  }
+}
+
+/** Learned names may be longer than any built-in one. */
+const MAX_LEARNED_NAME_LENGTH = 100;
+
+function entryOf(argv: CommandArgv, learned: CommandTable | null): Entry {
   const argc = argv.length;
   if (argc === 0) throw parseError('Command parse error');
-  const entry = lookupName(TABLE, argv[0]!, MAX_NAME_LENGTH);
+  const entry =
+    lookupName(TABLE, argv[0]!, MAX_NAME_LENGTH) ??
+    (learned === null ? undefined : lookupName(learned.entries, argv[0]!, MAX_LEARNED_NAME_LENGTH));
   if (entry === undefined) throw unknownCommand(argv);
   if (entry.subcommands === null) return entry;
   const sub = argc > 1 ? lookupName(entry.subcommands, argv[1]!, MAX_NAME_LENGTH) : undefined;

@@ -475,7 +475,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
         resolve(reply === null && acc.failure !== null ? acc.failure : reply);
       let refused: ClusterError | null;
       if (request.address === '') {
-        const route = { slot: request.slot, plan: null, blockMs: NOT_BLOCKING };
+        const route = { slot: request.slot, plan: null, blockMs: NOT_BLOCKING, readOnly: false };
         refused = this.engine.submit(request.argv, null, route, done, null);
       } else {
         const { host, port } = parseHostPort(request.address);

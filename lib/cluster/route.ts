@@ -16,14 +16,18 @@ export interface Route {
   plan: MultiKeyPlan | null;
   /** How long it may wait on its link by its own arguments: NOT_BLOCKING, 0 for ever, else ms. */
   blockMs: number;
+  /** A read-only command (readFrom may send it to a replica). */
+  readOnly: boolean;
 }
 
 /** The route of `argv`; `learned` holds the commands a server taught the context (see learned-commands.ts). */
 export function routeOf(argv: readonly CommandArg[], learned: CommandTable | null = null): Route {
-  const keys = commandKeys(argv, learned).keys;
+  const found = commandKeys(argv, learned);
+  const keys = found.keys;
   return {
     slot: keySlot(argv[keys[0]!]!),
     plan: keys.length > 1 ? splitMultiKey(argv, keys) : null,
     blockMs: blockTimeoutMs(argv),
+    readOnly: found.readOnly,
   };
 }

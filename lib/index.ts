@@ -33,12 +33,16 @@ export {
 export type { BlockingTransaction, BlockingWatchSession } from './blocking/blocking-transaction.js';
 export type { SpinSetting } from './blocking/spin.js';
 export { type HostPort, parseHostPort } from './cluster/address.js';
+export type { ClusterScanCursor, ClusterScanOptions, LaneState } from './cluster/cluster-scan.js';
+export type { ClusterRoute } from './cluster/fan-out-plan.js';
 export { keySlot } from './cluster/keyslot.js';
+export type { NodeReplies } from './cluster/response-policy.js';
 export type { ClusterNode, OpenSlot } from './cluster/slotmap.js';
 export { type ClusterErrorCode, ERROR_CODES } from './error-codes.js';
 export * from './errors.js';
 export * from './events.js';
 export type { Transaction, WatchSession } from './face/async-transaction.js';
+export type { AsyncClusterScanIterator, ClusterScanIterator } from './face/cluster-scan.js';
 export type { CommandOptions } from './face/context-base.js';
 export type { ClusterOptions, RetryBackoff } from './options.js';
 export type { ReadFrom } from './read-options.js';

@@ -119,6 +119,11 @@ export class Engine {
     return nodes;
   }
 
+  /** The slot map in use, or null before the first. */
+  get slotMap(): SlotMap | null {
+    return this.topology.map;
+  }
+
   /** The node serving `slot`, or why there is none. */
   nodeOf(slot: number): ClusterNode | ClusterError {
     if (this.topology.map === null) return slotmapNotAvailable();

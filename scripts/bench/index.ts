@@ -2,6 +2,7 @@
 import { benchAsync } from './async.js';
 import { benchBridge } from './bridge.js';
 import { benchReady } from './ready.js';
+import { benchScan } from './scan.js';
 import { benchSequential } from './sequential.js';
 import { benchSync } from './sync.js';
 
@@ -10,3 +11,4 @@ await benchAsync();
 await benchSync();
 await benchReady();
 await benchBridge();
+await benchScan();

@@ -18,6 +18,7 @@ import { Dispatcher } from './dispatch.js';
 import type { Adopted, Lender } from './lending.js';
 import type { Policy } from './policy.js';
 import { Session } from './session.js';
+import { type PubsubMessage, type SubscriptionKind, Subscriptions } from './subscriptions.js';
 import { type NodeEntry, Topology, type TopologyEvents } from './topology.js';
 import { type CommandOwner, SplitCommand, ValueOutcomes } from './value-outcomes.js';
 
@@ -26,12 +27,16 @@ export interface EngineListener {
   event(event: EngineEvent): void;
   /** A RESP3 push frame from the link to `host:port`, valid only during the call. */
   push(buf: Uint8Array, start: number, end: number, host: string, port: number): void;
+  /** A message of one of the context's subscriptions (a face without pub/sub leaves it out). */
+  message?(message: PubsubMessage): void;
 }
 
 export class Engine {
   private readonly topology: Topology;
   private readonly dispatcher: Dispatcher;
   private readonly batches: Batches;
+  /** Pub/sub: the subscriptions and their links. */
+  readonly subscriptions: Subscriptions;
   /** Outcomes as values, for a face on this thread; null for a face that takes frames in batches. */
   private readonly values: ValueOutcomes | null;
 
@@ -47,6 +52,7 @@ export class Engine {
     this.topology = new Topology(options, adapter, this.topologyEvents(), policy, lender);
     this.dispatcher = new Dispatcher(options, adapter, this.topology, policy);
     this.batches = new Batches(this.dispatcher, this.topology, policy, options);
+    this.subscriptions = new Subscriptions(this.topology, adapter, { message: (m) => listener.message?.(m) });
     this.values = owner === null ? null : new ValueOutcomes(owner, options.replyBuilder, this.dispatcher);
   }
 
@@ -266,6 +272,45 @@ export class Engine {
     );
   }
 
+  /**
+   * Subscribes to `names` of `kind` (on every primary with `everyPrimary`); `done` is told once they are
+   * confirmed, or why not. Returns the refusal when the context is closing.
+   */
+  subscribe(
+    kind: SubscriptionKind,
+    names: readonly string[],
+    everyPrimary: boolean,
+    done: (err: ClusterError | null) => void,
+  ): ClusterError | null {
+    const refused = this.dispatcher.refusal('client closing');
+    if (refused !== null) return refused;
+    this.subscriptions.subscribe(kind, names, everyPrimary, done);
+    return null;
+  }
+
+  /** PUBLISH on a node whose command link is open (any node hears it: the cluster broadcasts it). */
+  publish(channel: CommandArg, message: CommandArg, fn: unknown, privdata: unknown): ClusterError | null {
+    let target: NodeEntry | undefined;
+    for (const entry of this.topology.entries.values()) {
+      if (entry.link?.isConnected) {
+        target = entry;
+        break;
+      }
+    }
+    target ??= this.topology.entries.values().next().value;
+    if (target === undefined) return slotmapNotAvailable();
+    const entry = target;
+    return this.direct(
+      () => entry,
+      null,
+      ['PUBLISH', channel, message],
+      null,
+      fn,
+      privdata,
+      'client closing',
+    );
+  }
+
   /** Serves one top-level blocking call's commands; outcomes go to `sink` (see Batches). */
   serveBatch(items: readonly BatchItem[], sink: BatchSink): Promise<void> {
     return this.batches.serve(items, sink);
@@ -288,6 +333,7 @@ export class Engine {
   open(): void {
     this.dispatcher.closing = false;
     this.topology.shutdown = false;
+    this.subscriptions.open();
   }
 
   /**
@@ -297,6 +343,7 @@ export class Engine {
   close(graceful: boolean, err: ClusterError | null = null): void {
     this.dispatcher.closing = true;
     this.topology.shutdown = true;
+    this.subscriptions.shutdown(err ?? undefined);
     this.topology.closeLinks(graceful, err);
     if (!graceful) this.dispatcher.failBackingOff(err ?? otherError('context closed'));
   }
@@ -368,6 +415,7 @@ export class Engine {
     return {
       slotmapUpdated: (version) => {
         listener.event({ type: 'slotmap-updated', version, nodes: this.topology.map!.nodes });
+        this.subscriptions.mapChanged();
         // Soon, not now: the map is applied inside a link's read, which may still lend that link.
         this.batches.settleSoon();
       },

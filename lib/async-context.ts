@@ -160,9 +160,19 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
 
   /** `redisClusterAsyncCommandArgv`. */
   commandArgv<P>(fn: AsyncCallback<P> | null, privdata: P, argv: readonly CommandArg[]): boolean {
+    return this.argvCommand(fn, privdata, argv, true);
+  }
+
+  /** commandArgv; a subscribe-family command runs hiredis' way when `pubsub`, else it is refused. */
+  private argvCommand<P>(
+    fn: AsyncCallback<P> | null,
+    privdata: P,
+    argv: readonly CommandArg[],
+    pubsub: boolean,
+  ): boolean {
     this.clearError();
     try {
-      const command = commandOrPubsubFromArgv(argv);
+      const command = pubsub ? commandOrPubsubFromArgv(argv) : commandFromArgv(argv);
       if (!Array.isArray(command)) return this.pubsubCommand(command as PubsubCall, fn, privdata);
       return this.submit(fn, privdata, command, null);
     } catch (err) {
@@ -225,7 +235,8 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   /** The same with options for this command: `timeout` (ms) is its own deadline, in place of the command timeout. */
   send(options: CommandOptions, command: string, ...args: CommandArg[]): Promise<unknown>;
   send(first: string | CommandOptions, ...rest: CommandArg[]): Promise<unknown> {
-    if (!isCommandOptions(first)) return promised(this, (p) => this.commandArgv(settle, p, [first, ...rest]));
+    if (!isCommandOptions(first))
+      return promised(this, (p) => this.argvCommand(settle, p, [first, ...rest], false));
     return promised(this, (p) =>
       this.queued(() => {
         const argv = commandFromArgv(rest);

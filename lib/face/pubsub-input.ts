@@ -26,17 +26,13 @@ export interface PubsubCommand {
 }
 
 const COMMANDS = new Map<string, PubsubCommand>();
-for (const [name, kind] of [
-  ['SUBSCRIBE', 'channel'],
-  ['PSUBSCRIBE', 'pattern'],
-  ['SSUBSCRIBE', 'sharded'],
+for (const [name, off, kind] of [
+  ['SUBSCRIBE', 'UNSUBSCRIBE', 'channel'],
+  ['PSUBSCRIBE', 'PUNSUBSCRIBE', 'pattern'],
+  ['SSUBSCRIBE', 'SUNSUBSCRIBE', 'sharded'],
 ] as const) {
   addName(COMMANDS, name, { kind, subscribe: true, name });
-  addName(COMMANDS, `UN${name}`.replace('UNP', 'PUN').replace('UNS', 'SUN'), {
-    kind,
-    subscribe: false,
-    name: `UN${name}`.replace('UNP', 'PUN').replace('UNS', 'SUN'),
-  });
+  addName(COMMANDS, off, { kind, subscribe: false, name: off });
 }
 
 /** The subscribe family command `argv` is (any case, string or bytes), or null. */

@@ -9,6 +9,8 @@ import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
+import type { PubsubOverflow } from '../engine/message-queue.js';
+import type { PubsubMessage } from '../engine/subscriptions.js';
 import { type ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
 import type { EngineEvent, NodeLinks } from '../events.js';
 import {
@@ -23,6 +25,7 @@ import {
   commandTimeoutOption,
   type LinkCallback,
 } from '../face/context-base.js';
+import type { SubscribeOptions } from '../face/pubsub-input.js';
 import { type BlockingOptions, type ResolvedBlockingOptions, resolveBlockingOptions } from '../options.js';
 import type { CommandArg } from '../resp/encode.js';
 import {
@@ -35,6 +38,7 @@ import {
   ROUTED_NO_REDIRECT,
   TO_NODE,
 } from './batch.js';
+import { BlockingPubsub } from './blocking-pubsub.js';
 import { BlockingTransaction, type BlockingWatchSession, watchKeysBlocking } from './blocking-transaction.js';
 import { CallerChannel } from './channel.js';
 import { DirectCalls } from './direct-call.js';
@@ -75,6 +79,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   private known: ClusterNode[];
   private mapVersion = 0;
   private readonly pipeline: Pipeline;
+  private readonly pubsub: BlockingPubsub;
 
   constructor(options: BlockingOptions) {
     super();
@@ -105,6 +110,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       (event) => this.onEvent(event),
       board === null ? null : new DirectCalls(board, spin, o, o.limits, o.detectIdleClose),
     );
+    this.pubsub = new BlockingPubsub(this.channel, this.calls);
   }
 
   get version(): number {
@@ -232,6 +238,69 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       this.clearError();
       this.control(OP_DROP_LINKS, 0);
     }
+  }
+
+  /**
+   * Subscribes to channels (PUBLISH's); returns once the server confirmed them. Read messages with
+   * getMessage(). Options first, optionally: `{ everyPrimary: true }` subscribes on every primary
+   * (keyspace notifications).
+   */
+  subscribe(...channels: (string | Uint8Array)[]): void;
+  subscribe(options: SubscribeOptions, ...channels: (string | Uint8Array)[]): void;
+  subscribe(...args: unknown[]): void {
+    this.guard(() => this.pubsub.subscribe('channel', args));
+  }
+
+  /** Subscribes to patterns (pmessage records). Options as subscribe(). */
+  psubscribe(...patterns: (string | Uint8Array)[]): void;
+  psubscribe(options: SubscribeOptions, ...patterns: (string | Uint8Array)[]): void;
+  psubscribe(...args: unknown[]): void {
+    this.guard(() => this.pubsub.subscribe('pattern', args));
+  }
+
+  /** Subscribes to sharded channels (SPUBLISH's), each on its slot's primary (smessage records). */
+  ssubscribe(...channels: (string | Uint8Array)[]): void {
+    this.guard(() => this.pubsub.subscribe('sharded', channels));
+  }
+
+  /** Leaves channels (none named: all); their messages stop at once. */
+  unsubscribe(...channels: (string | Uint8Array)[]): void {
+    this.guard(() => this.pubsub.unsubscribe('channel', channels));
+  }
+
+  /** Leaves patterns (none named: all). */
+  punsubscribe(...patterns: (string | Uint8Array)[]): void {
+    this.guard(() => this.pubsub.unsubscribe('pattern', patterns));
+  }
+
+  /** Leaves sharded channels (none named: all). */
+  sunsubscribe(...channels: (string | Uint8Array)[]): void {
+    this.guard(() => this.pubsub.unsubscribe('sharded', channels));
+  }
+
+  /**
+   * The next message of the context's subscriptions, waiting up to `timeoutMs` (0: only one already
+   * there); null when none came. Messages that arrived between calls were kept, up to 10 000: past that an
+   * `{ kind: 'overflow', dropped }` record stands where they were dropped.
+   */
+  getMessage(timeoutMs: number): PubsubMessage | PubsubOverflow | null {
+    return this.guard(() => this.pubsub.getMessage(timeoutMs));
+  }
+
+  /** PUBLISH on the first node of the map (the cluster broadcasts it); returns the receivers there. */
+  publish(channel: string | Uint8Array, message: string | Uint8Array): unknown {
+    return this.guard(() => {
+      const node = this.known[0];
+      if (node === undefined) throw otherError('slotmap not available');
+      const writer = this.calls.writer();
+      writer.addArgv(TO_NODE, -1, node.addr, ['PUBLISH', channel, message]);
+      return this.calls.roundTrip(writer)[0];
+    });
+  }
+
+  /** SPUBLISH on the channel's slot's primary; returns the receivers. */
+  spublish(channel: string | Uint8Array, message: string | Uint8Array): unknown {
+    return this.send('SPUBLISH', channel, message);
   }
 
   /** `redisClusterFree`: closes the links and the worker, then `free-context`. */

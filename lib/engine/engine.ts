@@ -274,7 +274,8 @@ export class Engine {
 
   /**
    * Subscribes to `names` of `kind` (on every primary with `everyPrimary`); `done` is told once they are
-   * confirmed, or why not. Returns the refusal when the context is closing.
+   * confirmed, or why not. Returns the refusal when the context is closing, or when a name is subscribed
+   * already on the other placement (one node / every primary: its messages would come twice).
    */
   subscribe(
     kind: SubscriptionKind,
@@ -284,6 +285,12 @@ export class Engine {
   ): ClusterError | null {
     const refused = this.dispatcher.refusal('client closing');
     if (refused !== null) return refused;
+    for (const name of names) {
+      if (this.subscriptions.conflict(kind, name, everyPrimary))
+        return otherError(
+          `${name} is already subscribed ${everyPrimary ? 'on one node' : 'on every primary'}: unsubscribe it first`,
+        );
+    }
     this.subscriptions.subscribe(kind, names, everyPrimary, done);
     return null;
   }

@@ -125,12 +125,6 @@ export class AsyncPubsub {
     return new Promise((resolve, reject) => {
       const { names, everyPrimary } = subscribeArgs(kind, args);
       const engine = this.host.engine();
-      for (const name of names) {
-        if (engine.subscriptions.conflict(kind, name, everyPrimary))
-          throw otherError(
-            `${name} is already subscribed ${everyPrimary ? 'on one node' : 'on every primary'}: unsubscribe it first`,
-          );
-      }
       const refused = engine.subscribe(kind, names, everyPrimary, (err) =>
         err === null ? resolve() : reject(err),
       );
@@ -174,10 +168,6 @@ export class AsyncPubsub {
       return null;
     }
     const { names } = subscribeArgs(kind, args);
-    for (const name of names) {
-      if (engine.subscriptions.conflict(kind, name, false))
-        throw otherError(`${name} is already subscribed on every primary: unsubscribe it first`);
-    }
     for (const name of names) {
       const refused = engine.subscribe(kind, [name], false, (err) => {
         if (err !== null) {

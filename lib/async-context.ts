@@ -74,9 +74,9 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   private readonly connects: ConnectWaiters;
   private readonly pubsub: AsyncPubsub = new AsyncPubsub({
     engine: () => this.engine,
-    emitMessage: (m) => {
-      if (m.kind === 'pmessage') this.emit('pmessage', m.pattern!, m.channel, m.message);
-      else this.emit(m.kind, m.channel, m.message);
+    emitMessage: (kind, channel, message, pattern) => {
+      if (pattern !== undefined) this.emit('pmessage', pattern, channel, message);
+      else this.emit(kind as 'message' | 'smessage', channel, message);
     },
     callback: (fn, privdata, reply, err) => {
       if (err !== null) this.setError(err);
@@ -99,7 +99,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
           this.connects.onEvent(event);
         },
         push: (...frame) => this.onPush(...frame),
-        message: (m) => this.pubsub.message(m),
+        message: (kind, channel, message, pattern) => this.pubsub.message(kind, channel, message, pattern),
       },
       this,
     );

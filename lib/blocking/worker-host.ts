@@ -102,8 +102,10 @@ export class WorkerHost implements BatchSink, EngineListener {
 
   push(): void {}
 
-  message(message: PubsubMessage): void {
-    this.pubsub.message(message);
+  message(kind: PubsubMessage['kind'], channel: string, message: string, pattern: string | undefined): void {
+    this.pubsub.message(
+      pattern === undefined ? { kind, channel, message } : { kind, pattern, channel, message },
+    );
   }
 
   reply(index: number, buf: Uint8Array, start: number, end: number): void {

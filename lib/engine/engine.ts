@@ -18,7 +18,7 @@ import { Dispatcher } from './dispatch.js';
 import type { Adopted, Lender } from './lending.js';
 import type { Policy } from './policy.js';
 import { Session } from './session.js';
-import { type PubsubMessage, type SubscriptionKind, Subscriptions } from './subscriptions.js';
+import { type PubsubListener, type SubscriptionKind, Subscriptions } from './subscriptions.js';
 import { type NodeEntry, Topology, type TopologyEvents } from './topology.js';
 import { type CommandOwner, SplitCommand, ValueOutcomes } from './value-outcomes.js';
 
@@ -28,7 +28,7 @@ export interface EngineListener {
   /** A RESP3 push frame from the link to `host:port`, valid only during the call. */
   push(buf: Uint8Array, start: number, end: number, host: string, port: number): void;
   /** A message of one of the context's subscriptions (a face without pub/sub leaves it out). */
-  message?(message: PubsubMessage): void;
+  message?: PubsubListener['message'];
 }
 
 export class Engine {
@@ -52,7 +52,9 @@ export class Engine {
     this.topology = new Topology(options, adapter, this.topologyEvents(), policy, lender);
     this.dispatcher = new Dispatcher(options, adapter, this.topology, policy);
     this.batches = new Batches(this.dispatcher, this.topology, policy, options);
-    this.subscriptions = new Subscriptions(this.topology, adapter, { message: (m) => listener.message?.(m) });
+    this.subscriptions = new Subscriptions(this.topology, adapter, {
+      message: listener.message?.bind(listener) ?? (() => {}),
+    });
     this.values = owner === null ? null : new ValueOutcomes(owner, options.replyBuilder, this.dispatcher);
   }
 

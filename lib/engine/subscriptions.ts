@@ -15,7 +15,14 @@ import type { EventLoopAdapter, TimerHandle } from '../../adapters/adapter.js';
 import { keySlot } from '../cluster/keyslot.js';
 import { parseRedirect } from '../cluster/redirect.js';
 import { ClusterError, clusterClosing, REDIS_ERR_OTHER } from '../errors.js';
-import { type PubsubFrame, readPubsubFrame } from '../resp/pubsub-frame.js';
+import {
+  ERROR,
+  MESSAGE,
+  PMESSAGE,
+  type PubsubFrame,
+  readPubsubFrame,
+  SMESSAGE,
+} from '../resp/pubsub-frame.js';
 import type { Connection, ConnectionEvents } from './connection.js';
 import type { NodeEntry, Topology } from './topology.js';
 
@@ -34,7 +41,8 @@ export interface PubsubMessage {
 
 /** What the subscriptions tell their engine's face. */
 export interface PubsubListener {
-  message(message: PubsubMessage): void;
+  /** A message; `pattern` for a pmessage only. Positional: no object per message unless a face keeps one. */
+  message(kind: PubsubMessage['kind'], channel: string, message: string, pattern: string | undefined): void;
   /** A subscription is confirmed by the server (`count`: subscriptions of the context of that kind). */
   confirmed?(kind: SubscriptionKind, name: string, count: number): void;
 }
@@ -120,7 +128,7 @@ export class Subscriptions implements ConnectionEvents {
   private reconcileScheduled = false;
   private retryTimer: TimerHandle | null = null;
   private closed = false;
-  private readonly frame: PubsubFrame = { kind: '', args: [] };
+  private readonly frame: PubsubFrame = { kind: 0, name: '', a: '', b: '', c: '' };
   private readonly reconcileNow = () => {
     this.reconcileScheduled = false;
     this.reconcile();
@@ -256,31 +264,22 @@ export class Subscriptions implements ConnectionEvents {
     const sub = this.links.get(link.addr);
     if (sub === undefined || sub.link !== link) return;
     const frame = readPubsubFrame(buf, start, end, this.frame);
-    const args = frame.args;
     switch (frame.kind) {
-      case 'message':
-        if (sub.placed.channel.has(args[0]!))
-          this.listener.message({ kind: 'message', channel: args[0]!, message: args[1]! });
+      case SMESSAGE:
+        if (sub.placed.sharded.has(frame.a)) this.listener.message('smessage', frame.a, frame.b, undefined);
         return;
-      case 'pmessage':
-        if (sub.placed.pattern.has(args[0]!))
-          this.listener.message({
-            kind: 'pmessage',
-            pattern: args[0]!,
-            channel: args[1]!,
-            message: args[2]!,
-          });
+      case MESSAGE:
+        if (sub.placed.channel.has(frame.a)) this.listener.message('message', frame.a, frame.b, undefined);
         return;
-      case 'smessage':
-        if (sub.placed.sharded.has(args[0]!))
-          this.listener.message({ kind: 'smessage', channel: args[0]!, message: args[1]! });
+      case PMESSAGE:
+        if (sub.placed.pattern.has(frame.a)) this.listener.message('pmessage', frame.b, frame.c, frame.a);
         return;
-      case 'error':
-        this.refused(sub, args[0]!);
+      case ERROR:
+        this.refused(sub, frame.a);
         return;
       default: {
-        const kind = KIND_OF_REPLY[frame.kind];
-        if (kind !== undefined) this.confirmation(sub, kind, frame.kind, args[0]!);
+        const kind = KIND_OF_REPLY[frame.name];
+        if (kind !== undefined) this.confirmation(sub, kind, frame.name, frame.a);
       }
     }
   }

@@ -19,8 +19,13 @@ interface Subscriber {
 /** What the translation needs of its context. */
 export interface PubsubHost {
   engine(): Engine;
-  /** Emits a message event; false when nobody listens to any of them. */
-  emitMessage(message: PubsubMessage): void;
+  /** Emits a message event. */
+  emitMessage(
+    kind: PubsubMessage['kind'],
+    channel: string,
+    message: string,
+    pattern: string | undefined,
+  ): void;
   /** Calls a hiredis-style callback with a reply, or null and `err` set during the call. */
   callback(
     fn: (reply: unknown, privdata: unknown) => void,
@@ -112,9 +117,12 @@ export class AsyncPubsub {
   constructor(private readonly host: PubsubHost) {}
 
   /** A message from the engine, to every way that listens. */
-  message(m: PubsubMessage): void {
-    this.host.emitMessage(m);
-    const subscriber = this.subscribers[KIND[m.kind]].get(m.kind === 'pmessage' ? m.pattern! : m.channel);
+  message(kind: PubsubMessage['kind'], channel: string, message: string, pattern: string | undefined): void {
+    this.host.emitMessage(kind, channel, message, pattern);
+    const subscriber = this.subscribers[KIND[kind]].get(pattern ?? channel);
+    if (subscriber === undefined && this.readers.size === 0) return;
+    const m: PubsubMessage =
+      pattern === undefined ? { kind, channel, message } : { kind, pattern, channel, message };
     if (subscriber !== undefined)
       this.host.callback(subscriber.fn, subscriber.privdata, messageReply(m), null);
     for (const reader of this.readers) reader.push(m);

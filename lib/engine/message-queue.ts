@@ -8,6 +8,7 @@ import type { PubsubMessage } from './subscriptions.js';
 
 /** Stands where messages were dropped because the queue was full. */
 export interface PubsubOverflow {
+  /** Always `'overflow'`. */
   kind: 'overflow';
   /** Messages dropped there. */
   dropped: number;

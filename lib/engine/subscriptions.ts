@@ -33,9 +33,11 @@ export type SubscriptionKind = 'channel' | 'pattern' | 'sharded';
 export interface PubsubMessage {
   /** `message` (a channel's), `pmessage` (a pattern's) or `smessage` (a sharded channel's). */
   kind: 'message' | 'pmessage' | 'smessage';
+  /** The channel it was published on. */
   channel: string;
   /** The pattern that matched (pmessage only). */
   pattern?: string;
+  /** What was published. */
   message: string;
 }
 

@@ -11,6 +11,7 @@ import { AsyncClusterContext } from '../../lib/async-context.js';
 import { BlockingClusterContext } from '../../lib/blocking/blocking-context.js';
 import type { ClusterNode } from '../../lib/cluster/slotmap.js';
 import { REDIS_ERR_OTHER as OTHER } from '../../lib/errors.js';
+import { pubsubCommandOf } from '../../lib/face/pubsub-input.js';
 import { encodeArgv } from '../../lib/resp/encode.js';
 import { Outcomes } from '../support/async-helpers.js';
 import { PLAIN } from '../support/clusters.js';
@@ -26,15 +27,6 @@ function withKey(argv: readonly string[]): string[] {
 }
 
 for (const resp of [2, 3] as const) {
-  const SUBSCRIBE_FAMILY = new Set([
-    'SUBSCRIBE',
-    'PSUBSCRIBE',
-    'SSUBSCRIBE',
-    'UNSUBSCRIBE',
-    'PUNSUBSCRIBE',
-    'SUNSUBSCRIBE',
-  ]);
-
   describe(`integration: link-state commands are refused, the shared link serves on (RESP${resp})`, function () {
     this.timeout(20_000);
     let acc: AsyncClusterContext;
@@ -224,13 +216,14 @@ for (const resp of [2, 3] as const) {
           let called = 0;
           const fn = () => called++;
           // The routed forms run a subscribe-family command hiredis' way (spec/support/pubsub-behaviour.ts).
-          const routed: (() => boolean)[] = SUBSCRIBE_FAMILY.has(argv[0]!)
-            ? []
-            : [
-                () => acc.command(fn, null, format, ...argv),
-                () => acc.commandArgv(fn, null, argv),
-                () => acc.formattedCommand(fn, null, bytes),
-              ];
+          const routed: (() => boolean)[] =
+            pubsubCommandOf(argv) !== null
+              ? []
+              : [
+                  () => acc.command(fn, null, format, ...argv),
+                  () => acc.commandArgv(fn, null, argv),
+                  () => acc.formattedCommand(fn, null, bytes),
+                ];
           const asyncForms: (() => boolean)[] = [
             ...routed,
             () => acc.commandToNode(node, fn, null, format, ...argv),

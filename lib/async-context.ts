@@ -23,17 +23,24 @@ import { routeOf } from './cluster/route.js';
 import { type ClusterNode, SlotMap } from './cluster/slotmap.js';
 import type { Command } from './engine/command.js';
 import { Engine } from './engine/engine.js';
+import type { PubsubOverflow } from './engine/message-queue.js';
 import { AsyncPolicy } from './engine/policy.js';
+import type { PubsubMessage } from './engine/subscriptions.js';
 import type { CommandOwner } from './engine/value-outcomes.js';
 import { ClusterError, otherError, slotmapNotAvailable } from './errors.js';
 import type { NodeLinks } from './events.js';
+import { AsyncPubsub, type MessagesOptions } from './face/async-pubsub.js';
 import { engineTransactions, Transaction, type WatchSession, watchKeys } from './face/async-transaction.js';
 import { AsyncClusterScanIterator } from './face/cluster-scan.js';
 import {
   commandFromArgv,
   commandFromBytes,
   commandFromFormat,
+  commandOrPubsubFromArgv,
+  commandOrPubsubFromBytes,
+  commandOrPubsubFromFormat,
   isCommandOptions,
+  type PubsubCall,
   replyCallback,
 } from './face/command-input.js';
 import { ConnectWaiters } from './face/connect-waiters.js';
@@ -44,6 +51,7 @@ import {
   type LinkCallback,
 } from './face/context-base.js';
 import { promised, rethrowLater, settle } from './face/promised.js';
+import type { SubscribeOptions } from './face/pubsub-input.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { buildReply, plainReplies } from './resp/build.js';
 import type { CommandArg } from './resp/encode.js';
@@ -80,6 +88,18 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   private readonly learning = new CommandLearning();
   /** Per command name being learned (or learned): whether the server knew it. */
   private readonly flights = new Map<string, Promise<boolean>>();
+  private readonly pubsub: AsyncPubsub = new AsyncPubsub({
+    engine: () => this.engine,
+    emitMessage: (kind, channel, message, pattern) => {
+      if (pattern !== undefined) this.emit('pmessage', pattern, channel, message);
+      else this.emit(kind as 'message' | 'smessage', channel, message);
+    },
+    callback: (fn, privdata, reply, err) => {
+      if (err !== null) this.setError(err);
+      this.callUser(() => fn(reply, privdata));
+      if (err !== null) this.clearError();
+    },
+  });
 
   constructor(options: ClusterOptions) {
     super();
@@ -95,6 +115,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
           this.connects.onEvent(event);
         },
         push: (...frame) => this.onPush(...frame),
+        message: (kind, channel, message, pattern) => this.pubsub.message(kind, channel, message, pattern),
       },
       this,
     );
@@ -146,7 +167,9 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     this.clearError();
     let argv: readonly CommandArg[] = [];
     try {
-      argv = commandFromFormat(format, args);
+      const command = commandOrPubsubFromFormat(format, args);
+      if (!Array.isArray(command)) return this.pubsubCommand(command as PubsubCall, fn, privdata);
+      argv = command;
       return this.submit(fn, privdata, argv, null);
     } catch (err) {
       return this.keyless(err, fn, privdata, argv, this.options.tipRouting);
@@ -155,14 +178,16 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
 
   /** `redisClusterAsyncCommandArgv`. */
   commandArgv<P>(fn: AsyncCallback<P> | null, privdata: P, argv: readonly CommandArg[]): boolean {
-    return this.argvCommand(fn, privdata, argv, this.options.tipRouting);
+    return this.argvCommand(fn, privdata, argv, this.options.tipRouting, true);
   }
 
   /** `redisClusterAsyncFormattedCommand`: pre-encoded RESP (copied). */
   formattedCommand<P>(fn: AsyncCallback<P> | null, privdata: P, bytes: Uint8Array): boolean {
     this.clearError();
     try {
-      return this.submit(fn, privdata, commandFromBytes(bytes), Buffer.from(bytes));
+      const command = commandOrPubsubFromBytes(bytes);
+      if (!Array.isArray(command)) return this.pubsubCommand(command as PubsubCall, fn, privdata);
+      return this.submit(fn, privdata, command, Buffer.from(bytes));
     } catch (err) {
       return this.refuse(err);
     }
@@ -212,7 +237,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   send(options: CommandOptions, command: string, ...args: CommandArg[]): Promise<unknown>;
   send(first: string | CommandOptions, ...rest: CommandArg[]): Promise<unknown> {
     if (!isCommandOptions(first))
-      return promised(this, (p) => this.argvCommand(settle, p, [first, ...rest], true));
+      return promised(this, (p) => this.argvCommand(settle, p, [first, ...rest], true, false));
     return promised(this, (p) =>
       this.queued(() => {
         const argv = commandFromArgv(rest);
@@ -263,6 +288,63 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     });
   }
 
+  /**
+   * Subscribes to channels (PUBLISH's); resolves once the server confirms them. Messages come as `message`
+   * events (channel, message) and through messages(). Options first, optionally: `{ everyPrimary: true }`
+   * subscribes on every primary (keyspace notifications).
+   */
+  subscribe(...channels: (string | Uint8Array)[]): Promise<void>;
+  subscribe(options: SubscribeOptions, ...channels: (string | Uint8Array)[]): Promise<void>;
+  subscribe(...args: unknown[]): Promise<void> {
+    return this.pubsub.subscribe('channel', args);
+  }
+
+  /** Subscribes to patterns: `pmessage` events (pattern, channel, message). Options as subscribe(). */
+  psubscribe(...patterns: (string | Uint8Array)[]): Promise<void>;
+  psubscribe(options: SubscribeOptions, ...patterns: (string | Uint8Array)[]): Promise<void>;
+  psubscribe(...args: unknown[]): Promise<void> {
+    return this.pubsub.subscribe('pattern', args);
+  }
+
+  /** Subscribes to sharded channels (SPUBLISH's), each on its slot's primary: `smessage` events (channel, message). */
+  ssubscribe(...channels: (string | Uint8Array)[]): Promise<void> {
+    return this.pubsub.subscribe('sharded', channels);
+  }
+
+  /** Leaves channels (none named: all); their messages stop at once. */
+  unsubscribe(...channels: (string | Uint8Array)[]): Promise<void> {
+    return this.pubsub.unsubscribe('channel', channels);
+  }
+
+  /** Leaves patterns (none named: all). */
+  punsubscribe(...patterns: (string | Uint8Array)[]): Promise<void> {
+    return this.pubsub.unsubscribe('pattern', patterns);
+  }
+
+  /** Leaves sharded channels (none named: all). */
+  sunsubscribe(...channels: (string | Uint8Array)[]): Promise<void> {
+    return this.pubsub.unsubscribe('sharded', channels);
+  }
+
+  /** PUBLISH on a node the context has a link to (the cluster broadcasts it): resolves with the receivers there. */
+  publish(channel: string | Uint8Array, message: string | Uint8Array): Promise<unknown> {
+    return promised(this, (p) => this.queued(() => this.engine.publish(channel, message, settle, p)));
+  }
+
+  /** SPUBLISH on the channel's slot's primary: resolves with the receivers. */
+  spublish(channel: string | Uint8Array, message: string | Uint8Array): Promise<unknown> {
+    return this.send('SPUBLISH', channel, message);
+  }
+
+  /**
+   * Every message from now on, as an async iterator over a bounded queue: past `capacity` unread messages,
+   * new ones are dropped and an `{ kind: 'overflow', dropped }` record stands where they were. It ends
+   * when the context is freed or disconnected; `break` (return()) stops it.
+   */
+  messages(options?: MessagesOptions): AsyncIterableIterator<PubsubMessage | PubsubOverflow> {
+    return this.pubsub.messages(options);
+  }
+
   /** A transaction: `await acc.multi().add('SET', k, v).add('INCR', n).exec()` (see Transaction). */
   multi(): Transaction {
     return new Transaction(this.transactions, null);
@@ -285,7 +367,9 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    * are still delivered, redirects are no longer followed, no update and no new link starts.
    */
   disconnect(): void {
-    if (!this.freed) this.engine.close(true);
+    if (this.freed) return;
+    this.engine.close(true);
+    this.pubsub.close();
   }
 
   /** Immediate: every link closes, pending callbacks get null ("context freed"), then `free-context`. */
@@ -293,6 +377,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     if (this.freed) return;
     this.freed = true;
     this.engine.close(false, otherError('context freed'));
+    this.pubsub.close();
     this.connects.failAll(otherError('context freed'));
     this.raiseFreed();
   }
@@ -369,10 +454,13 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     privdata: unknown,
     argv: readonly CommandArg[],
     byTips: boolean,
+    pubsub: boolean,
   ): boolean {
     this.clearError();
     try {
-      return this.submit(fn, privdata, commandFromArgv(argv), null);
+      const command = pubsub ? commandOrPubsubFromArgv(argv) : commandFromArgv(argv);
+      if (!Array.isArray(command)) return this.pubsubCommand(command as PubsubCall, fn, privdata);
+      return this.submit(fn, privdata, command, null);
     } catch (err) {
       return this.keyless(err, fn, privdata, argv, byTips);
     }
@@ -420,7 +508,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     }
     void flight.then((known) => {
       const sent = known
-        ? this.argvCommand(fn, privdata, argv, true)
+        ? this.argvCommand(fn, privdata, argv, true, false)
         : this.fanOut(() => this.randomPrimaryPlan(argv), fn, privdata);
       if (!sent) this.callOnce(replyCallback(fn) as AsyncCallback, privdata, this.failure!);
     });
@@ -515,6 +603,18 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       const { host, port } = typeof node === 'string' ? parseHostPort(node) : node;
       return this.engine.submitToNode(host, port, command, raw, replyCallback(fn), privdata);
     });
+  }
+
+  /** A subscribe-family command given to command() or commandArgv(): hiredis' way (see AsyncPubsub.command). */
+  private pubsubCommand(call: PubsubCall, fn: AsyncCallback<never> | null, privdata: unknown): boolean {
+    const callback = replyCallback(fn) as AsyncCallback;
+    const refused = this.pubsub.command(
+      call.pubsub,
+      call.argv.slice(1),
+      (reply, p) => callback(this, reply, p),
+      privdata,
+    );
+    return refused === null || this.refuse(refused);
   }
 
   private refuse(err: unknown): false {

@@ -20,6 +20,8 @@ import { CommandLearning } from '../cluster/learned-commands.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
 import type { NodeReplies } from '../cluster/response-policy.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
+import type { PubsubOverflow } from '../engine/message-queue.js';
+import type { PubsubMessage } from '../engine/subscriptions.js';
 import { ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
 import type { EngineEvent, NodeLinks } from '../events.js';
 import { ClusterScanIterator } from '../face/cluster-scan.js';
@@ -35,6 +37,7 @@ import {
   commandTimeoutOption,
   type LinkCallback,
 } from '../face/context-base.js';
+import type { SubscribeOptions } from '../face/pubsub-input.js';
 import { type BlockingOptions, type ResolvedBlockingOptions, resolveBlockingOptions } from '../options.js';
 import type { CommandArg } from '../resp/encode.js';
 import {
@@ -47,6 +50,7 @@ import {
   ROUTED_NO_REDIRECT,
   TO_NODE,
 } from './batch.js';
+import { BlockingPubsub } from './blocking-pubsub.js';
 import { BlockingTransaction, type BlockingWatchSession, watchKeysBlocking } from './blocking-transaction.js';
 import { CallerChannel } from './channel.js';
 import { DirectCalls } from './direct-call.js';
@@ -88,6 +92,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   private mapVersion = 0;
   private readonly pipeline: Pipeline;
   private readonly learning = new CommandLearning();
+  private readonly pubsub: BlockingPubsub;
 
   constructor(options: BlockingOptions) {
     super();
@@ -120,6 +125,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       o.readFrom.mode !== 'primary',
     );
     this.calls.commands = this.learning.table;
+    this.pubsub = new BlockingPubsub(this.channel, this.calls);
   }
 
   get version(): number {
@@ -291,6 +297,69 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       this.clearError();
       this.control(OP_DROP_LINKS, 0);
     }
+  }
+
+  /**
+   * Subscribes to channels (PUBLISH's); returns once the server confirmed them. Read messages with
+   * getMessage(). Options first, optionally: `{ everyPrimary: true }` subscribes on every primary
+   * (keyspace notifications).
+   */
+  subscribe(...channels: (string | Uint8Array)[]): void;
+  subscribe(options: SubscribeOptions, ...channels: (string | Uint8Array)[]): void;
+  subscribe(...args: unknown[]): void {
+    this.guard(() => this.pubsub.subscribe('channel', args));
+  }
+
+  /** Subscribes to patterns (pmessage records). Options as subscribe(). */
+  psubscribe(...patterns: (string | Uint8Array)[]): void;
+  psubscribe(options: SubscribeOptions, ...patterns: (string | Uint8Array)[]): void;
+  psubscribe(...args: unknown[]): void {
+    this.guard(() => this.pubsub.subscribe('pattern', args));
+  }
+
+  /** Subscribes to sharded channels (SPUBLISH's), each on its slot's primary (smessage records). */
+  ssubscribe(...channels: (string | Uint8Array)[]): void {
+    this.guard(() => this.pubsub.subscribe('sharded', channels));
+  }
+
+  /** Leaves channels (none named: all); their messages stop at once. */
+  unsubscribe(...channels: (string | Uint8Array)[]): void {
+    this.guard(() => this.pubsub.unsubscribe('channel', channels));
+  }
+
+  /** Leaves patterns (none named: all). */
+  punsubscribe(...patterns: (string | Uint8Array)[]): void {
+    this.guard(() => this.pubsub.unsubscribe('pattern', patterns));
+  }
+
+  /** Leaves sharded channels (none named: all). */
+  sunsubscribe(...channels: (string | Uint8Array)[]): void {
+    this.guard(() => this.pubsub.unsubscribe('sharded', channels));
+  }
+
+  /**
+   * The next message of the context's subscriptions, waiting up to `timeoutMs` (0: only one already
+   * there); null when none came. Messages that arrived between calls were kept, up to 10 000: past that an
+   * `{ kind: 'overflow', dropped }` record stands where they were dropped.
+   */
+  getMessage(timeoutMs: number): PubsubMessage | PubsubOverflow | null {
+    return this.guard(() => this.pubsub.getMessage(timeoutMs));
+  }
+
+  /** PUBLISH on the first node of the map (the cluster broadcasts it); returns the receivers there. */
+  publish(channel: string | Uint8Array, message: string | Uint8Array): unknown {
+    return this.guard(() => {
+      const node = this.known[0];
+      if (node === undefined) throw otherError('slotmap not available');
+      const writer = this.calls.writer();
+      writer.addArgv(TO_NODE, -1, node.addr, ['PUBLISH', channel, message]);
+      return this.calls.roundTrip(writer)[0];
+    });
+  }
+
+  /** SPUBLISH on the channel's slot's primary; returns the receivers. */
+  spublish(channel: string | Uint8Array, message: string | Uint8Array): unknown {
+    return this.send('SPUBLISH', channel, message);
   }
 
   /** `redisClusterFree`: closes the links and the worker, then `free-context`. */

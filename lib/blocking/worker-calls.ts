@@ -150,11 +150,12 @@ export class WorkerCalls implements BlockingTransactionHost {
     return results;
   }
 
-  /** Runs a request without commands; returns its answer's bytes, a failure is thrown. */
-  control(opcode: number, length: number): Buffer {
+  /** Runs a request without commands (within `deadline` ms, 0: none); returns its answer's bytes, a failure is thrown. */
+  control(opcode: number, length: number, deadline = 0): Buffer {
     if (this.closed) throw otherError('context closed');
-    const status = this.channel.call(opcode, length, 0, 0);
+    const status = this.channel.call(opcode, length, 0, deadline);
     this.deliverEvents();
+    if (status === STATUS_TIMEOUT) throw new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout');
     if (status === STATUS_ERROR) throw readFailure(this.channel.response());
     return this.channel.response();
   }

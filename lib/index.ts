@@ -39,6 +39,8 @@ export * from './errors.js';
 export * from './events.js';
 export type { Transaction, WatchSession } from './face/async-transaction.js';
 export type { CommandOptions } from './face/context-base.js';
+export type { Face, Out, RedisKey, RedisScore, RedisValue, StreamEntry } from './face/method-types.js';
+export type { CommandMethods, MethodOptions } from './face/methods.generated.js';
 export type { ClusterOptions, RetryBackoff } from './options.js';
 export * from './resp/build.js';
 export { type CommandArg, encodeArgv, formatArgv } from './resp/encode.js';

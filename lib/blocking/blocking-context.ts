@@ -23,6 +23,9 @@ import {
   commandTimeoutOption,
   type LinkCallback,
 } from '../face/context-base.js';
+import type { Method } from '../face/method-argv.js';
+import type { CommandMethods } from '../face/methods.generated.js';
+import { binaryMethods, installMethods, methodReplies } from '../face/methods.js';
 import { type BlockingOptions, type ResolvedBlockingOptions, resolveBlockingOptions } from '../options.js';
 import type { CommandArg } from '../resp/encode.js';
 import {
@@ -63,10 +66,15 @@ function seedNodes(options: ResolvedBlockingOptions): ClusterNode[] {
   return options.seeds.map((seed) => createNode('', seed.host, seed.port, 'master'));
 }
 
+/** The typed command methods (`cc.get(key)`, `cc.hgetall(key)`, ...), defined on the prototype below. */
+export interface BlockingClusterContext extends CommandMethods<'sync', string> {}
+
 /**
  * hiredis-cluster's `redisClusterContext`: every call blocks until its reply is in (a worker thread owns
  * the links); failures throw ClusterError and set `err`/`errstr`; error replies are ReplyError values.
+ * The typed methods return the reply and throw an error reply as a ReplyError, as `send` does.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above only types what installMethods defines
 export class BlockingClusterContext extends ContextBase<BlockingClusterContext> {
   protected readonly options: ResolvedBlockingOptions;
   private readonly channel: CallerChannel;
@@ -75,6 +83,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   private known: ClusterNode[];
   private mapVersion = 0;
   private readonly pipeline: Pipeline;
+  private binary: CommandMethods<'sync', Buffer> | null = null;
 
   constructor(options: BlockingOptions) {
     super();
@@ -151,8 +160,8 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
    * The JavaScript-native call: `cc.send('GET', key)` returns the reply; an error reply is thrown as a
    * ReplyError (as the async face's `send` rejects). With options first, `timeout` (ms) bounds this call.
    */
-  send(command: string, ...args: CommandArg[]): unknown;
-  send(options: CommandOptions, command: string, ...args: CommandArg[]): unknown;
+  send<T = unknown>(command: string, ...args: CommandArg[]): T;
+  send<T = unknown>(options: CommandOptions, command: string, ...args: CommandArg[]): T;
   send(first: string | CommandOptions, ...rest: CommandArg[]): unknown {
     const reply = this.guard(() => {
       if (!isCommandOptions(first)) return this.calls.run(commandFromArgv([first, ...rest]), null);
@@ -162,6 +171,21 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     });
     if (reply instanceof ReplyError) throw reply;
     return reply;
+  }
+
+  /** The typed methods with Buffers for bulk strings in replies: `cc.buffers.get(key)` is a Buffer or null. */
+  get buffers(): CommandMethods<'sync', Buffer> {
+    this.binary ??= binaryMethods(this) as CommandMethods<'sync', Buffer>;
+    return this.binary;
+  }
+
+  /** @internal A typed method's call: as `send`, with the method's reply builder and shape. */
+  callMethod(method: Method, call: ArrayLike<unknown>, binary: boolean): unknown {
+    const reply = this.guard(() =>
+      this.calls.run(commandFromArgv(method.argv(call)), null, this.calls.callTimeout, methodReplies(binary)),
+    );
+    if (reply instanceof ReplyError) throw reply;
+    return method.reply(reply, call);
   }
 
   /** A transaction: `cc.multi().add('SET', k, v).add('INCR', n).exec()`, one round trip (see BlockingTransaction). */
@@ -304,3 +328,5 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     this.deliver(event);
   }
 }
+
+installMethods(BlockingClusterContext.prototype);

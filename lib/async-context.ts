@@ -234,6 +234,20 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     );
   }
 
+  /**
+   * Many commands at once, cross-slot and not atomic: each is sent as `send` sends it (routed by its keys,
+   * following MOVED and ASK, retried; those queued in one tick go out in one write per node). Resolves,
+   * once all are in, with each one's outcome in order: its reply, or its error (a ReplyError, or a
+   * ClusterError for a failure) as a value. Never rejects.
+   */
+  batch(commands: readonly (readonly CommandArg[])[]): Promise<unknown[]> {
+    return Promise.all(
+      commands.map((argv) =>
+        promised(this, (p) => this.commandArgv(settle, p, argv)).catch((err: unknown) => err),
+      ),
+    );
+  }
+
   /** A transaction: `await acc.multi().add('SET', k, v).add('INCR', n).exec()` (see Transaction). */
   multi(): Transaction {
     return new Transaction(this.transactions, null);

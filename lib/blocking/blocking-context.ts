@@ -36,6 +36,7 @@ import {
   OP_UPDATE,
   ROUTED,
   ROUTED_NO_REDIRECT,
+  ROUTED_OWN_RETRIES,
   TO_NODE,
 } from './batch.js';
 import { BlockingTransaction, type BlockingWatchSession, watchKeysBlocking } from './blocking-transaction.js';
@@ -83,6 +84,8 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   private known: ClusterNode[];
   private mapVersion = 0;
   private readonly pipeline: Pipeline;
+  /** `batch()`'s own pipeline: it follows redirects, whatever pipelineRedirects says. */
+  private readonly batchPipeline: Pipeline;
   private binary: CommandMethods<'sync', Buffer> | null = null;
 
   constructor(options: BlockingOptions) {
@@ -106,6 +109,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     const multiKey = multiKeyReplies(this.options.replyBuilder);
     this.known = seedNodes(this.options);
     this.pipeline = new Pipeline(this.options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT, multiKey.ops);
+    this.batchPipeline = new Pipeline(ROUTED_OWN_RETRIES, multiKey.ops);
     this.calls = new WorkerCalls(
       this.channel,
       o.replyBuilder,
@@ -188,6 +192,31 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     return method.reply(reply, call);
   }
 
+  /**
+   * Many commands in one round trip, cross-slot and not atomic: each is routed by its keys, follows MOVED and
+   * ASK and is retried as a single command is. Returns each one's outcome in order: its reply, or its error
+   * (a ReplyError, or a ClusterError for a failure) as a value. The hiredis pipeline is left as it is.
+   */
+  batch(commands: readonly (readonly CommandArg[])[]): unknown[] {
+    const pipeline = this.batchPipeline;
+    pipeline.clear();
+    try {
+      this.guard(() => {
+        for (const argv of commands) pipeline.append(commandFromArgv(argv), null);
+        this.flushPipeline(pipeline);
+      });
+      return commands.map(() => {
+        try {
+          return pipeline.nextReply();
+        } catch (err) {
+          return err;
+        }
+      });
+    } finally {
+      pipeline.clear();
+    }
+  }
+
   /** A transaction: `cc.multi().add('SET', k, v).add('INCR', n).exec()`, one round trip (see BlockingTransaction). */
   multi(): BlockingTransaction {
     return new BlockingTransaction(this.calls, null);
@@ -233,7 +262,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
    */
   getReply(): unknown {
     return this.guard(() => {
-      if (!this.pipeline.hasReply && this.pipeline.hasUnsent) this.flushPipeline();
+      if (!this.pipeline.hasReply && this.pipeline.hasUnsent) this.flushPipeline(this.pipeline);
       return this.pipeline.nextReply();
     });
   }
@@ -246,7 +275,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     const hadPipeline = !this.pipeline.isEmpty;
     if (this.err === 0 && this.pipeline.hasUnsent) {
       try {
-        this.guard(() => this.flushPipeline());
+        this.guard(() => this.flushPipeline(this.pipeline));
       } catch {
         // err is set: the links are dropped below.
       }
@@ -294,8 +323,8 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     return `${host}:${port}`;
   }
 
-  private flushPipeline(): void {
-    this.pipeline.flush((bytes, count, hasParts) => {
+  private flushPipeline(pipeline: Pipeline): void {
+    pipeline.flush((bytes, count, hasParts) => {
       if (this.calls.closed) throw otherError('context closed');
       this.channel.beginRequest(bytes.length).set(bytes);
       return this.calls.roundTrip({ length: bytes.length, count }, hasParts, true);

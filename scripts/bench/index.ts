@@ -1,11 +1,13 @@
 /** `npm run bench`: every benchmark that needs the plain cluster (scripts/bench.sh starts it), then the bridge. */
 import { benchAsync } from './async.js';
 import { benchBridge } from './bridge.js';
+import { benchMethods } from './methods.js';
 import { benchReady } from './ready.js';
 import { benchSequential } from './sequential.js';
 import { benchSync } from './sync.js';
 
 await benchSequential();
+await benchMethods();
 await benchAsync();
 await benchSync();
 await benchReady();

@@ -7,15 +7,28 @@ import type { EventLoopAdapter } from '../adapters/adapter.js';
 import { NodeAdapter } from '../adapters/node.js';
 import { withTimerWheel } from '../adapters/timer-wheel.js';
 import { parseHostPort } from './cluster/address.js';
+import { NOT_BLOCKING } from './cluster/blocking-commands.js';
+import { ClusterScan, type ClusterScanOptions } from './cluster/cluster-scan.js';
+import { isNoKeys, isUnknownCommand } from './cluster/command-keys.js';
+import {
+  type ClusterRoute,
+  type FanOutPlan,
+  type FanOutRequest,
+  routePlan,
+  tipPlan,
+} from './cluster/fan-out-plan.js';
+import { CommandLearning } from './cluster/learned-commands.js';
+import type { NodeReplies } from './cluster/response-policy.js';
 import { routeOf } from './cluster/route.js';
 import { type ClusterNode, SlotMap } from './cluster/slotmap.js';
 import type { Command } from './engine/command.js';
 import { Engine } from './engine/engine.js';
 import { AsyncPolicy } from './engine/policy.js';
 import type { CommandOwner } from './engine/value-outcomes.js';
-import { type ClusterError, otherError } from './errors.js';
+import { ClusterError, otherError, slotmapNotAvailable } from './errors.js';
 import type { NodeLinks } from './events.js';
 import { engineTransactions, Transaction, type WatchSession, watchKeys } from './face/async-transaction.js';
+import { AsyncClusterScanIterator } from './face/cluster-scan.js';
 import {
   commandFromArgv,
   commandFromBytes,
@@ -73,6 +86,9 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   private freed = false;
   private readonly connects: ConnectWaiters;
   private binary: CommandMethods<'async', Buffer> | null = null;
+  private readonly learning = new CommandLearning();
+  /** Per command name being learned (or learned): whether the server knew it. */
+  private readonly flights = new Map<string, Promise<boolean>>();
 
   constructor(options: ClusterOptions) {
     super();
@@ -137,21 +153,18 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    */
   command<P>(fn: AsyncCallback<P> | null, privdata: P, format: string, ...args: unknown[]): boolean {
     this.clearError();
+    let argv: readonly CommandArg[] = [];
     try {
-      return this.submit(fn, privdata, commandFromFormat(format, args), null);
+      argv = commandFromFormat(format, args);
+      return this.submit(fn, privdata, argv, null);
     } catch (err) {
-      return this.refuse(err);
+      return this.keyless(err, fn, privdata, argv, this.options.tipRouting);
     }
   }
 
   /** `redisClusterAsyncCommandArgv`. */
   commandArgv<P>(fn: AsyncCallback<P> | null, privdata: P, argv: readonly CommandArg[]): boolean {
-    this.clearError();
-    try {
-      return this.submit(fn, privdata, commandFromArgv(argv), null);
-    } catch (err) {
-      return this.refuse(err);
-    }
+    return this.argvCommand(fn, privdata, argv, this.options.tipRouting);
   }
 
   /** `redisClusterAsyncFormattedCommand`: pre-encoded RESP (copied). */
@@ -207,11 +220,13 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   /** The same with options for this command: `timeout` (ms) is its own deadline, in place of the command timeout. */
   send<T = unknown>(options: CommandOptions, command: string, ...args: CommandArg[]): Promise<T>;
   send(first: string | CommandOptions, ...rest: CommandArg[]): Promise<unknown> {
-    if (!isCommandOptions(first)) return promised(this, (p) => this.commandArgv(settle, p, [first, ...rest]));
+    if (!isCommandOptions(first))
+      return promised(this, (p) => this.argvCommand(settle, p, [first, ...rest], true));
     return promised(this, (p) =>
       this.queued(() => {
         const argv = commandFromArgv(rest);
-        return this.engine.submit(argv, null, routeOf(argv), settle, p, commandTimeoutOption(first));
+        const route = routeOf(argv, this.learning.table);
+        return this.engine.submit(argv, null, route, settle, p, commandTimeoutOption(first));
       }),
     );
   }
@@ -229,7 +244,15 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       this.queued(() => {
         const argv = commandFromArgv(method.argv(call));
         const resolvers = method.shapes ? shaped(p, (reply) => method.reply(reply, call)) : p;
-        return this.engine.submit(argv, null, routeOf(argv), settle, resolvers, -1, builder);
+        return this.engine.submit(
+          argv,
+          null,
+          routeOf(argv, this.learning.table),
+          settle,
+          resolvers,
+          -1,
+          builder,
+        );
       }),
     );
   }
@@ -246,6 +269,47 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
         promised(this, (p) => this.commandArgv(settle, p, argv)).catch((err: unknown) => err),
       ),
     );
+  }
+
+  /**
+   * Sends a command on an explicit route (every primary, every node, a random one, a node, the node of a
+   * slot or key) and settles with the one reply: several nodes' replies are combined by the command's
+   * response tip (see README, "Whole-cluster commands"); a node's error rejects, naming the node.
+   */
+  sendTo(route: ClusterRoute, command: string, ...args: CommandArg[]): Promise<unknown> {
+    return promised(this, (p) =>
+      this.fanOut(
+        () => routePlan(route, [command, ...args], this.currentMap(), this.options.random, false),
+        settle,
+        p,
+      ),
+    );
+  }
+
+  /** Sends a command on an explicit route; settles with each node's reply or error (a value) by address. */
+  sendEach(route: ClusterRoute, command: string, ...args: CommandArg[]): Promise<NodeReplies> {
+    return promised(this, (p) =>
+      this.fanOut(
+        () => routePlan(route, [command, ...args], this.currentMap(), this.options.random, true),
+        settle,
+        p,
+      ),
+    ) as Promise<NodeReplies>;
+  }
+
+  /**
+   * A SCAN of the whole cluster: `for await (const key of acc.scan({ match, count, type }))`. It follows the
+   * slots, so a key that exists for the whole scan is returned even while slots move or a failover happens;
+   * duplicates are possible (`dedupe` drops them); the iterator's `cursor` resumes it (`scan({ cursor })`).
+   * Throws at once before the first slot map.
+   */
+  scan(options: ClusterScanOptions = {}): AsyncClusterScanIterator {
+    return new AsyncClusterScanIterator(new ClusterScan(options, this.currentMap()), {
+      map: () => this.currentMap(),
+      exchange: (requests) => Promise.all(requests.map((request) => this.exchange(request))),
+      refresh: () => this.connect().catch(() => undefined),
+      sleep: (ms) => new Promise((resolve) => this.adapter.setTimer(ms, resolve)),
+    });
   }
 
   /** A transaction: `await acc.multi().add('SET', k, v).add('INCR', n).exec()` (see Transaction). */
@@ -343,8 +407,131 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     command: readonly CommandArg[],
     raw: Uint8Array | null,
   ): boolean {
-    const refused = this.engine.submit(command, raw, routeOf(command), replyCallback(fn), privdata);
+    const route = routeOf(command, this.learning.table);
+    const refused = this.engine.submit(command, raw, route, replyCallback(fn), privdata);
     return refused === null || this.refuse(refused);
+  }
+
+  /** An argv command; a keyless one goes by its tips when `byTips`, else it is refused as in hiredis. */
+  private argvCommand(
+    fn: AsyncCallback<never> | null,
+    privdata: unknown,
+    argv: readonly CommandArg[],
+    byTips: boolean,
+  ): boolean {
+    this.clearError();
+    try {
+      return this.submit(fn, privdata, commandFromArgv(argv), null);
+    } catch (err) {
+      return this.keyless(err, fn, privdata, argv, byTips);
+    }
+  }
+
+  /**
+   * A command refused at routing. With `byTips` (the JavaScript-native calls) a keyless one fans out by its
+   * tips, and one the table does not know is learned from the cluster first; else the refusal stands.
+   */
+  private keyless(
+    err: unknown,
+    fn: AsyncCallback<never> | null,
+    privdata: unknown,
+    argv: readonly CommandArg[],
+    byTips: boolean,
+  ): boolean {
+    if (byTips && isUnknownCommand(err)) return this.learnThenSend(argv, fn, privdata);
+    if (!byTips || !isNoKeys(err)) return this.refuse(err);
+    return this.fanOut(() => tipPlan(argv, this.currentMap(), this.options.random), fn, privdata);
+  }
+
+  /**
+   * Asks the cluster about a command the table lacks (once per name: a second caller waits for the same
+   * answer), then sends it by its keys; a command the server does not know either goes to a random
+   * primary, which answers with its own error.
+   */
+  private learnThenSend(
+    argv: readonly CommandArg[],
+    fn: AsyncCallback<never> | null,
+    privdata: unknown,
+  ): boolean {
+    const name = String(argv[0]).toUpperCase();
+    let flight = this.flights.get(name);
+    if (flight === undefined) {
+      const asked = this.learning.toLearn(argv);
+      if (asked === null) return this.fanOut(() => this.randomPrimaryPlan(argv), fn, privdata);
+      let request: FanOutRequest;
+      try {
+        request = this.randomPrimaryPlan(this.learning.question(asked)).requests[0]!;
+      } catch (err) {
+        return this.refuse(err);
+      }
+      flight = this.exchange(request).then((reply) => this.learning.learn(asked, reply));
+      this.flights.set(name, flight);
+    }
+    void flight.then((known) => {
+      const sent = known
+        ? this.argvCommand(fn, privdata, argv, true)
+        : this.fanOut(() => this.randomPrimaryPlan(argv), fn, privdata);
+      if (!sent) this.callOnce(replyCallback(fn) as AsyncCallback, privdata, this.failure!);
+    });
+    return true;
+  }
+
+  private randomPrimaryPlan(argv: readonly CommandArg[]): FanOutPlan {
+    return routePlan('random-primary', argv, this.currentMap(), this.options.random, false);
+  }
+
+  /** Calls `callback` once with an outcome: a reply, or null with err set for a failure. */
+  private callOnce(callback: AsyncCallback, privdata: unknown, outcome: unknown): void {
+    if (outcome instanceof ClusterError) this.setError(outcome);
+    try {
+      callback(this, outcome instanceof ClusterError ? null : outcome, privdata);
+    } catch (callbackErr) {
+      rethrowLater(callbackErr);
+    }
+    if (outcome instanceof ClusterError) this.clearError();
+  }
+
+  /** The slot map fan-outs plan on; throws before the first. */
+  private currentMap() {
+    const map = this.engine.slotMap;
+    if (map === null) throw slotmapNotAvailable();
+    return map;
+  }
+
+  /**
+   * Sends a plan's requests at once and calls `fn` once with the one outcome: a reply (a ReplyError as a
+   * value, as hiredis hands out error replies), or null with err set for a failure. False when refused.
+   */
+  private fanOut(plan: () => FanOutPlan, fn: AsyncCallback<never> | null, privdata: unknown): boolean {
+    this.clearError();
+    let planned: FanOutPlan;
+    try {
+      planned = plan();
+    } catch (err) {
+      return this.refuse(err);
+    }
+    const callback = replyCallback(fn) as AsyncCallback;
+    void Promise.all(planned.requests.map((request) => this.exchange(request))).then((outcomes) =>
+      this.callOnce(callback, privdata, planned.finish(outcomes)),
+    );
+    return true;
+  }
+
+  /** One request of a fan-out: its reply, its ReplyError, or its failure, as a value. */
+  private exchange(request: FanOutRequest): Promise<unknown> {
+    return new Promise((resolve) => {
+      const done = (acc: AsyncClusterContext, reply: unknown) =>
+        resolve(reply === null && acc.failure !== null ? acc.failure : reply);
+      let refused: ClusterError | null;
+      if (request.address === '') {
+        const route = { slot: request.slot, plan: null, blockMs: NOT_BLOCKING, readOnly: false };
+        refused = this.engine.submit(request.argv, null, route, done, null);
+      } else {
+        const { host, port } = parseHostPort(request.address);
+        refused = this.engine.submitToNode(host, port, request.argv, null, done, null);
+      }
+      if (refused !== null) resolve(refused);
+    });
   }
 
   /** Runs `queue` with err cleared; a refusal (returned or thrown) sets err and says false. */

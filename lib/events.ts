@@ -56,6 +56,46 @@ export interface ClusterEvents {
   'update-error': (err: ClusterError) => void;
   /** A RESP3 push message (pub/sub, client tracking) from a link. */
   push: (message: unknown, link: LinkAddress) => void;
+  /** failoverWait holds commands for a node (or a slot without an owner), or stops holding them. */
+  'failover-wait': (info: FailoverWaitInfo) => void;
+  /** A slot-map refresh started in the background (its outcome: `slotmap-updated` or `update-error`). */
+  refresh: (reason: RefreshReason) => void;
+}
+
+/** Why a background refresh started: `refreshInterval`, a node's link that closed unasked, or failoverWait. */
+export type RefreshReason = 'interval' | 'link-closed' | 'failover-wait';
+
+/**
+ * One node's failover wait (`address` null: commands whose slot had no owner). `start` names the failure
+ * that began it; `end` says how many commands were held in it, how many of those ran out of wait (they
+ * failed with their last error), and how long it lasted.
+ */
+export type FailoverWaitInfo = FailoverWaitStart | FailoverWaitEnd;
+
+/** A failover wait began: the first command held for the node (or for a slot without an owner). */
+export interface FailoverWaitStart {
+  /** Always 'start'. */
+  phase: 'start';
+  /** 'host:port' of the node that failed; null when the slot had no owner. */
+  address: string | null;
+  /** The slot of the first command held. */
+  slot: number;
+  /** The failure that began it. */
+  error: ClusterError;
+}
+
+/** A failover wait ended: every command held in it has its outcome. */
+export interface FailoverWaitEnd {
+  /** Always 'end'. */
+  phase: 'end';
+  /** As in the start. */
+  address: string | null;
+  /** Commands held in it. */
+  held: number;
+  /** Of those, the ones whose wait ran out (they failed with their last error). */
+  expired: number;
+  /** From the first hold to the end, in ms. */
+  waitedMs: number;
 }
 
 /**
@@ -69,6 +109,23 @@ export type EngineEvent =
   | { type: 'update-error'; code: number; message: string; address?: string }
   | { type: 'node-added' | 'node-removed'; node: ClusterNode }
   | { type: 'connect'; host: string; port: number; dedicated: boolean }
+  | {
+      type: 'failover-wait';
+      phase: 'start';
+      address: string | null;
+      slot: number;
+      code: number;
+      message: string;
+    }
+  | {
+      type: 'failover-wait';
+      phase: 'end';
+      address: string | null;
+      held: number;
+      expired: number;
+      waitedMs: number;
+    }
+  | { type: 'refresh'; reason: RefreshReason }
   | {
       type: 'connect-error' | 'disconnect';
       host: string;

@@ -22,6 +22,7 @@ import {
   spinSetting,
   text,
 } from './option-checks.js';
+import { type ReadAndFailoverOptions, type ReadFrom, resolveReadAndFailover } from './read-options.js';
 import { plainReplies, plainRepliesWith, type ReplyBuilder } from './resp/build.js';
 import { DEFAULT_LIMITS, MAX_LIMITS, type RespLimits } from './resp/scan.js';
 import { hidden, hideTlsSecrets, showAs } from './secrets.js';
@@ -60,6 +61,12 @@ export interface ClusterOptions {
   useClusterShards?: boolean;
   /** Keep replicas in the slot map (never used for routing, as in hiredis-cluster). */
   parseReplicas?: boolean;
+  /**
+   * Route keyless commands by the server's command tips (DBSIZE to every primary, summed; ...) in the
+   * hiredis-named calls too (`command`, `commandArgv`, compat). Default false: they refuse them with
+   * hiredis' 'No keys in command'. `send` always routes by tips.
+   */
+  tipRouting?: boolean;
   /** Keep migrating/importing slots from `CLUSTER NODES`. */
   parseOpenSlots?: boolean;
   /** TLS for every link: `true` or Node TLS options. Certificates and host names are verified by default. */
@@ -98,6 +105,24 @@ export interface ClusterOptions {
    * (1 ms ticks, 4096 slots) or `{ tickMs, slots }`. Default off: one deadline timer per link.
    */
   timerWheel?: boolean | TimerWheelOptions;
+  /**
+   * Where read-only commands (by the command table) go: `'primary'` (default, as hiredis-cluster),
+   * `'preferReplica'`, `'replica'`, `'nearest'` or `{ az: '<zone>' }`. Replica reads may be stale. Any
+   * setting but `'primary'` keeps replicas in the slot map and sends `READONLY` on every link.
+   */
+  readFrom?: ReadFrom;
+  /** Refresh the slot map in the background every this many ms, and when a node's link closes unasked. 0 = off (default). */
+  refreshInterval?: number;
+  /**
+   * Hold a routed command whose node is unreachable, or whose slot has no owner or is CLUSTERDOWN, for up
+   * to this many ms while the slot map is refreshed, and resend it to the slot's new owner. 0 = off (default).
+   */
+  failoverWait?: number;
+  /**
+   * With `failoverWait`: resend also a write that was written on a link that then failed before its reply
+   * (it may be applied twice). Default false: such a write fails with "... (the command may have been applied)".
+   */
+  retryWrites?: boolean;
 }
 
 /** Options of the blocking context: the async context's, less the ones that cannot cross threads. */
@@ -128,7 +153,7 @@ export type AddressTable = Readonly<Record<string, HostPort>>;
 type AddressMapFunction = (address: HostPort) => HostPort;
 
 /** Options after validation and defaults. */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends ReadAndFailoverOptions {
   seeds: HostPort[];
   username: string;
   password: string;
@@ -140,6 +165,7 @@ export interface ResolvedOptions {
   useClusterShards: boolean;
   parseReplicas: boolean;
   parseOpenSlots: boolean;
+  tipRouting: boolean;
   tls: ConnectionOptions | undefined;
   resp: 2 | 3;
   selectDb: number;
@@ -179,6 +205,7 @@ const SHARED = new Set([
   'useClusterShards',
   'parseReplicas',
   'parseOpenSlots',
+  'tipRouting',
   'tls',
   'resp',
   'selectDb',
@@ -190,6 +217,10 @@ const SHARED = new Set([
   'replyBuilder',
   'limits',
   'timerWheel',
+  'readFrom',
+  'refreshInterval',
+  'failoverWait',
+  'retryWrites',
 ]);
 /** Code cannot cross to the blocking context's worker thread: these are the async context's alone. */
 const ASYNC_ONLY = ['adapter', 'random'];
@@ -276,7 +307,7 @@ export function resolveBlockingOptions(options: BlockingOptions): ResolvedBlocki
     ...shared,
     // A function was refused: the blocking context's map is its table.
     addressMap: addressMap as AddressTable | undefined,
-    callTimeout: resolveCallTimeout(options.callTimeout, shared, shared.maxRetry),
+    callTimeout: resolveCallTimeout(options.callTimeout, shared, shared.maxRetry, shared.failoverWait),
     pipelineRedirects: flag('pipelineRedirects', options.pipelineRedirects),
     detectIdleClose: flag('detectIdleClose', options.detectIdleClose),
     bufferBytes: channelInteger(
@@ -363,7 +394,9 @@ function resolveCore(
     const name = key as keyof RespLimits;
     limits[name] = integer(`limits.${key}`, value, 0, 1, MAX_LIMITS[name]);
   }
+  const readAndFailover = resolveReadAndFailover(options);
   return {
+    ...readAndFailover,
     seeds,
     username,
     password,
@@ -371,8 +404,11 @@ function resolveCore(
     maxRetry: integer('maxRetry', options.maxRetry, 5, 1),
     useClusterNodes: flag('useClusterNodes', options.useClusterNodes),
     useClusterShards: flag('useClusterShards', options.useClusterShards),
-    parseReplicas: flag('parseReplicas', options.parseReplicas),
+    // Replica reads need the replicas.
+    parseReplicas:
+      flag('parseReplicas', options.parseReplicas) || readAndFailover.readFrom.mode !== 'primary',
     parseOpenSlots: flag('parseOpenSlots', options.parseOpenSlots),
+    tipRouting: flag('tipRouting', options.tipRouting),
     tls,
     resp: options.resp ?? 2,
     selectDb: integer('selectDb', options.selectDb, 0, 0),

@@ -7,10 +7,22 @@
 import { fileURLToPath } from 'node:url';
 import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
+import { ClusterScan, type ClusterScanOptions } from '../cluster/cluster-scan.js';
+import { isNoKeys, isUnknownCommand } from '../cluster/command-keys.js';
+import {
+  type ClusterRoute,
+  type FanOutPlan,
+  type FanOutRequest,
+  routePlan,
+  tipPlan,
+} from '../cluster/fan-out-plan.js';
+import { CommandLearning } from '../cluster/learned-commands.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
+import type { NodeReplies } from '../cluster/response-policy.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
-import { type ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
+import { ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
 import type { EngineEvent, NodeLinks } from '../events.js';
+import { ClusterScanIterator } from '../face/cluster-scan.js';
 import {
   commandFromArgv,
   commandFromBytes,
@@ -87,6 +99,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   /** `batch()`'s own pipeline: it follows redirects, whatever pipelineRedirects says. */
   private readonly batchPipeline: Pipeline;
   private binary: CommandMethods<'sync', Buffer> | null = null;
+  private readonly learning = new CommandLearning();
 
   constructor(options: BlockingOptions) {
     super();
@@ -117,7 +130,9 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       o.callTimeout,
       (event) => this.onEvent(event),
       board === null ? null : new DirectCalls(board, spin, o, o.limits, o.detectIdleClose),
+      o.readFrom.mode !== 'primary',
     );
+    this.calls.commands = this.learning.table;
   }
 
   get version(): number {
@@ -147,12 +162,12 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   /** `redisClusterCommand`: format string with hiredis' conversions; returns the reply. */
   command(format: string, ...args: unknown[]): unknown {
-    return this.guard(() => this.calls.run(commandFromFormat(format, args), null));
+    return this.guard(() => this.run(commandFromFormat(format, args), this.options.tipRouting));
   }
 
   /** `redisClusterCommandArgv`. */
   commandArgv(argv: readonly CommandArg[]): unknown {
-    return this.guard(() => this.calls.run(commandFromArgv(argv), null));
+    return this.guard(() => this.run(commandFromArgv(argv), this.options.tipRouting));
   }
 
   /** `redisClusterFormattedCommand`: pre-encoded RESP. */
@@ -168,7 +183,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   send<T = unknown>(options: CommandOptions, command: string, ...args: CommandArg[]): T;
   send(first: string | CommandOptions, ...rest: CommandArg[]): unknown {
     const reply = this.guard(() => {
-      if (!isCommandOptions(first)) return this.calls.run(commandFromArgv([first, ...rest]), null);
+      if (!isCommandOptions(first)) return this.run(commandFromArgv([first, ...rest]), true);
       const argv = commandFromArgv(rest);
       const timeout = commandTimeoutOption(first);
       return this.calls.run(argv, null, timeout < 0 ? this.calls.callTimeout : timeout);
@@ -215,6 +230,50 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     } finally {
       pipeline.clear();
     }
+  }
+
+  /**
+   * Sends a command on an explicit route (every primary, every node, a random one, a node, the node of a
+   * slot or key) in one round trip of the worker, and returns the one reply: several nodes' replies are
+   * combined by the command's response tip (see README, "Whole-cluster commands"); a node's error is
+   * thrown, naming the node.
+   */
+  sendTo(route: ClusterRoute, command: string, ...args: CommandArg[]): unknown {
+    const reply = this.guard(() =>
+      this.fanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, false)),
+    );
+    if (reply instanceof ReplyError) throw reply;
+    return reply;
+  }
+
+  /** Sends a command on an explicit route; returns each node's reply or error (a value) by address. */
+  sendEach(route: ClusterRoute, command: string, ...args: CommandArg[]): NodeReplies {
+    return this.guard(() =>
+      this.fanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, true)),
+    ) as NodeReplies;
+  }
+
+  /**
+   * A SCAN of the whole cluster: `for (const key of cc.scan({ match, count, type }))`. It follows the slots,
+   * so a key that exists for the whole scan is returned even while slots move or a failover happens;
+   * duplicates are possible (`dedupe` drops them); the iterator's `cursor` resumes it (`scan({ cursor })`).
+   */
+  scan(options: ClusterScanOptions = {}): ClusterScanIterator {
+    return this.guard(
+      () =>
+        new ClusterScanIterator(new ClusterScan(options, this.currentMap()), {
+          map: () => this.currentMap(),
+          exchange: (requests) => this.guard(() => this.exchange(requests)),
+          refresh: () => {
+            try {
+              this.updateSlotmap();
+            } catch {
+              // The scan retries on the map it has, a bounded number of times.
+            }
+          },
+          sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+        }),
+    );
   }
 
   /** A transaction: `cc.multi().add('SET', k, v).add('INCR', n).exec()`, one round trip (see BlockingTransaction). */
@@ -315,6 +374,55 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   protected callUser(call: () => void): void {
     call();
+  }
+
+  /**
+   * A routed command. With `byTips` (the JavaScript-native calls) a keyless one goes by its tips, and one
+   * the table does not know is learned from the cluster first (once per name; a command the server does not
+   * know either goes to a random primary, which answers with its own error); else hiredis' refusals stand.
+   */
+  private run(argv: readonly CommandArg[], byTips: boolean): unknown {
+    try {
+      return this.calls.run(argv, null);
+    } catch (err) {
+      if (!byTips || !(isNoKeys(err) || isUnknownCommand(err))) throw err;
+      if (isNoKeys(err)) return this.fanOut(tipPlan(argv, this.currentMap(), Math.random));
+    }
+    const name = this.learning.toLearn(argv);
+    if (name !== null) {
+      const question = routePlan(
+        'random-primary',
+        this.learning.question(name),
+        this.currentMap(),
+        Math.random,
+        false,
+      );
+      if (this.learning.learn(name, this.exchange(question.requests)[0])) return this.run(argv, true);
+    }
+    return this.fanOut(routePlan('random-primary', argv, this.currentMap(), Math.random, false));
+  }
+
+  /** The slot map fan-outs plan on; throws before the first. */
+  private currentMap(): SlotMap {
+    if (this.map === null) throw slotmapNotAvailable();
+    return this.map;
+  }
+
+  /** A plan's requests in one round trip; its one outcome, a failure thrown (an error reply is a value). */
+  private fanOut(plan: FanOutPlan): unknown {
+    const outcome = plan.finish(this.exchange(plan.requests));
+    if (outcome instanceof ClusterError) throw outcome;
+    return outcome;
+  }
+
+  /** Requests to nodes (or routed by slot) in one round trip; each one's outcome, failures as values. */
+  private exchange(requests: readonly FanOutRequest[]): unknown[] {
+    const writer = this.calls.writer();
+    for (const { address, slot, argv } of requests) {
+      if (address === '') writer.addArgv(ROUTED, slot, '', argv);
+      else writer.addArgv(TO_NODE, -1, address, argv);
+    }
+    return this.calls.roundTrip(writer, false, true);
   }
 
   private addressOf(node: ClusterNode | string): string {

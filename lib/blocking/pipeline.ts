@@ -9,7 +9,7 @@ import { joinParts } from '../cluster/multikey-join.js';
 import { routeOf } from '../cluster/route.js';
 import { ClusterError, otherError } from '../errors.js';
 import type { CommandArg } from '../resp/encode.js';
-import { BatchWriter, TO_NODE } from './batch.js';
+import { BatchWriter, READ_ONLY, TO_NODE } from './batch.js';
 
 /** Initial size of a pipeline's private batch; it doubles as needed and is reused after each flush. */
 const INITIAL_BATCH_BYTES = 16 * 1024;
@@ -44,12 +44,13 @@ export class Pipeline {
 
   /** A key-routed command (`raw`: its pre-encoded bytes, when the caller gave them). */
   append(argv: readonly CommandArg[], raw: Uint8Array | null): void {
-    const { slot, plan } = routeOf(argv);
+    const { slot, plan, readOnly } = routeOf(argv);
+    const kind = readOnly ? this.kind | READ_ONLY : this.kind;
     if (plan !== null) {
       this.splits.push({ at: this.batch.count, plan });
-      for (const part of plan.parts) this.batch.addArgv(this.kind, part.slot, '', part.argv);
-    } else if (raw !== null) this.batch.add(this.kind, slot, '', raw);
-    else this.batch.addArgv(this.kind, slot, '', argv);
+      for (const part of plan.parts) this.batch.addArgv(kind, part.slot, '', part.argv);
+    } else if (raw !== null) this.batch.add(kind, slot, '', raw);
+    else this.batch.addArgv(kind, slot, '', argv);
     this.owed++;
   }
 

@@ -11,6 +11,7 @@ import {
   BLOCKING,
   FAILURE,
   failureLength,
+  READ_ONLY,
   ROUTED_NO_REDIRECT,
   ROUTED_OWN_RETRIES,
   SESSION,
@@ -29,7 +30,8 @@ export function readBatch(body: Buffer, count: number, sessions: ReadonlyMap<num
   const { buffer, byteOffset } = body;
   let at = 0;
   for (let i = 0; i < count; i++) {
-    const kind = body[at++]!;
+    const flags = body[at++]!;
+    const kind = flags & ~READ_ONLY;
     let slot = -1;
     let address = '';
     let extra = 0;
@@ -52,6 +54,7 @@ export function readBatch(body: Buffer, count: number, sessions: ReadonlyMap<num
       address,
       redirects: kind !== ROUTED_NO_REDIRECT,
       ownRetries: kind === ROUTED_OWN_RETRIES,
+      readOnly: (flags & READ_ONLY) !== 0,
       blockMs: kind === BLOCKING ? extra : NOT_BLOCKING,
       frames: kind === TRANSACTION || kind === SESSION ? extra : 1,
       session: kind === SESSION ? (sessions.get(slot) ?? null) : null,

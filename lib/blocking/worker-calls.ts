@@ -6,6 +6,7 @@
  * context keeps hiredis' err/errstr around it.
  */
 import { NOT_BLOCKING } from '../cluster/blocking-commands.js';
+import type { CommandTable } from '../cluster/command-keys.js';
 import { joinParts } from '../cluster/multikey-join.js';
 import type { MultiKeyReplies } from '../cluster/multikey-replies.js';
 import { routeOf } from '../cluster/route.js';
@@ -21,6 +22,7 @@ import {
   OP_HANDOVER,
   OP_SESSION_CLOSE,
   OP_SESSION_OPEN,
+  READ_ONLY,
   ROUTED,
   readFailure,
   readResults,
@@ -33,6 +35,8 @@ import { type DirectCalls, HANDED } from './direct-call.js';
 
 export class WorkerCalls implements BlockingTransactionHost {
   closed = false;
+  /** The commands the context learned from the cluster, routed as the built-in ones. */
+  commands: CommandTable | null = null;
 
   constructor(
     private readonly channel: CallerChannel,
@@ -43,6 +47,8 @@ export class WorkerCalls implements BlockingTransactionHost {
     private readonly onEvent: (event: EngineEvent) => void,
     /** Calls on lent links, or null when the caller never makes them. */
     private readonly direct: DirectCalls | null = null,
+    /** readFrom sends read-only commands to replicas: the worker routes them (lent links are primaries'). */
+    private readonly replicaReads = false,
   ) {}
 
   /** A writer for a new batch in the request area. */
@@ -62,15 +68,17 @@ export class WorkerCalls implements BlockingTransactionHost {
     deadline = this.callTimeout,
     replies: MultiKeyReplies | null = null,
   ): unknown {
-    const { slot, plan, blockMs } = routeOf(argv);
+    const { slot, plan, blockMs, readOnly } = routeOf(argv, this.commands);
     const writer = this.writer();
+    const flags = readOnly ? READ_ONLY : 0;
     const builder = replies?.builder ?? this.builder;
     if (plan === null) {
       const blocking = blockMs !== NOT_BLOCKING;
-      const kind = blocking ? BLOCKING : ROUTED;
+      const kind = (blocking ? BLOCKING : ROUTED) | flags;
       if (raw !== null) writer.add(kind, slot, '', raw, blockMs);
       else writer.addArgv(kind, slot, '', argv, blockMs);
-      if (!blocking && this.direct !== null && this.channel.serving) {
+      const toReplica = readOnly && this.replicaReads;
+      if (!blocking && !toReplica && this.direct !== null && this.channel.serving) {
         const direct = this.direct;
         const outcome = direct.call(slot, writer.area, writer.commandStart, writer.length, deadline);
         if (outcome >= 0) return buildReply(direct.buffer, 0, outcome, builder);
@@ -84,7 +92,7 @@ export class WorkerCalls implements BlockingTransactionHost {
       return this.roundTrip(writer, false, false, wait, OP_BATCH, builder)[0];
     }
     const multiKey = replies ?? this.multiKey;
-    for (const part of plan.parts) writer.addArgv(ROUTED, part.slot, '', part.argv);
+    for (const part of plan.parts) writer.addArgv(ROUTED | flags, part.slot, '', part.argv);
     return joinParts(
       plan,
       this.roundTrip(writer, true, false, deadline, OP_BATCH, multiKey.builder),

@@ -6,7 +6,7 @@
 
 import type { CommandArg } from '../resp/encode.js';
 import { blockTimeoutMs } from './blocking-commands.js';
-import { commandKeys } from './command-keys.js';
+import { type CommandTable, commandKeys } from './command-keys.js';
 import { keySlot } from './keyslot.js';
 import { type MultiKeyPlan, splitMultiKey } from './multikey.js';
 
@@ -16,13 +16,18 @@ export interface Route {
   plan: MultiKeyPlan | null;
   /** How long it may wait on its link by its own arguments: NOT_BLOCKING, 0 for ever, else ms. */
   blockMs: number;
+  /** A read-only command (readFrom may send it to a replica). */
+  readOnly: boolean;
 }
 
-export function routeOf(argv: readonly CommandArg[]): Route {
-  const keys = commandKeys(argv).keys;
+/** The route of `argv`; `learned` holds the commands a server taught the context (see learned-commands.ts). */
+export function routeOf(argv: readonly CommandArg[], learned: CommandTable | null = null): Route {
+  const found = commandKeys(argv, learned);
+  const keys = found.keys;
   return {
     slot: keySlot(argv[keys[0]!]!),
     plan: keys.length > 1 ? splitMultiKey(argv, keys) : null,
     blockMs: blockTimeoutMs(argv),
+    readOnly: found.readOnly,
   };
 }

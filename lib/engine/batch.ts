@@ -25,6 +25,8 @@ export interface BatchItem {
   redirects: boolean;
   /** Counts its retries itself, as a single command does (a JavaScript batch), not in the policy's budget. */
   ownRetries?: boolean;
+  /** A read-only command (readFrom may send it to a replica). */
+  readOnly: boolean;
   /** A blocking command's wait in ms (it runs on a dedicated link), else NOT_BLOCKING. */
   blockMs: number;
   /** Reply frames its bytes bring: 1, or a transaction's. */
@@ -93,10 +95,17 @@ export class Batches {
     private readonly topology: Topology,
     private readonly policy: Policy,
     private readonly options: ResolvedOptions,
+    /** Told after each batch is answered: what waited for the end of a call may run. */
+    private readonly idle: () => void,
   ) {}
 
   isCurrent(run: BatchRun): boolean {
     return this.current === run;
+  }
+
+  /** A batch is being served (its caller waits). */
+  get serving(): boolean {
+    return this.current !== null;
   }
 
   /** Sends the commands in order; a command held for an update is waited for before the next is routed. */
@@ -142,6 +151,7 @@ export class Batches {
     );
     cmd.budget = item.ownRetries ? cmd : this.policy.budgetOf(cmd, run);
     cmd.frames = item.frames;
+    cmd.readOnly = item.readOnly;
     if (item.blockMs !== NOT_BLOCKING) {
       cmd.dedicated = true;
       cmd.timeoutMs = blockingDeadline(item.blockMs, this.options.commandTimeout, -1);
@@ -169,9 +179,11 @@ export class Batches {
     } else run.refused(index, otherError('the WATCH session is closed'));
   }
 
-  /** The caller gave up on the current batch. */
+  /** The caller gave up on the current batch: its commands held for an owner end (unheard). */
   abandon(): void {
+    const run = this.current;
     this.current = null;
+    if (run !== null) this.dispatcher.dropHeld(run, otherError('the call was given up'));
   }
 
   /**
@@ -194,5 +206,6 @@ export class Batches {
     if (run === null || run.remaining > 0 || this.topology.isUpdating) return;
     this.current = null;
     run.sink.done();
+    this.idle();
   }
 }

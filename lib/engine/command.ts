@@ -45,6 +45,10 @@ export class Command implements Pending, RetryBudget, LeaseWaiter {
   dedicated = false;
   /** A WATCH session's command: on the session's link only. */
   session: Session | null = null;
+  /** Read-only by the command table: readFrom may send it to a replica, and failoverWait may resend it. */
+  readOnly = false;
+  /** When failoverWait first held it (adapter clock), or -1. */
+  heldSince = -1;
   /** Reply frames its bytes bring (a transaction: MULTI's, one per command, EXEC's). */
   frames = 1;
   /** Its own deadline on a link in ms (0: none), or -1 for the link's command timeout. */
@@ -64,7 +68,8 @@ export class Command implements Pending, RetryBudget, LeaseWaiter {
     readonly slot: number,
     /** For one node, or a pipelined command: a redirect is its reply, and it is never retried. */
     readonly direct: boolean,
-    readonly receiver: Receiver,
+    /** Who hears its outcome (failoverWait puts itself in front while the command is held or resent). */
+    public receiver: Receiver,
     /** Its place among its receiver's commands (a batch's index, a split command's part). */
     readonly index: number,
     /** The caller's callback and data: the receiver's business. */

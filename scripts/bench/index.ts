@@ -3,6 +3,7 @@ import { benchAsync } from './async.js';
 import { benchBridge } from './bridge.js';
 import { benchMethods } from './methods.js';
 import { benchReady } from './ready.js';
+import { benchScan } from './scan.js';
 import { benchSequential } from './sequential.js';
 import { benchSync } from './sync.js';
 
@@ -12,3 +13,4 @@ await benchAsync();
 await benchSync();
 await benchReady();
 await benchBridge();
+await benchScan();

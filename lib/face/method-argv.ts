@@ -24,6 +24,7 @@ export type MethodSpec = readonly [
   alternatives?: readonly (readonly [index: number, field: string, shape: string])[],
 ];
 
+// The table's codes, as scripts/gen-methods.mjs writes them (keep in step).
 const VALUE = 0;
 const PURE_TOKEN = 1;
 const ONEOF = 2;

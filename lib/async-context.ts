@@ -50,7 +50,10 @@ import {
   commandTimeoutOption,
   type LinkCallback,
 } from './face/context-base.js';
-import { promised, rethrowLater, settle } from './face/promised.js';
+import type { Method } from './face/method-argv.js';
+import type { CommandMethods } from './face/methods.generated.js';
+import { binaryMethods, installMethods, methodReplies } from './face/methods.js';
+import { promised, rethrowLater, settle, shaped } from './face/promised.js';
 import type { SubscribeOptions } from './face/pubsub-input.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { buildReply, plainReplies } from './resp/build.js';
@@ -75,16 +78,22 @@ export interface ConnectMode {
   temporaryLink?: boolean;
 }
 
+/** The typed command methods (`await acc.get(key)`, ...), defined on the prototype below. */
+export interface AsyncClusterContext extends CommandMethods<'async', string> {}
+
 /**
  * hiredis-cluster's `redisClusterAsyncContext`: callbacks (`command(fn, privdata, format, ...args)`),
- * a promise face (`send`), automatic pipelining, and events, on an event-loop adapter (Node's by default).
+ * a promise face (`send`, typed methods), automatic pipelining, and events, on an event-loop adapter
+ * (Node's by default).
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above only types what installMethods defines
 export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implements CommandOwner {
   protected readonly options: ResolvedOptions;
   private readonly adapter: EventLoopAdapter;
   private readonly engine: Engine;
   private freed = false;
   private readonly connects: ConnectWaiters;
+  private binary: CommandMethods<'async', Buffer> | null = null;
   private readonly learning = new CommandLearning();
   /** Per command name being learned (or learned): whether the server knew it. */
   private readonly flights = new Map<string, Promise<boolean>>();
@@ -232,9 +241,9 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    * The promise face: `await acc.send('GET', key)`. An error reply rejects with a ReplyError, a
    * failure with a ClusterError; a command that cannot be queued rejects at once.
    */
-  send(command: string, ...args: CommandArg[]): Promise<unknown>;
+  send<T = unknown>(command: string, ...args: CommandArg[]): Promise<T>;
   /** The same with options for this command: `timeout` (ms) is its own deadline, in place of the command timeout. */
-  send(options: CommandOptions, command: string, ...args: CommandArg[]): Promise<unknown>;
+  send<T = unknown>(options: CommandOptions, command: string, ...args: CommandArg[]): Promise<T>;
   send(first: string | CommandOptions, ...rest: CommandArg[]): Promise<unknown> {
     if (!isCommandOptions(first))
       return promised(this, (p) => this.argvCommand(settle, p, [first, ...rest], true, false));
@@ -244,6 +253,46 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
         const route = routeOf(argv, this.learning.table);
         return this.engine.submit(argv, null, route, settle, p, commandTimeoutOption(first));
       }),
+    );
+  }
+
+  /** The typed methods with Buffers for bulk strings in replies: `await acc.buffers.get(key)` is a Buffer or null. */
+  get buffers(): CommandMethods<'async', Buffer> {
+    this.binary ??= binaryMethods(this) as CommandMethods<'async', Buffer>;
+    return this.binary;
+  }
+
+  /** @internal A typed method's call: as `send`, with the method's reply builder and shape. */
+  callMethod(method: Method, call: ArrayLike<unknown>, binary: boolean): Promise<unknown> {
+    const builder = methodReplies(binary).builder;
+    return promised(this, (p) =>
+      this.queued(() => {
+        const argv = commandFromArgv(method.argv(call));
+        const resolvers = method.shapes ? shaped(p, (reply) => method.reply(reply, call)) : p;
+        return this.engine.submit(
+          argv,
+          null,
+          routeOf(argv, this.learning.table),
+          settle,
+          resolvers,
+          -1,
+          builder,
+        );
+      }),
+    );
+  }
+
+  /**
+   * Many commands at once, cross-slot and not atomic: each is sent as `send` sends it (routed by its keys,
+   * following MOVED and ASK, retried; those queued in one tick go out in one write per node). Resolves,
+   * once all are in, with each one's outcome in order: its reply, or its error (a ReplyError, or a
+   * ClusterError for a failure) as a value. Never rejects.
+   */
+  batch(commands: readonly (readonly CommandArg[])[]): Promise<unknown[]> {
+    return Promise.all(
+      commands.map((argv) =>
+        promised(this, (p) => this.commandArgv(settle, p, argv)).catch((err: unknown) => err),
+      ),
     );
   }
 
@@ -627,3 +676,5 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     this.emit('push', buildReply(buf, start, end, plainReplies), { host, port });
   }
 }
+
+installMethods(AsyncClusterContext.prototype);

@@ -48,6 +48,8 @@ export type { Transaction, WatchSession } from './face/async-transaction.js';
 export type { AsyncClusterScanIterator, ClusterScanIterator } from './face/cluster-scan.js';
 export type { CommandOptions } from './face/context-base.js';
 export type { SubscribeOptions } from './face/pubsub-input.js';
+export type { Face, Out, RedisKey, RedisScore, RedisValue, StreamEntry } from './face/method-types.js';
+export type { CommandMethods, MethodOptions } from './face/methods.generated.js';
 export type { ClusterOptions, RetryBackoff } from './options.js';
 export type { ReadFrom } from './read-options.js';
 export * from './resp/build.js';

@@ -2,7 +2,8 @@
  * The byte layout of the blocking context's requests and responses inside the channel's areas.
  *
  * A batch request holds `count` commands, each:
- *   u8 kind (| READ_ONLY) | its target: i32 slot (ROUTED, ROUTED_NO_REDIRECT), u16 length + "host:port" (TO_NODE), i32 slot +
+ *   u8 kind (| READ_ONLY) | its target: i32 slot (ROUTED, ROUTED_NO_REDIRECT, ROUTED_OWN_RETRIES), u16 length +
+ *   "host:port" (TO_NODE), i32 slot +
  *   i32 wait in ms (BLOCKING), i32 slot + i32 frames (TRANSACTION), i32 session id + i32 frames (SESSION) |
  *   i32 length + the command's RESP bytes.
  * Its response starts with a table of `count` Int32 pairs, one per command in order: where its result starts
@@ -58,13 +59,15 @@ export const BLOCKING = 3;
 export const TRANSACTION = 4;
 /** A command or a transaction on a WATCH session's link, and the reply frames it brings. */
 export const SESSION = 5;
+/** Routed by slot, following redirects, its retries counted as a single command's (`batch()`). */
+export const ROUTED_OWN_RETRIES = 6;
 
 /** Or-ed into a routed kind: the command is read-only (readFrom may send it to a replica). */
 export const READ_ONLY = 0x80;
 
 /** True for the kinds whose target is two i32 words. */
 export function twoWords(kind: number): boolean {
-  return kind >= BLOCKING;
+  return kind >= BLOCKING && kind <= SESSION;
 }
 
 /** The table's length of a failed command. */

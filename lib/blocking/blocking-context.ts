@@ -38,6 +38,9 @@ import {
   type LinkCallback,
 } from '../face/context-base.js';
 import type { SubscribeOptions } from '../face/pubsub-input.js';
+import type { Method } from '../face/method-argv.js';
+import type { CommandMethods } from '../face/methods.generated.js';
+import { binaryMethods, installMethods, methodReplies } from '../face/methods.js';
 import { type BlockingOptions, type ResolvedBlockingOptions, resolveBlockingOptions } from '../options.js';
 import type { CommandArg } from '../resp/encode.js';
 import {
@@ -48,6 +51,7 @@ import {
   OP_UPDATE,
   ROUTED,
   ROUTED_NO_REDIRECT,
+  ROUTED_OWN_RETRIES,
   TO_NODE,
 } from './batch.js';
 import { BlockingPubsub } from './blocking-pubsub.js';
@@ -79,10 +83,15 @@ function seedNodes(options: ResolvedBlockingOptions): ClusterNode[] {
   return options.seeds.map((seed) => createNode('', seed.host, seed.port, 'master'));
 }
 
+/** The typed command methods (`cc.get(key)`, `cc.hgetall(key)`, ...), defined on the prototype below. */
+export interface BlockingClusterContext extends CommandMethods<'sync', string> {}
+
 /**
  * hiredis-cluster's `redisClusterContext`: every call blocks until its reply is in (a worker thread owns
  * the links); failures throw ClusterError and set `err`/`errstr`; error replies are ReplyError values.
+ * The typed methods return the reply and throw an error reply as a ReplyError, as `send` does.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above only types what installMethods defines
 export class BlockingClusterContext extends ContextBase<BlockingClusterContext> {
   protected readonly options: ResolvedBlockingOptions;
   private readonly channel: CallerChannel;
@@ -91,6 +100,9 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   private known: ClusterNode[];
   private mapVersion = 0;
   private readonly pipeline: Pipeline;
+  /** `batch()`'s own pipeline: it follows redirects, whatever pipelineRedirects says. */
+  private readonly batchPipeline: Pipeline;
+  private binary: CommandMethods<'sync', Buffer> | null = null;
   private readonly learning = new CommandLearning();
   private readonly pubsub: BlockingPubsub;
 
@@ -115,6 +127,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     const multiKey = multiKeyReplies(this.options.replyBuilder);
     this.known = seedNodes(this.options);
     this.pipeline = new Pipeline(this.options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT, multiKey.ops);
+    this.batchPipeline = new Pipeline(ROUTED_OWN_RETRIES, multiKey.ops);
     this.calls = new WorkerCalls(
       this.channel,
       o.replyBuilder,
@@ -172,8 +185,8 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
    * The JavaScript-native call: `cc.send('GET', key)` returns the reply; an error reply is thrown as a
    * ReplyError (as the async face's `send` rejects). With options first, `timeout` (ms) bounds this call.
    */
-  send(command: string, ...args: CommandArg[]): unknown;
-  send(options: CommandOptions, command: string, ...args: CommandArg[]): unknown;
+  send<T = unknown>(command: string, ...args: CommandArg[]): T;
+  send<T = unknown>(options: CommandOptions, command: string, ...args: CommandArg[]): T;
   send(first: string | CommandOptions, ...rest: CommandArg[]): unknown {
     const reply = this.guard(() => {
       if (!isCommandOptions(first)) return this.run(commandFromArgv([first, ...rest]), true);
@@ -183,6 +196,46 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     });
     if (reply instanceof ReplyError) throw reply;
     return reply;
+  }
+
+  /** The typed methods with Buffers for bulk strings in replies: `cc.buffers.get(key)` is a Buffer or null. */
+  get buffers(): CommandMethods<'sync', Buffer> {
+    this.binary ??= binaryMethods(this) as CommandMethods<'sync', Buffer>;
+    return this.binary;
+  }
+
+  /** @internal A typed method's call: as `send`, with the method's reply builder and shape. */
+  callMethod(method: Method, call: ArrayLike<unknown>, binary: boolean): unknown {
+    const reply = this.guard(() =>
+      this.calls.run(commandFromArgv(method.argv(call)), null, this.calls.callTimeout, methodReplies(binary)),
+    );
+    if (reply instanceof ReplyError) throw reply;
+    return method.reply(reply, call);
+  }
+
+  /**
+   * Many commands in one round trip, cross-slot and not atomic: each is routed by its keys, follows MOVED and
+   * ASK and is retried as a single command is. Returns each one's outcome in order: its reply, or its error
+   * (a ReplyError, or a ClusterError for a failure) as a value. The hiredis pipeline is left as it is.
+   */
+  batch(commands: readonly (readonly CommandArg[])[]): unknown[] {
+    const pipeline = this.batchPipeline;
+    pipeline.clear();
+    try {
+      this.guard(() => {
+        for (const argv of commands) pipeline.append(commandFromArgv(argv), null);
+        this.flushPipeline(pipeline);
+      });
+      return commands.map(() => {
+        try {
+          return pipeline.nextReply();
+        } catch (err) {
+          return err;
+        }
+      });
+    } finally {
+      pipeline.clear();
+    }
   }
 
   /**
@@ -274,7 +327,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
    */
   getReply(): unknown {
     return this.guard(() => {
-      if (!this.pipeline.hasReply && this.pipeline.hasUnsent) this.flushPipeline();
+      if (!this.pipeline.hasReply && this.pipeline.hasUnsent) this.flushPipeline(this.pipeline);
       return this.pipeline.nextReply();
     });
   }
@@ -287,7 +340,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     const hadPipeline = !this.pipeline.isEmpty;
     if (this.err === 0 && this.pipeline.hasUnsent) {
       try {
-        this.guard(() => this.flushPipeline());
+        this.guard(() => this.flushPipeline(this.pipeline));
       } catch {
         // err is set: the links are dropped below.
       }
@@ -447,8 +500,8 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     return `${host}:${port}`;
   }
 
-  private flushPipeline(): void {
-    this.pipeline.flush((bytes, count, hasParts) => {
+  private flushPipeline(pipeline: Pipeline): void {
+    pipeline.flush((bytes, count, hasParts) => {
       if (this.calls.closed) throw otherError('context closed');
       this.channel.beginRequest(bytes.length).set(bytes);
       return this.calls.roundTrip({ length: bytes.length, count }, hasParts, true);
@@ -481,3 +534,5 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     this.deliver(event);
   }
 }
+
+installMethods(BlockingClusterContext.prototype);

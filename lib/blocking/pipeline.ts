@@ -27,7 +27,7 @@ export class Pipeline {
   private next = 0;
 
   constructor(
-    /** ROUTED (follow redirects) or ROUTED_NO_REDIRECT (hiredis: a redirect is the reply). */
+    /** ROUTED (follow redirects), ROUTED_NO_REDIRECT (hiredis: a redirect is the reply) or ROUTED_OWN_RETRIES. */
     private readonly kind: number,
     private readonly ops: MergeOps<unknown>,
   ) {}

@@ -59,12 +59,19 @@ export class WorkerCalls implements BlockingTransactionHost {
 
   /**
    * One key-routed command; a cross-slot multi-key command goes as its parts in one batch. A blocking
-   * command's call may take its own wait on top of `deadline` (none when it waits for ever).
+   * command's call may take its own wait on top of `deadline` (none when it waits for ever). `replies`
+   * builds and merges its replies in place of the context's builder (typed methods).
    */
-  run(argv: readonly CommandArg[], raw: Uint8Array | null, deadline = this.callTimeout): unknown {
+  run(
+    argv: readonly CommandArg[],
+    raw: Uint8Array | null,
+    deadline = this.callTimeout,
+    replies: MultiKeyReplies | null = null,
+  ): unknown {
     const { slot, plan, blockMs, readOnly } = routeOf(argv, this.commands);
     const writer = this.writer();
     const flags = readOnly ? READ_ONLY : 0;
+    const builder = replies?.builder ?? this.builder;
     if (plan === null) {
       const blocking = blockMs !== NOT_BLOCKING;
       const kind = (blocking ? BLOCKING : ROUTED) | flags;
@@ -74,18 +81,24 @@ export class WorkerCalls implements BlockingTransactionHost {
       if (!blocking && !toReplica && this.direct !== null && this.channel.serving) {
         const direct = this.direct;
         const outcome = direct.call(slot, writer.area, writer.commandStart, writer.length, deadline);
-        if (outcome >= 0) return buildReply(direct.buffer, 0, outcome, this.builder);
+        if (outcome >= 0) return buildReply(direct.buffer, 0, outcome, builder);
         if (outcome === HANDED) {
           const { index, written, read, failure } = direct.handed;
           writer.addHandover(index, written, failure, direct.buffer.subarray(0, read));
-          return this.roundTrip(writer, false, false, deadline, OP_HANDOVER)[0];
+          return this.roundTrip(writer, false, false, deadline, OP_HANDOVER, builder)[0];
         }
       }
       const wait = !blocking || deadline === 0 ? deadline : blockMs === 0 ? 0 : deadline + blockMs;
-      return this.roundTrip(writer, false, false, wait)[0];
+      return this.roundTrip(writer, false, false, wait, OP_BATCH, builder)[0];
     }
+    const multiKey = replies ?? this.multiKey;
     for (const part of plan.parts) writer.addArgv(ROUTED | flags, part.slot, '', part.argv);
-    return joinParts(plan, this.roundTrip(writer, true), 0, this.multiKey.ops);
+    return joinParts(
+      plan,
+      this.roundTrip(writer, true, false, deadline, OP_BATCH, multiKey.builder),
+      0,
+      multiKey.ops,
+    );
   }
 
   exec(plan: TransactionPlan, session: number): unknown {
@@ -115,7 +128,7 @@ export class WorkerCalls implements BlockingTransactionHost {
   /**
    * One round trip of what `writer` holds (or `length` bytes already in the request area): a reply or
    * failure per command. Failures are thrown unless `keepFailures` (pipelines hand them out in order);
-   * `parts` builds with the merge builder.
+   * `parts` builds with the merge builder, unless `builder` is given.
    */
   roundTrip(
     writer: { length: number; count: number },
@@ -123,6 +136,7 @@ export class WorkerCalls implements BlockingTransactionHost {
     keepFailures = false,
     deadline = this.callTimeout,
     opcode = OP_BATCH,
+    builder = parts ? this.multiKey.builder : this.builder,
   ): unknown[] {
     const count = writer.count;
     const status = this.channel.call(opcode, writer.length, count, deadline);
@@ -134,7 +148,6 @@ export class WorkerCalls implements BlockingTransactionHost {
     if (status !== STATUS_OK) throw readFailure(this.channel.response());
     const results: unknown[] = new Array(count);
     let failure: ClusterError | null = null;
-    const builder = parts ? this.multiKey.builder : this.builder;
     readResults(
       this.channel.responseArea,
       count,

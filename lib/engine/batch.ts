@@ -23,6 +23,8 @@ export interface BatchItem {
   address: string;
   /** Whether a routed command follows redirects (a pipelined one does not, as in hiredis). */
   redirects: boolean;
+  /** Counts its retries itself, as a single command does (a JavaScript batch), not in the policy's budget. */
+  ownRetries?: boolean;
   /** A read-only command (readFrom may send it to a replica). */
   readOnly: boolean;
   /** A blocking command's wait in ms (it runs on a dedicated link), else NOT_BLOCKING. */
@@ -147,7 +149,7 @@ export class Batches {
       undefined,
       undefined,
     );
-    cmd.budget = this.policy.budgetOf(cmd, run);
+    cmd.budget = item.ownRetries ? cmd : this.policy.budgetOf(cmd, run);
     cmd.frames = item.frames;
     cmd.readOnly = item.readOnly;
     if (item.blockMs !== NOT_BLOCKING) {

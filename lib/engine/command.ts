@@ -6,6 +6,7 @@
 import type { Redirect } from '../cluster/redirect.js';
 import type { ClusterError } from '../errors.js';
 import type { CommandArg } from '../resp/encode.js';
+import type { ReplyBuilder } from '../resp/reply-builder.js';
 import type { Connection, Pending } from './connection.js';
 import type { LeaseWaiter } from './links.js';
 import type { Session } from './session.js';
@@ -52,6 +53,8 @@ export class Command implements Pending, RetryBudget, LeaseWaiter {
   frames = 1;
   /** Its own deadline on a link in ms (0: none), or -1 for the link's command timeout. */
   timeoutMs = -1;
+  /** Builds its reply in place of the context's builder (typed methods), or null. */
+  builder: ReplyBuilder | null = null;
   /** For a transaction or a dedicated command: the link of the current attempt, and the frames seen there. */
   link: Connection | null = null;
   seen = 0;

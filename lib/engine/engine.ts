@@ -11,6 +11,7 @@ import { ClusterError, otherError, slotmapNotAvailable, slotNotServed } from '..
 import type { EngineEvent, NodeLinks, RefreshReason } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
 import type { CommandArg } from '../resp/encode.js';
+import type { ReplyBuilder } from '../resp/reply-builder.js';
 import { BackgroundRefresh } from './background-refresh.js';
 import { Batches, type BatchItem, type BatchSink } from './batch.js';
 import { Command, NO_SLOT } from './command.js';
@@ -156,8 +157,8 @@ export class Engine {
   /**
    * Routes a command by its `route` (a split one as its parts); its outcome goes to the owner. A blocking
    * command runs on a dedicated link of its node (see blockingDeadline for its deadline); `timeoutMs` is
-   * the command's own deadline on its link (-1: the command timeout). Returns the refusal when it cannot
-   * be queued (the owner then hears nothing of it).
+   * the command's own deadline on its link (-1: the command timeout); `builder` builds its reply in place
+   * of the context's. Returns the refusal when it cannot be queued (the owner then hears nothing of it).
    */
   submit(
     argv: readonly CommandArg[],
@@ -166,6 +167,7 @@ export class Engine {
     fn: unknown,
     privdata: unknown,
     timeoutMs = -1,
+    builder: ReplyBuilder | null = null,
   ): ClusterError | null {
     const values = this.owned();
     const refused = this.dispatcher.refusal('client closing');
@@ -173,6 +175,7 @@ export class Engine {
     const plan = route.plan;
     if (plan === null) {
       const cmd = new Command(this.dispatcher, argv, raw, route.slot, false, values, 0, fn, privdata);
+      cmd.builder = builder;
       this.deadline(cmd, route.blockMs, timeoutMs);
       cmd.readOnly = route.readOnly;
       const started = this.dispatcher.start(cmd);
@@ -184,6 +187,7 @@ export class Engine {
       if (place instanceof ClusterError) return place;
     }
     const top = new Command(this.dispatcher, argv, raw, NO_SLOT, false, values, 0, fn, privdata);
+    top.builder = builder;
     const split = new SplitCommand(plan, top, values);
     this.dispatcher.pending++;
     for (let i = 0; i < plan.parts.length; i++) {

@@ -30,7 +30,7 @@ export class ValueOutcomes implements Receiver {
   }
 
   reply(cmd: Command, buf: Uint8Array, start: number, end: number): void {
-    this.complete(cmd, buildReply(buf, start, end, this.builder), null);
+    this.complete(cmd, buildReply(buf, start, end, cmd.builder ?? this.builder), null);
   }
 
   fail(cmd: Command, err: ClusterError): void {
@@ -46,18 +46,19 @@ export class ValueOutcomes implements Receiver {
 /** The parts of one split command: their outcomes joined into the top command's one outcome. */
 export class SplitCommand implements Receiver {
   private readonly join: PartJoin;
+  private readonly multiKey: MultiKeyReplies;
 
   constructor(
     plan: MultiKeyPlan,
     readonly top: Command,
     private readonly outcomes: ValueOutcomes,
   ) {
-    this.join = new PartJoin(plan, outcomes.multiKey.ops);
+    this.multiKey = top.builder === null ? outcomes.multiKey : multiKeyReplies(top.builder);
+    this.join = new PartJoin(plan, this.multiKey.ops);
   }
 
   reply(cmd: Command, buf: Uint8Array, start: number, end: number): void {
-    if (this.join.reply(cmd.index, buildReply(buf, start, end, this.outcomes.multiKey.builder)))
-      this.finish();
+    if (this.join.reply(cmd.index, buildReply(buf, start, end, this.multiKey.builder))) this.finish();
   }
 
   fail(_cmd: Command, err: ClusterError): void {

@@ -33,6 +33,23 @@ export function promised(context: ErrorState, submit: (p: Resolvers) => boolean)
   });
 }
 
+/** Resolvers that resolve with `shape(reply)`, and reject if shaping throws: the promise is always settled. */
+export function shaped(p: Resolvers, shape: (reply: unknown) => unknown): Resolvers {
+  return {
+    resolve(reply) {
+      let value: unknown;
+      try {
+        value = shape(reply);
+      } catch (err) {
+        p.reject(err);
+        return;
+      }
+      p.resolve(value);
+    },
+    reject: p.reject,
+  };
+}
+
 /** Rethrows a user callback's exception outside the engine, which stays consistent. */
 export function rethrowLater(err: unknown): void {
   queueMicrotask(() => {

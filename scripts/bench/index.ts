@@ -2,12 +2,14 @@
 import { benchAsync } from './async.js';
 import { benchBridge } from './bridge.js';
 import { benchPubsub } from './pubsub.js';
+import { benchMethods } from './methods.js';
 import { benchReady } from './ready.js';
 import { benchScan } from './scan.js';
 import { benchSequential } from './sequential.js';
 import { benchSync } from './sync.js';
 
 await benchSequential();
+await benchMethods();
 await benchAsync();
 await benchSync();
 await benchReady();

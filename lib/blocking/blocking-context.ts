@@ -9,7 +9,7 @@ import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
-import { type ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
+import { type ClusterError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
 import type { EngineEvent, NodeLinks } from '../events.js';
 import {
   commandFromArgv,
@@ -96,7 +96,6 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     });
     const multiKey = multiKeyReplies(this.options.replyBuilder);
     this.known = seedNodes(this.options);
-    this.pipeline = new Pipeline(this.options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT, multiKey.ops);
     this.calls = new WorkerCalls(
       this.channel,
       o.replyBuilder,
@@ -104,6 +103,11 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       o.callTimeout,
       (event) => this.onEvent(event),
       board === null ? null : new DirectCalls(board, spin, o, o.limits, o.detectIdleClose),
+    );
+    this.pipeline = new Pipeline(
+      this.calls,
+      this.options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT,
+      multiKey.ops,
     );
   }
 
@@ -124,7 +128,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   /** `redisClusterSetOptionTimeout`: the command timeout, applied live to every link. */
   setTimeout(ms: number): void {
     this.options.commandTimeout = this.checkTimeout(ms);
-    this.channel.beginRequest(4).writeInt32LE(ms, 0);
+    this.calls.request(4).writeInt32LE(ms, 0);
     this.control(OP_SET_TIMEOUT, 4);
   }
 
@@ -209,7 +213,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
    */
   getReply(): unknown {
     return this.guard(() => {
-      if (!this.pipeline.hasReply && this.pipeline.hasUnsent) this.flushPipeline();
+      if (!this.pipeline.hasReply && this.pipeline.hasUnsent) this.pipeline.flush();
       return this.pipeline.nextReply();
     });
   }
@@ -222,7 +226,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     const hadPipeline = !this.pipeline.isEmpty;
     if (this.err === 0 && this.pipeline.hasUnsent) {
       try {
-        this.guard(() => this.flushPipeline());
+        this.guard(() => this.pipeline.flush());
       } catch {
         // err is set: the links are dropped below.
       }
@@ -270,13 +274,6 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     return `${host}:${port}`;
   }
 
-  private flushPipeline(): void {
-    this.pipeline.flush((bytes, count, hasParts) => {
-      if (this.calls.closed) throw otherError('context closed');
-      this.channel.beginRequest(bytes.length).set(bytes);
-      return this.calls.roundTrip({ length: bytes.length, count }, hasParts, true);
-    });
-  }
 
   /** A request without commands, with hiredis' err/errstr around it. */
   private control(opcode: number, length: number): void {

@@ -223,6 +223,46 @@ export class WorkerChannel {
     return true;
   }
 
+  /** A streamed request's bytes so far (FLAG_STREAM), in {@link requestArea}; final once {@link streamDone}. */
+  streamLength(): number {
+    const w = this.words;
+    const length = Atomics.load(w, Word.STREAM_LENGTH);
+    // The caller names a grown area before it moves the length (both stores before the seq-cst one).
+    const gen = w[Word.REQ_AREA]!;
+    if (gen !== this.requestGen) this.adoptRequestArea(gen);
+    return length;
+  }
+
+  /** Whether the streamed request is whole: read it before streamLength(), which is then final. */
+  get streamDone(): boolean {
+    return Atomics.load(this.words, Word.STREAM_DONE) !== 0;
+  }
+
+  /** The current request area (a streamed request's bytes are read from it). */
+  get requestArea(): Buffer {
+    return this.requestBuf;
+  }
+
+  /**
+   * A promise that resolves once the streamed request may have moved on from `length` bytes (more bytes, or
+   * done), or undefined when it already has. The event loop stays free meanwhile: replies keep coming in.
+   */
+  streamMoved(length: number): Promise<void> | undefined {
+    const w = this.words;
+    // Store, then load (both seq-cst): either the caller's next store is seen here, or it sees the flag.
+    Atomics.store(w, Word.STREAM_WAITS, 1);
+    if (Atomics.load(w, Word.STREAM_DONE) === 0 && Atomics.load(w, Word.STREAM_LENGTH) === length) {
+      const waited = Atomics.waitAsync(w, Word.STREAM_LENGTH, length);
+      if (waited.async) return waited.value.then(this.streamWoken);
+    }
+    Atomics.store(w, Word.STREAM_WAITS, 0);
+    return undefined;
+  }
+
+  private readonly streamWoken = (): void => {
+    Atomics.store(this.words, Word.STREAM_WAITS, 0);
+  };
+
   /** Queues a value (structured-cloned) for the caller, who receives it with the next published response. */
   postEvent(value: unknown): void {
     if (this.closed) return;

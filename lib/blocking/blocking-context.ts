@@ -274,7 +274,6 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     return `${host}:${port}`;
   }
 
-
   /** A request without commands, with hiredis' err/errstr around it. */
   private control(opcode: number, length: number): void {
     this.guard(() => this.calls.control(opcode, length));

@@ -223,6 +223,8 @@ export class CallerChannel {
     if (!this.streaming) throw otherError('No streamed request is open');
     const start = performance.now();
     this.endStream(length);
+    // A worker this thread already heard is gone (its exit event ran between the parts) is not waited for.
+    this.checkOpen();
     return this.awaitAnswer(this.seq, start, length, timeoutMs);
   }
 
@@ -316,7 +318,13 @@ export class CallerChannel {
   }
 
   /** Writes the request header and publishes it under the next seq. */
-  private publishRequest(opcode: number, length: number, count: number, timeoutMs: number, flags: number): void {
+  private publishRequest(
+    opcode: number,
+    length: number,
+    count: number,
+    timeoutMs: number,
+    flags: number,
+  ): void {
     const w = this.words;
     // Seqlock: a worker still reading the previous header (that call timed out) sees the seq change and
     // rereads, so it never acts on a header that is half old, half new.

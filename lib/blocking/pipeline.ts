@@ -56,9 +56,9 @@ export class Pipeline {
     private readonly ops: MergeOps<unknown>,
   ) {}
 
-  /** Nothing appended and no reply waiting. */
+  /** Nothing appended and no reply since the last clear(), read or not. */
   get isEmpty(): boolean {
-    return this.owed === 0 && !this.hasReply;
+    return this.owed === 0 && this.replies.length === 0;
   }
 
   /** Commands appended but not sent yet. */

@@ -141,7 +141,12 @@ export class WorkerCalls implements BlockingTransactionHost, PipelineChannel {
     opcode = OP_BATCH,
   ): unknown[] {
     const count = writer.count;
-    return this.results(this.channel.call(opcode, writer.length, count, deadline), count, parts, keepFailures);
+    return this.results(
+      this.channel.call(opcode, writer.length, count, deadline),
+      count,
+      parts,
+      keepFailures,
+    );
   }
 
   /** The `count` results of the answer the call or stream just got (`status`), as roundTrip returns them. */

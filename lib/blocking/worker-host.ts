@@ -65,7 +65,7 @@ export class WorkerHost implements BatchSink, EngineListener {
 
   constructor(
     private readonly channel: HostChannel,
-    adapter: EventLoopAdapter,
+    private readonly adapter: EventLoopAdapter,
     options: ResolvedOptions,
     policy = new SyncPolicy(),
     /** Lends idle command links to the caller (direct calls), or null. */
@@ -191,6 +191,9 @@ export class WorkerHost implements BatchSink, EngineListener {
         from = length;
         await (opened ? this.engine.extendBatch(items) : this.engine.serveBatch(items, this, true));
         opened = true;
+        // The part's writes go out now (they were deferred), not after the next part: a caller that
+        // keeps appending would otherwise hold them back until the stream is whole.
+        await new Promise<void>((resolve) => this.adapter.defer(resolve));
       } else if (done) {
         if (!opened) await this.engine.serveBatch([], this);
         this.engine.finishBatch();

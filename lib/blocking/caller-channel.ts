@@ -228,9 +228,9 @@ export class CallerChannel {
     return this.awaitAnswer(this.seq, start, length, timeoutMs);
   }
 
-  /** Whether a streamed request is open (published, not yet whole). */
-  get isStreaming(): boolean {
-    return this.streaming;
+  /** Whether the worker sleeps until the open stream moves on (extendStream then wakes it). */
+  get streamWaits(): boolean {
+    return Atomics.load(this.words, Word.STREAM_WAITS) !== 0;
   }
 
   /** Bytes of the last accepted response. */

@@ -21,6 +21,11 @@ import { type BatchWriter, TO_NODE } from './batch.js';
  * that the worker, which routes a part at a time and writes each node its share, makes few writes.
  */
 const STREAM_PART = 64;
+/**
+ * A worker that waits for the next part is woken (a system call here, a thread wake-up there) only once this
+ * many commands are ready; a busy one takes each part for the cost of a store.
+ */
+const WAKE_PART = 256;
 
 /** What a pipeline needs of the channel (WorkerCalls). */
 export interface PipelineChannel {
@@ -30,6 +35,8 @@ export interface PipelineChannel {
   hold(holder: { settle(): void } | null): void;
   /** Publishes the batch so far as a streamed request (`open`: one is published, this extends it). */
   stream(writer: BatchWriter, open: boolean): void;
+  /** Whether the worker sleeps until the published stream moves on. */
+  readonly streamWaits: boolean;
   /** Sends the batch, or the rest of its stream, and waits: a result per command, failures as values. */
   finish(writer: BatchWriter, streamed: boolean, hasParts: boolean): unknown[];
 }
@@ -165,7 +172,9 @@ export class Pipeline {
   /** One more command owed; every STREAM_PART, what was appended is published. */
   private appended(batch: BatchWriter): void {
     this.owed++;
-    if (batch.count - this.posted < STREAM_PART || this.postFailure !== null) return;
+    const ready = batch.count - this.posted;
+    if (ready < STREAM_PART || this.postFailure !== null) return;
+    if (this.posted > 0 && ready < WAKE_PART && this.channel.streamWaits) return;
     try {
       this.channel.stream(batch, this.posted > 0);
       this.posted = batch.count;

@@ -69,6 +69,10 @@ export class WorkerCalls implements BlockingTransactionHost, PipelineChannel {
     else this.channel.openStream(OP_BATCH, writer.length);
   }
 
+  get streamWaits(): boolean {
+    return this.channel.streamWaits;
+  }
+
   finish(writer: BatchWriter, streamed: boolean, hasParts: boolean): unknown[] {
     if (!streamed) return this.roundTrip(writer, hasParts, true);
     const status = this.channel.finishStream(writer.length, this.callTimeout);

@@ -29,6 +29,12 @@ import { spinUntil, TurnaroundSpin } from './spin.js';
 
 /** Longest the worker polls for a request header the caller is writing (µs). */
 const HEADER_SPIN_US = 20;
+/**
+ * Longest the worker polls for the next part of a streamed request (µs): the caller is appending it, a few
+ * µs a command, and a worker that sleeps instead costs a wake-up per part (a scheduler's time slice on a
+ * busy machine).
+ */
+const STREAM_SPIN_US = 200;
 
 /** Runs inside the worker (bootstrap): watches for fatal ends, then loads the entry module. */
 export async function runWorkerEntry(): Promise<void> {
@@ -62,6 +68,7 @@ export class WorkerChannel {
   private closeSeq = 0;
   private pendingEvents = 0;
   private readonly spin: TurnaroundSpin;
+  private readonly streamSpinUs: number;
   /** When the last answer was published (monotonicMs()), until the next request is seen; else -1. */
   private publishedAt = -1;
   private closed = false;
@@ -77,6 +84,7 @@ export class WorkerChannel {
   constructor(init: ChannelInit = channelInit()) {
     this.data = init.data;
     this.spin = new TurnaroundSpin(init.workerSpinUs);
+    this.streamSpinUs = Math.min(init.workerSpinUs, STREAM_SPIN_US);
     this.words = new Int32Array(init.control);
     this.port = init.port;
     // Posted by the caller right after it started this thread, before anything else.
@@ -249,6 +257,7 @@ export class WorkerChannel {
    */
   streamMoved(length: number): Promise<void> | undefined {
     const w = this.words;
+    if (spinUntil(w, Word.STREAM_LENGTH, length, false, this.streamSpinUs)) return undefined;
     // Store, then load (both seq-cst): either the caller's next store is seen here, or it sees the flag.
     Atomics.store(w, Word.STREAM_WAITS, 1);
     if (Atomics.load(w, Word.STREAM_DONE) === 0 && Atomics.load(w, Word.STREAM_LENGTH) === length) {

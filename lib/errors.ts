@@ -99,3 +99,14 @@ export function nodeLeftCluster(address: string, code = 0): ClusterError {
 export function tooManyRetries(): ClusterError {
   return new ClusterError(REDIS_ERR_CLUSTER_TOO_MANY_RETRIES, 'too many cluster retries');
 }
+
+/** The words a failed write carries when it was on the wire and may have run (failoverWait without retryWrites). */
+export const MAY_HAVE_BEEN_APPLIED = '(the command was sent and may have been applied)';
+
+/**
+ * A write whose link failed after it was sent and before its reply: `err` with the note that it may have
+ * been applied (failoverWait resends only what cannot have run, unless retryWrites says otherwise).
+ */
+export function mayHaveBeenApplied(err: ClusterError): ClusterError {
+  return new ClusterError(err.code, `${err.message} ${MAY_HAVE_BEEN_APPLIED}`, err.address);
+}

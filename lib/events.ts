@@ -56,7 +56,23 @@ export interface ClusterEvents {
   'update-error': (err: ClusterError) => void;
   /** A RESP3 push message (pub/sub, client tracking) from a link. */
   push: (message: unknown, link: LinkAddress) => void;
+  /** failoverWait holds commands for a node (or a slot without an owner), or stops holding them. */
+  'failover-wait': (info: FailoverWaitInfo) => void;
+  /** A slot-map refresh started in the background (its outcome: `slotmap-updated` or `update-error`). */
+  refresh: (reason: RefreshReason) => void;
 }
+
+/** Why a background refresh started: `refreshInterval`, a node's link that closed unasked, or failoverWait. */
+export type RefreshReason = 'interval' | 'link-closed' | 'failover-wait';
+
+/**
+ * One node's failover wait (`address` null: commands whose slot had no owner). `start` names the failure
+ * that began it; `end` says how many commands were held in it, how many of those ran out of wait (they
+ * failed with their last error), and how long it lasted.
+ */
+export type FailoverWaitInfo =
+  | { phase: 'start'; address: string | null; slot: number; error: ClusterError }
+  | { phase: 'end'; address: string | null; held: number; expired: number; waitedMs: number };
 
 /**
  * @internal What an engine reports to its face, as plain data: it crosses to the blocking face's caller
@@ -69,6 +85,23 @@ export type EngineEvent =
   | { type: 'update-error'; code: number; message: string; address?: string }
   | { type: 'node-added' | 'node-removed'; node: ClusterNode }
   | { type: 'connect'; host: string; port: number; dedicated: boolean }
+  | {
+      type: 'failover-wait';
+      phase: 'start';
+      address: string | null;
+      slot: number;
+      code: number;
+      message: string;
+    }
+  | {
+      type: 'failover-wait';
+      phase: 'end';
+      address: string | null;
+      held: number;
+      expired: number;
+      waitedMs: number;
+    }
+  | { type: 'refresh'; reason: RefreshReason }
   | {
       type: 'connect-error' | 'disconnect';
       host: string;

@@ -22,6 +22,7 @@ import {
   spinSetting,
   text,
 } from './option-checks.js';
+import { type ReadAndFailoverOptions, type ReadFrom, resolveReadAndFailover } from './read-options.js';
 import { plainReplies, plainRepliesWith, type ReplyBuilder } from './resp/build.js';
 import { DEFAULT_LIMITS, MAX_LIMITS, type RespLimits } from './resp/scan.js';
 import { hidden, hideTlsSecrets, showAs } from './secrets.js';
@@ -98,6 +99,24 @@ export interface ClusterOptions {
    * (1 ms ticks, 4096 slots) or `{ tickMs, slots }`. Default off: one deadline timer per link.
    */
   timerWheel?: boolean | TimerWheelOptions;
+  /**
+   * Where read-only commands (by the command table) go: `'primary'` (default, as hiredis-cluster),
+   * `'preferReplica'`, `'replica'`, `'nearest'` or `{ az: '<zone>' }`. Replica reads may be stale. Any
+   * setting but `'primary'` keeps replicas in the slot map and sends `READONLY` on every link.
+   */
+  readFrom?: ReadFrom;
+  /** Refresh the slot map in the background every this many ms, and when a node's link closes unasked. 0 = off (default). */
+  refreshInterval?: number;
+  /**
+   * Hold a routed command whose node is unreachable, or whose slot has no owner or is CLUSTERDOWN, for up
+   * to this many ms while the slot map is refreshed, and resend it to the slot's new owner. 0 = off (default).
+   */
+  failoverWait?: number;
+  /**
+   * With `failoverWait`: resend also a write that was written on a link that then failed before its reply
+   * (it may be applied twice). Default false: such a write fails with "... (the command may have been applied)".
+   */
+  retryWrites?: boolean;
 }
 
 /** Options of the blocking context: the async context's, less the ones that cannot cross threads. */
@@ -128,7 +147,7 @@ export type AddressTable = Readonly<Record<string, HostPort>>;
 type AddressMapFunction = (address: HostPort) => HostPort;
 
 /** Options after validation and defaults. */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends ReadAndFailoverOptions {
   seeds: HostPort[];
   username: string;
   password: string;
@@ -190,6 +209,10 @@ const SHARED = new Set([
   'replyBuilder',
   'limits',
   'timerWheel',
+  'readFrom',
+  'refreshInterval',
+  'failoverWait',
+  'retryWrites',
 ]);
 /** Code cannot cross to the blocking context's worker thread: these are the async context's alone. */
 const ASYNC_ONLY = ['adapter', 'random'];
@@ -276,7 +299,7 @@ export function resolveBlockingOptions(options: BlockingOptions): ResolvedBlocki
     ...shared,
     // A function was refused: the blocking context's map is its table.
     addressMap: addressMap as AddressTable | undefined,
-    callTimeout: resolveCallTimeout(options.callTimeout, shared, shared.maxRetry),
+    callTimeout: resolveCallTimeout(options.callTimeout, shared, shared.maxRetry, shared.failoverWait),
     pipelineRedirects: flag('pipelineRedirects', options.pipelineRedirects),
     detectIdleClose: flag('detectIdleClose', options.detectIdleClose),
     bufferBytes: channelInteger(
@@ -363,7 +386,9 @@ function resolveCore(
     const name = key as keyof RespLimits;
     limits[name] = integer(`limits.${key}`, value, 0, 1, MAX_LIMITS[name]);
   }
+  const readAndFailover = resolveReadAndFailover(options);
   return {
+    ...readAndFailover,
     seeds,
     username,
     password,
@@ -371,7 +396,9 @@ function resolveCore(
     maxRetry: integer('maxRetry', options.maxRetry, 5, 1),
     useClusterNodes: flag('useClusterNodes', options.useClusterNodes),
     useClusterShards: flag('useClusterShards', options.useClusterShards),
-    parseReplicas: flag('parseReplicas', options.parseReplicas),
+    // Replica reads need the replicas.
+    parseReplicas:
+      flag('parseReplicas', options.parseReplicas) || readAndFailover.readFrom.mode !== 'primary',
     parseOpenSlots: flag('parseOpenSlots', options.parseOpenSlots),
     tls,
     resp: options.resp ?? 2,

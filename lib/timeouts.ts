@@ -43,11 +43,18 @@ export function resolveTimeouts(options: TimeoutOptions): Timeouts {
 /**
  * The blocking context's `callTimeout`, checked. By default: with a command timeout, enough for every
  * retry's connect and command timeout plus slack for the redirects in between (`maxRetry + 2` tries);
- * without one nothing bounds a node's answer, so a generous fixed bound. 0 (for ever) only when asked for.
+ * without one nothing bounds a node's answer, so a generous fixed bound. A `failoverWait` adds its own wait.
+ * 0 (for ever) only when asked for.
  */
-export function resolveCallTimeout(value: unknown, timeouts: Timeouts, maxRetry: number): number {
+export function resolveCallTimeout(
+  value: unknown,
+  timeouts: Timeouts,
+  maxRetry: number,
+  failoverWait: number,
+): number {
   const { commandTimeout, connectTimeout } = timeouts;
   const fallback =
-    commandTimeout === 0 ? DEFAULT_CALL_TIMEOUT : (maxRetry + 2) * (commandTimeout + connectTimeout) + 1000;
+    failoverWait +
+    (commandTimeout === 0 ? DEFAULT_CALL_TIMEOUT : (maxRetry + 2) * (commandTimeout + connectTimeout) + 1000);
   return Math.min(integer('callTimeout', value, fallback, 0), MAX_CALL_TIMEOUT);
 }

@@ -2,7 +2,7 @@
  * The byte layout of the blocking context's requests and responses inside the channel's areas.
  *
  * A batch request holds `count` commands, each:
- *   u8 kind | its target: i32 slot (ROUTED, ROUTED_NO_REDIRECT), u16 length + "host:port" (TO_NODE), i32 slot +
+ *   u8 kind (| READ_ONLY) | its target: i32 slot (ROUTED, ROUTED_NO_REDIRECT), u16 length + "host:port" (TO_NODE), i32 slot +
  *   i32 wait in ms (BLOCKING), i32 slot + i32 frames (TRANSACTION), i32 session id + i32 frames (SESSION) |
  *   i32 length + the command's RESP bytes.
  * Its response is one record per command, in the order the results arrived, each at a 4-byte aligned offset:
@@ -54,6 +54,9 @@ export const BLOCKING = 3;
 export const TRANSACTION = 4;
 /** A command or a transaction on a WATCH session's link, and the reply frames it brings. */
 export const SESSION = 5;
+
+/** Or-ed into a routed kind: the command is read-only (readFrom may send it to a replica). */
+export const READ_ONLY = 0x80;
 
 /** True for the kinds whose target is two i32 words. */
 export function twoWords(kind: number): boolean {
@@ -143,7 +146,7 @@ export class BatchWriter {
       return at + 2 + area.write(address, at + 2, 'utf8');
     }
     area.writeInt32LE(slot, at);
-    if (!twoWords(kind)) return at + 4;
+    if (!twoWords(kind & ~READ_ONLY)) return at + 4;
     area.writeInt32LE(extra, at + 4);
     return at + 8;
   }

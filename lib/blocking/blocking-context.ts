@@ -103,6 +103,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       o.callTimeout,
       (event) => this.onEvent(event),
       board === null ? null : new DirectCalls(board, spin, o, o.limits, o.detectIdleClose),
+      o.readFrom.mode !== 'primary',
     );
     this.pipeline = new Pipeline(
       this.calls,

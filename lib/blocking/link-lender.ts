@@ -80,6 +80,14 @@ export class LinkLender implements Lender {
     this.board.enabled = engine.version > 0 && !engine.updateOwed;
   }
 
+  /**
+   * No direct call until the worker has answered one: it raised an event between calls (a background
+   * refresh), which reaches the caller only with an answer, and the route may have changed.
+   */
+  suspend(): void {
+    this.board.enabled = false;
+  }
+
   /** The board index of a node's link, given on first sight; 0 once the board is full. */
   private indexOf(addr: string): number {
     let index = this.indices.get(addr);

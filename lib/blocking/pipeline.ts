@@ -14,7 +14,7 @@ import { joinParts } from '../cluster/multikey-join.js';
 import { routeOf } from '../cluster/route.js';
 import { ClusterError, otherError } from '../errors.js';
 import type { CommandArg } from '../resp/encode.js';
-import { type BatchWriter, TO_NODE } from './batch.js';
+import { type BatchWriter, READ_ONLY, TO_NODE } from './batch.js';
 
 /**
  * Commands appended before the worker is given them. Small enough that the wire is busy early; large enough
@@ -75,13 +75,14 @@ export class Pipeline {
 
   /** A key-routed command (`raw`: its pre-encoded bytes, when the caller gave them). */
   append(argv: readonly CommandArg[], raw: Uint8Array | null): void {
-    const { slot, plan } = routeOf(argv);
+    const { slot, plan, readOnly } = routeOf(argv);
+    const kind = readOnly ? this.kind | READ_ONLY : this.kind;
     const batch = this.open();
     if (plan !== null) {
       this.splits.push({ at: batch.count, plan });
-      for (const part of plan.parts) batch.addArgv(this.kind, part.slot, '', part.argv);
-    } else if (raw !== null) batch.add(this.kind, slot, '', raw);
-    else batch.addArgv(this.kind, slot, '', argv);
+      for (const part of plan.parts) batch.addArgv(kind, part.slot, '', part.argv);
+    } else if (raw !== null) batch.add(kind, slot, '', raw);
+    else batch.addArgv(kind, slot, '', argv);
     this.appended(batch);
   }
 

@@ -11,6 +11,7 @@ import {
   BLOCKING,
   FAILURE,
   failureLength,
+  READ_ONLY,
   RECORD_HEAD,
   ROUTED_NO_REDIRECT,
   SESSION,
@@ -38,7 +39,8 @@ export function readBatch(
   const { buffer, byteOffset } = body;
   let at = from;
   for (let i = 0; i < count && at < to; i++) {
-    const kind = body[at++]!;
+    const flags = body[at++]!;
+    const kind = flags & ~READ_ONLY;
     let slot = -1;
     let address = '';
     let extra = 0;
@@ -60,6 +62,7 @@ export function readBatch(
       slot: kind === SESSION ? -1 : slot,
       address,
       redirects: kind !== ROUTED_NO_REDIRECT,
+      readOnly: (flags & READ_ONLY) !== 0,
       blockMs: kind === BLOCKING ? extra : NOT_BLOCKING,
       frames: kind === TRANSACTION || kind === SESSION ? extra : 1,
       session: kind === SESSION ? (sessions.get(slot) ?? null) : null,

@@ -21,6 +21,7 @@ import {
   OP_HANDOVER,
   OP_SESSION_CLOSE,
   OP_SESSION_OPEN,
+  READ_ONLY,
   ROUTED,
   readFailure,
   readResults,
@@ -46,6 +47,8 @@ export class WorkerCalls implements BlockingTransactionHost, PipelineChannel {
     private readonly onEvent: (event: EngineEvent) => void,
     /** Calls on lent links, or null when the caller never makes them. */
     private readonly direct: DirectCalls | null = null,
+    /** readFrom sends read-only commands to replicas: the worker routes them (lent links are primaries'). */
+    private readonly replicaReads = false,
   ) {}
 
   /** A writer for a new batch in the request area. */
@@ -84,14 +87,16 @@ export class WorkerCalls implements BlockingTransactionHost, PipelineChannel {
    * command's call may take its own wait on top of `deadline` (none when it waits for ever).
    */
   run(argv: readonly CommandArg[], raw: Uint8Array | null, deadline = this.callTimeout): unknown {
-    const { slot, plan, blockMs } = routeOf(argv);
+    const { slot, plan, blockMs, readOnly } = routeOf(argv);
     const writer = this.writer();
+    const flags = readOnly ? READ_ONLY : 0;
     if (plan === null) {
       const blocking = blockMs !== NOT_BLOCKING;
-      const kind = blocking ? BLOCKING : ROUTED;
+      const kind = (blocking ? BLOCKING : ROUTED) | flags;
       if (raw !== null) writer.add(kind, slot, '', raw, blockMs);
       else writer.addArgv(kind, slot, '', argv, blockMs);
-      if (!blocking && this.direct !== null && this.channel.serving) {
+      const toReplica = readOnly && this.replicaReads;
+      if (!blocking && !toReplica && this.direct !== null && this.channel.serving) {
         const direct = this.direct;
         const outcome = direct.call(slot, writer.area, writer.commandStart, writer.length, deadline);
         if (outcome >= 0) return buildReply(direct.buffer, 0, outcome, this.builder);
@@ -104,7 +109,7 @@ export class WorkerCalls implements BlockingTransactionHost, PipelineChannel {
       const wait = !blocking || deadline === 0 ? deadline : blockMs === 0 ? 0 : deadline + blockMs;
       return this.roundTrip(writer, false, false, wait)[0];
     }
-    for (const part of plan.parts) writer.addArgv(ROUTED, part.slot, '', part.argv);
+    for (const part of plan.parts) writer.addArgv(ROUTED | flags, part.slot, '', part.argv);
     return joinParts(plan, this.roundTrip(writer, true), 0, this.multiKey.ops);
   }
 

@@ -98,6 +98,7 @@ export class WorkerHost implements BatchSink, EngineListener {
 
   event(event: EngineEvent): void {
     this.channel.postEvent(event);
+    this.lender?.suspend();
   }
 
   push(): void {}

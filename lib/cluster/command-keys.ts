@@ -27,6 +27,8 @@ export interface CommandKeys {
   name: string;
   /** Indices in argv of the key arguments, in key-spec order; keys[0] decides the slot. */
   keys: number[];
+  /** The table flags it `readonly`: a replica may serve it (readFrom). */
+  readOnly: boolean;
 }
 
 /** Arguments as callers give them; numbers are sent as their decimal text. */
@@ -63,6 +65,7 @@ type KeyFinder = (argv: CommandArgv) => number[] | null;
 interface Entry {
   name: string;
   arity: number;
+  readOnly: boolean;
   specs: CompiledSpec[];
   /** The result when the key positions never depend on the arguments (GET, SET, RENAME, ...); frozen. */
   fixed: CommandKeys | null;
@@ -92,7 +95,7 @@ export function commandKeys(argv: CommandArgv): CommandKeys {
   const keys = entry.finder !== null ? entry.finder(argv) : keysFromSpecs(entry.specs, argv);
   if (keys === null) throw failedToFindKeys(entry);
   if (keys.length === 0) throw otherError(NO_KEYS_MESSAGE);
-  return { name: entry.name, keys };
+  return { name: entry.name, keys, readOnly: entry.readOnly };
 }
 
 /** The table entry of a command by its upper-case name ('GET', 'XGROUP CREATE'), if the table has it. */
@@ -317,11 +320,13 @@ function compileEntry(name: string, info: CommandInfo): Entry {
   const specs = info.keySpecs.map(compileSpec);
   const finder = Object.hasOwn(FINDERS, name) ? FINDERS[name]! : null;
   const fixed = finder === null ? fixedKeys(specs, info.arity) : null;
+  const readOnly = info.flags.includes('readonly');
   return {
     name,
     arity: info.arity,
+    readOnly,
     specs,
-    fixed: fixed === null ? null : Object.freeze({ name, keys: Object.freeze(fixed) as number[] }),
+    fixed: fixed === null ? null : Object.freeze({ name, keys: Object.freeze(fixed) as number[], readOnly }),
     finder,
     subcommands: null,
   };

@@ -16,13 +16,17 @@ export interface Route {
   plan: MultiKeyPlan | null;
   /** How long it may wait on its link by its own arguments: NOT_BLOCKING, 0 for ever, else ms. */
   blockMs: number;
+  /** A read-only command (readFrom may send it to a replica). */
+  readOnly: boolean;
 }
 
 export function routeOf(argv: readonly CommandArg[]): Route {
-  const keys = commandKeys(argv).keys;
+  const found = commandKeys(argv);
+  const keys = found.keys;
   return {
     slot: keySlot(argv[keys[0]!]!),
     plan: keys.length > 1 ? splitMultiKey(argv, keys) : null,
     blockMs: blockTimeoutMs(argv),
+    readOnly: found.readOnly,
   };
 }

@@ -23,6 +23,8 @@ export interface BatchItem {
   address: string;
   /** Whether a routed command follows redirects (a pipelined one does not, as in hiredis). */
   redirects: boolean;
+  /** A read-only command (readFrom may send it to a replica). */
+  readOnly: boolean;
   /** A blocking command's wait in ms (it runs on a dedicated link), else NOT_BLOCKING. */
   blockMs: number;
   /** Reply frames its bytes bring: 1, or a transaction's. */
@@ -95,10 +97,17 @@ export class Batches {
     private readonly topology: Topology,
     private readonly policy: Policy,
     private readonly options: ResolvedOptions,
+    /** Told after each batch is answered: what waited for the end of a call may run. */
+    private readonly idle: () => void,
   ) {}
 
   isCurrent(run: BatchRun): boolean {
     return this.current === run;
+  }
+
+  /** A batch is being served (its caller waits). */
+  get serving(): boolean {
+    return this.current !== null;
   }
 
   /**
@@ -166,6 +175,7 @@ export class Batches {
     );
     cmd.budget = this.policy.budgetOf(cmd, run);
     cmd.frames = item.frames;
+    cmd.readOnly = item.readOnly;
     if (item.blockMs !== NOT_BLOCKING) {
       cmd.dedicated = true;
       cmd.timeoutMs = blockingDeadline(item.blockMs, this.options.commandTimeout, -1);
@@ -193,9 +203,11 @@ export class Batches {
     } else run.refused(index, otherError('the WATCH session is closed'));
   }
 
-  /** The caller gave up on the current batch. */
+  /** The caller gave up on the current batch: its commands held for an owner end (unheard). */
   abandon(): void {
+    const run = this.current;
     this.current = null;
+    if (run !== null) this.dispatcher.dropHeld(run, otherError('the call was given up'));
   }
 
   /**
@@ -218,5 +230,6 @@ export class Batches {
     if (run === null || run.open || run.remaining > 0 || this.topology.isUpdating) return;
     this.current = null;
     run.sink.done();
+    this.idle();
   }
 }

@@ -44,6 +44,10 @@ export class Command implements Pending, RetryBudget, LeaseWaiter {
   dedicated = false;
   /** A WATCH session's command: on the session's link only. */
   session: Session | null = null;
+  /** Read-only by the command table: readFrom may send it to a replica, and failoverWait may resend it. */
+  readOnly = false;
+  /** When failoverWait first held it (adapter clock), or -1. */
+  heldSince = -1;
   /** Reply frames its bytes bring (a transaction: MULTI's, one per command, EXEC's). */
   frames = 1;
   /** Its own deadline on a link in ms (0: none), or -1 for the link's command timeout. */

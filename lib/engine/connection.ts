@@ -10,7 +10,6 @@ import {
   ClusterError,
   protocolError,
   REDIS_ERR_EOF,
-  REDIS_ERR_OTHER,
   REDIS_ERR_PROTOCOL,
   REDIS_ERR_TIMEOUT,
 } from '../errors.js';
@@ -19,6 +18,7 @@ import { RespReader } from '../resp/reader.js';
 import type { RespLimits } from '../resp/scan.js';
 import { type CommandDeadlines, commandDeadlines } from './deadlines.js';
 import { Fifo } from './fifo.js';
+import { type HandshakeSettings, HandshakeStep, sendHandshake } from './handshake.js';
 import type { Adopted, Lender } from './lending.js';
 import { NO_PROBE, Parking, PROBE_AFTER_PAUSE, PROBE_ALWAYS } from './link-parking.js';
 
@@ -43,16 +43,12 @@ export interface ConnectionEvents {
   onPush(link: Connection, buf: Uint8Array, start: number, end: number): void;
 }
 
-export interface ConnectionSettings {
+export interface ConnectionSettings extends HandshakeSettings {
   host: string;
   port: number;
   tls: ConnectionOptions | undefined;
   connectTimeout: number;
   commandTimeout: number;
-  username: string;
-  password: string;
-  resp: 2 | 3;
-  selectDb: number;
   limits: RespLimits;
   /** The failure of a connect that timed out; null keeps the transport's. */
   connectTimeoutError: ClusterError | null;
@@ -66,46 +62,16 @@ enum State {
 }
 
 const PUSH = 0x3e; // '>'
-const MINUS = 0x2d; // '-'
-const BANG = 0x21; // '!'
-
-/** Checks one handshake reply; a refused step fails the link with the server's words. */
-class HandshakeStep implements Pending {
-  constructor(private readonly what: string) {}
-
-  onFrame(link: Connection, buf: Uint8Array, start: number, end: number): void {
-    if (buf[start] !== MINUS && buf[start] !== BANG) return;
-    const text = errorText(buf, start, end);
-    link.destroy(
-      new ClusterError(
-        REDIS_ERR_OTHER,
-        this.what === 'AUTH' ? text : `${this.what} failed: ${text}`,
-        link.addr,
-      ),
-    );
-  }
-
-  onFail(): void {}
-}
-
-const AUTH_STEP = new HandshakeStep('AUTH');
-const HELLO_STEP = new HandshakeStep('HELLO 3');
-const SELECT_STEP = new HandshakeStep('SELECT');
-
-/** The text of an error frame (`-text` or `!len text`). */
-export function errorText(buf: Uint8Array, start: number, end: number): string {
-  let from = start + 1;
-  if (buf[start] === BANG) {
-    while (buf[from] !== 0x0a) from++;
-    from++;
-  }
-  return Buffer.from(buf.buffer, buf.byteOffset + from, end - 2 - from).toString('utf8');
-}
 
 export class Connection {
   readonly host: string;
   readonly port: number;
   readonly addr: string;
+  /** The node's availability zone as its HELLO reply named it; '' when unknown. */
+  zone = '';
+  /** Round trip of the handshake's first reply in ms; -1 until measured. */
+  rttMs = -1;
+  private connectedAt = 0;
   private state = State.Connecting;
   private connected = false;
   private readonly transport: Transport;
@@ -142,16 +108,7 @@ export class Connection {
     this.deadlines = commandDeadlines(adapter, () =>
       this.destroy(new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout', this.addr)),
     );
-    if (settings.password !== '') {
-      this.send(
-        settings.username === ''
-          ? ['AUTH', settings.password]
-          : ['AUTH', settings.username, settings.password],
-        AUTH_STEP,
-      );
-    }
-    if (settings.resp === 3) this.send(['HELLO', '3'], HELLO_STEP);
-    if (settings.selectDb !== 0) this.send(['SELECT', settings.selectDb], SELECT_STEP);
+    sendHandshake(this, settings);
     this.transport = adapter.connect(
       { host: settings.host, port: settings.port, tls: settings.tls, timeoutMs: settings.connectTimeout },
       {
@@ -180,6 +137,11 @@ export class Connection {
   /** True once the server closed it, or the connection failed, while it was open and idle. */
   get closedIdle(): boolean {
     return this.state === State.Closed && this.closedByPeer && this.idleAtClose && this.closeError !== null;
+  }
+
+  /** A handshake reply came: the first one times the round trip. */
+  handshakeAnswered(): void {
+    if (this.rttMs < 0) this.rttMs = this.adapter.now() - this.connectedAt;
   }
 
   /** Entries waiting for a reply. */
@@ -358,6 +320,7 @@ export class Connection {
   private handleConnect(): void {
     if (this.state === State.Closed) return;
     this.connected = true;
+    this.connectedAt = this.adapter.now();
     if (this.state === State.Connecting) this.state = State.Open;
     this.events.onConnect(this);
     this.flush();

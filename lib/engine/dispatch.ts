@@ -9,15 +9,21 @@ import {
   atNode,
   ClusterError,
   clusterClosing,
+  mayHaveBeenApplied,
   nodeLeftCluster,
   otherError,
+  REDIS_ERR_OTHER,
+  REDIS_ERR_TIMEOUT,
   slotmapNotAvailable,
   slotNotServed,
   tooManyRetries,
 } from '../errors.js';
+import type { EngineEvent } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
-import type { Command, CommandEvents } from './command.js';
-import { type Connection, errorText, type Pending } from './connection.js';
+import type { Command, CommandEvents, Receiver } from './command.js';
+import type { Connection, Pending } from './connection.js';
+import { FailoverHold } from './failover-hold.js';
+import { errorText } from './handshake.js';
 import type { CommandSteps, Policy } from './policy.js';
 import type { NodeEntry, Topology } from './topology.js';
 
@@ -34,13 +40,29 @@ export class Dispatcher implements CommandEvents, CommandSteps {
   closing = false;
   /** Commands waiting out a retry backoff: in no link's FIFO, so closing reaches them here. */
   private readonly backingOff = new Map<Command, TimerHandle>();
+  /** Commands waiting for their slot's owner (failoverWait). */
+  private readonly hold: FailoverHold;
 
   constructor(
     private readonly options: ResolvedOptions,
     private readonly adapter: EventLoopAdapter,
     private readonly topology: Topology,
     private readonly policy: Policy,
-  ) {}
+    /** Starts a slot-map refresh for the hold; reports the hold's events. */
+    hooks: { refresh(): void; event(event: EngineEvent): void },
+  ) {
+    this.hold = new FailoverHold(options.failoverWait, adapter, options.random, {
+      resend: (cmd) => this.reroute(cmd),
+      fail: (cmd, err) => cmd.receiver.fail(cmd, err),
+      refresh: hooks.refresh,
+      event: hooks.event,
+    });
+  }
+
+  /** Routed commands wait for their slot's owner instead of failing (failoverWait). */
+  get holdsRouted(): boolean {
+    return this.options.failoverWait > 0;
+  }
 
   /** Why a face's new command is refused now (closing, too many pending), or null. */
   refusal(closingMessage: string): ClusterError | null {
@@ -52,15 +74,19 @@ export class Dispatcher implements CommandEvents, CommandSteps {
   }
 
   /**
-   * The entry serving `slot`; else the refusal, or the update the policy waits for before the owner is
-   * looked up once more.
+   * The entry a command for `slot` goes to (a read: as readFrom says); else the refusal, the update the
+   * policy waits for before the owner is looked up once more, or null when `holds` says the command waits
+   * for an owner (failoverWait).
    */
-  place(slot: number): NodeEntry | ClusterError | Promise<void> {
+  place(slot: number, readOnly = false, holds = false): NodeEntry | ClusterError | Promise<void> | null {
     if (this.topology.map === null) {
       this.policy.noSlotmap(this.topology);
       return slotmapNotAvailable();
     }
-    return this.topology.ownerOf(slot) ?? this.policy.unserved(this.topology) ?? slotNotServed();
+    const entry = this.topology.targetOf(slot, readOnly);
+    if (entry !== undefined) return entry;
+    if (holds) return null;
+    return this.policy.unserved(this.topology) ?? slotNotServed();
   }
 
   /**
@@ -69,18 +95,19 @@ export class Dispatcher implements CommandEvents, CommandSteps {
    * is routed once more.
    */
   start(cmd: Command, counted = true): ClusterError | Promise<void> | null {
-    const place = this.place(cmd.slot);
+    const place = this.place(cmd.slot, cmd.readOnly, this.hold.takes(cmd));
     if (place instanceof Promise) {
       if (counted) this.pending++;
       return place.then(() => {
-        const entry = this.topology.ownerOf(cmd.slot);
+        const entry = this.topology.targetOf(cmd.slot, cmd.readOnly);
         if (entry === undefined) cmd.receiver.fail(cmd, slotNotServed());
         else this.send(cmd, entry);
       });
     }
     if (place instanceof ClusterError) return place;
     if (counted) this.pending++;
-    this.send(cmd, place);
+    if (place === null) this.holdOrFail(cmd, slotNotServed(), null);
+    else this.send(cmd, place);
     return null;
   }
 
@@ -90,8 +117,19 @@ export class Dispatcher implements CommandEvents, CommandSteps {
     this.send(cmd, entry);
   }
 
-  /** Fails every command waiting out a backoff (closing). */
+  /** A slot map came: held commands go to their slots' owners again. */
+  mapChanged(): void {
+    this.hold.mapChanged();
+  }
+
+  /** Fails the held commands of `receiver` (a blocking call given up on) with `err`. */
+  dropHeld(receiver: Receiver, err: ClusterError): void {
+    this.hold.failAll(err, receiver);
+  }
+
+  /** Fails every command waiting out a backoff or held for an owner (closing). */
   failBackingOff(err: ClusterError): void {
+    this.hold.failAll(err);
     const waiting = [...this.backingOff];
     this.backingOff.clear();
     for (const [cmd, timer] of waiting) {
@@ -123,7 +161,13 @@ export class Dispatcher implements CommandEvents, CommandSteps {
       }
     }
     if (redirect !== null) {
-      this.redirect(cmd, link, redirect);
+      if (redirect.kind === 'CLUSTERDOWN' && this.hold.takes(cmd)) {
+        this.holdOrFail(
+          cmd,
+          new ClusterError(REDIS_ERR_OTHER, errorText(buf, start, end), link.addr),
+          link.addr,
+        );
+      } else this.redirect(cmd, link, redirect);
       return;
     }
     cmd.receiver.reply(cmd, buf, start, end);
@@ -137,6 +181,7 @@ export class Dispatcher implements CommandEvents, CommandSteps {
       if (cmd.dedicated) this.topology.release(link);
     }
     if (this.closing) cmd.receiver.fail(cmd, err ?? nodeLeftCluster(link.addr));
+    else if (this.rideThrough(cmd, link, err)) return;
     else if (err === null) this.policy.nodeLeft(cmd, link, this);
     else this.policy.linkFailed(cmd, link, err, this, this.topology);
   }
@@ -160,10 +205,35 @@ export class Dispatcher implements CommandEvents, CommandSteps {
   }
 
   reroute(cmd: Command): void {
-    const entry = this.topology.shutdown ? undefined : this.topology.ownerOf(cmd.slot);
-    if (entry === undefined)
-      cmd.receiver.fail(cmd, this.topology.shutdown ? clusterClosing() : slotNotServed());
-    else this.sendTo(entry, cmd);
+    if (this.topology.shutdown) {
+      cmd.receiver.fail(cmd, clusterClosing());
+      return;
+    }
+    const entry = this.topology.targetOf(cmd.slot, cmd.readOnly);
+    if (entry !== undefined) this.sendTo(entry, cmd);
+    else if (this.hold.takes(cmd)) this.holdOrFail(cmd, slotNotServed(), null);
+    else cmd.receiver.fail(cmd, slotNotServed());
+  }
+
+  /**
+   * failoverWait: a routed command whose link failed waits for its slot's owner — unless it was written
+   * (the link had connected) and is a write: it may have run, so it fails saying so (retryWrites resends
+   * it). A command timeout is no failover: it fails as without the option. True when handled here.
+   */
+  private rideThrough(cmd: Command, link: Connection, err: ClusterError | null): boolean {
+    if (!this.hold.takes(cmd)) return false;
+    const written = link.everConnected;
+    if (written && err?.code === REDIS_ERR_TIMEOUT) return false;
+    const failure = err ?? nodeLeftCluster(link.addr);
+    if (written && !cmd.readOnly && !this.options.retryWrites) {
+      cmd.receiver.fail(cmd, mayHaveBeenApplied(failure));
+    } else this.holdOrFail(cmd, failure, link.addr);
+    return true;
+  }
+
+  /** Holds a routed command for its slot's owner, or fails it with `err` once its wait has run out. */
+  private holdOrFail(cmd: Command, err: ClusterError, address: string | null): void {
+    if (!this.hold.hold(cmd, err, address, cmd.slot)) cmd.receiver.fail(cmd, err);
   }
 
   resend(cmd: Command, link: Connection): void {

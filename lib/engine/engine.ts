@@ -8,9 +8,10 @@ import { blockingDeadline, NOT_BLOCKING } from '../cluster/blocking-commands.js'
 import type { Route } from '../cluster/route.js';
 import type { ClusterNode, SlotMap } from '../cluster/slotmap.js';
 import { ClusterError, otherError, slotmapNotAvailable, slotNotServed } from '../errors.js';
-import type { EngineEvent, NodeLinks } from '../events.js';
+import type { EngineEvent, NodeLinks, RefreshReason } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
 import type { CommandArg } from '../resp/encode.js';
+import { BackgroundRefresh } from './background-refresh.js';
 import { Batches, type BatchItem, type BatchSink } from './batch.js';
 import { Command, NO_SLOT } from './command.js';
 import type { Connection } from './connection.js';
@@ -34,6 +35,7 @@ export class Engine {
   private readonly batches: Batches;
   /** Outcomes as values, for a face on this thread; null for a face that takes frames in batches. */
   private readonly values: ValueOutcomes | null;
+  private readonly refresh: BackgroundRefresh;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -45,8 +47,17 @@ export class Engine {
     lender: Lender | null = null,
   ) {
     this.topology = new Topology(options, adapter, this.topologyEvents(), policy, lender);
-    this.dispatcher = new Dispatcher(options, adapter, this.topology, policy);
-    this.batches = new Batches(this.dispatcher, this.topology, policy, options);
+    this.dispatcher = new Dispatcher(options, adapter, this.topology, policy, {
+      refresh: () => this.refreshNow('failover-wait'),
+      event: (event) => listener.event(event),
+    });
+    this.batches = new Batches(this.dispatcher, this.topology, policy, options, () => this.refresh.idle());
+    this.refresh = new BackgroundRefresh(
+      options.refreshInterval,
+      adapter,
+      (reason) => this.refreshNow(reason),
+      () => this.batches.serving,
+    );
     this.values = owner === null ? null : new ValueOutcomes(owner, options.replyBuilder, this.dispatcher);
   }
 
@@ -96,9 +107,16 @@ export class Engine {
     }));
   }
 
-  /** Every node the engine knows (the slot map's, the seeds before it, nodes named since), in order. */
+  /**
+   * Every node the engine knows (the slot map's masters, the seeds before it, nodes named since), in order;
+   * not the replicas readFrom reads from (they are in their masters' `replicas`).
+   */
   nodes(): ClusterNode[] {
-    return [...this.topology.entries.values()].map((entry) => entry.node);
+    const nodes: ClusterNode[] = [];
+    for (const entry of this.topology.entries.values()) {
+      if (entry.node.role === 'master') nodes.push(entry.node);
+    }
+    return nodes;
   }
 
   /** The node serving `slot`, or why there is none. */
@@ -143,12 +161,13 @@ export class Engine {
     if (plan === null) {
       const cmd = new Command(this.dispatcher, argv, raw, route.slot, false, values, 0, fn, privdata);
       this.deadline(cmd, route.blockMs, timeoutMs);
+      cmd.readOnly = route.readOnly;
       const started = this.dispatcher.start(cmd);
       return started instanceof Promise ? null : started;
     }
     // hiredis refuses the whole command, sending nothing, when a part's slot has no owner.
     for (const part of plan.parts) {
-      const place = this.dispatcher.place(part.slot);
+      const place = this.dispatcher.place(part.slot, false, this.dispatcher.holdsRouted);
       if (place instanceof ClusterError) return place;
     }
     const top = new Command(this.dispatcher, argv, raw, NO_SLOT, false, values, 0, fn, privdata);
@@ -168,6 +187,7 @@ export class Engine {
         undefined,
       );
       cmd.timeoutMs = timeoutMs;
+      cmd.readOnly = route.readOnly;
       const started = this.dispatcher.start(cmd, false);
       if (started !== null && !(started instanceof Promise)) split.fail(cmd, started);
     }
@@ -211,7 +231,7 @@ export class Engine {
   ): ClusterError | null {
     const refused = this.dispatcher.refusal('client closing');
     if (refused !== null) return refused;
-    const place = this.dispatcher.place(slot);
+    const place = this.dispatcher.place(slot) ?? slotNotServed();
     if (place instanceof ClusterError) return place;
     const lease = (entry: NodeEntry) => {
       const session: Session = new Session(entry, this.topology, (err) =>
@@ -306,6 +326,7 @@ export class Engine {
    */
   close(graceful: boolean, err: ClusterError | null = null): void {
     this.dispatcher.closing = true;
+    this.refresh.stop();
     this.topology.shutdown = true;
     this.topology.closeLinks(graceful, err);
     if (!graceful) this.dispatcher.failBackingOff(err ?? otherError('context closed'));
@@ -344,6 +365,15 @@ export class Engine {
     return null;
   }
 
+  /** Starts a background refresh (single flight; a closed engine starts none) and reports it. */
+  private refreshNow(reason: RefreshReason): void {
+    const throttled = reason === 'link-closed';
+    if (!this.topology.wouldUpdate(throttled)) return;
+    this.listener.event({ type: 'refresh', reason });
+    if (throttled) this.topology.throttledUpdate();
+    else this.topology.update();
+  }
+
   /** A blocking command goes on a dedicated link with its own deadline; any other keeps `timeoutMs`. */
   private deadline(cmd: Command, blockMs: number, timeoutMs: number): void {
     if (blockMs === NOT_BLOCKING) cmd.timeoutMs = timeoutMs;
@@ -377,6 +407,8 @@ export class Engine {
     };
     return {
       slotmapUpdated: (version) => {
+        this.refresh.mapApplied();
+        this.dispatcher.mapChanged();
         listener.event({ type: 'slotmap-updated', version, nodes: this.topology.map!.nodes });
         // Soon, not now: the map is applied inside a link's read, which may still lend that link.
         this.batches.settleSoon();
@@ -390,10 +422,14 @@ export class Engine {
       nodeRemoved: (node) => listener.event({ type: 'node-removed', node }),
       linkConnected: (link, dedicated) =>
         listener.event({ type: 'connect', host: link.host, port: link.port, dedicated }),
-      linkClosed: (link, err, connected, dedicated) =>
-        connected
-          ? linkEvent('disconnect', link, err, dedicated)
-          : linkEvent('connect-error', link, err ?? otherError('connection closed'), dedicated),
+      linkClosed: (link, err, connected, dedicated) => {
+        if (connected) linkEvent('disconnect', link, err, dedicated);
+        else linkEvent('connect-error', link, err ?? otherError('connection closed'), dedicated);
+        // A node's command link closed unasked: its node may have failed or left.
+        if (err !== null && !dedicated && !link.closedIdle && this.refresh.enabled) {
+          this.refresh.request('link-closed');
+        }
+      },
       push: (link, buf, start, end) => listener.push(buf, start, end, link.host, link.port),
     };
   }

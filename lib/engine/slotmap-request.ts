@@ -10,7 +10,8 @@ import { parseSlotMapReply, type SlotMap, slotMapCommand } from '../cluster/slot
 import { atNode, ClusterError, otherError, REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
 import { buildReply, plainReplies } from '../resp/build.js';
-import { type Connection, type ConnectionEvents, errorText, type Pending } from './connection.js';
+import type { Connection, ConnectionEvents, Pending } from './connection.js';
+import { errorText } from './handshake.js';
 
 const MINUS = 0x2d; // '-'
 const BANG = 0x21; // '!'

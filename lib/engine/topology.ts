@@ -14,6 +14,7 @@ import type { ResolvedOptions } from '../options.js';
 import { Connection, type ConnectionEvents } from './connection.js';
 import type { Lender } from './lending.js';
 import { DedicatedLinks, type LeaseWaiter } from './links.js';
+import { ReadRouting, type Shard } from './read-routing.js';
 import { askOnTemporaryLink, SlotmapRequest } from './slotmap-request.js';
 
 /** hiredis-cluster's SLOTMAP_UPDATE_THROTTLE_USEC: at most one throttled update a second. */
@@ -34,6 +35,8 @@ export interface NodeEntry {
   /** Links one user holds alone (blocking commands, WATCH sessions). */
   readonly dedicated: DedicatedLinks;
   lastConnectAttempt: number;
+  /** When its command link last failed (adapter clock), -Infinity if never: reads pass it over a while. */
+  failedAt: number;
 }
 
 /** What the topology tells its owner. */
@@ -75,11 +78,13 @@ export class Topology implements ConnectionEvents {
   /** Set by disconnect/free: no updates, no new links. */
   shutdown = false;
   /**
-   * The routing table: per slot, 1 + the index of its entry in `routeEntries`, 0 when unserved. A
-   * typed array: a JS array of 16384 references is a large object to V8 (over 1 ms to allocate).
+   * The routing table: per slot, 1 + the index of its shard in `shards`, 0 when unserved. A typed
+   * array: a JS array of 16384 references is a large object to V8 (over 1 ms to allocate).
    */
   private route = new Uint16Array(SLOT_COUNT);
-  private routeEntries: NodeEntry[] = [];
+  private shards: Shard[] = [];
+  /** Where reads go (readFrom). */
+  private readonly reads: ReadRouting;
   /** +1 whenever `route` changes (an applied map, a MOVED patch). */
   routeVersion = 0;
   /** The update request on a command link under way (single flight). */
@@ -100,6 +105,7 @@ export class Topology implements ConnectionEvents {
     /** Lends idle command links to another thread (the blocking context's direct calls), or null. */
     private readonly lender: Lender | null = null,
   ) {
+    this.reads = new ReadRouting(options.readFrom, adapter.now.bind(adapter), (entry) => this.linkOf(entry));
     for (const seed of options.seeds) this.entry(seed.host, seed.port, false);
   }
 
@@ -111,7 +117,15 @@ export class Topology implements ConnectionEvents {
   /** The entry serving `slot`, or undefined. */
   ownerOf(slot: number): NodeEntry | undefined {
     const index = this.route[slot]!;
-    return index === 0 ? undefined : this.routeEntries[index - 1];
+    return index === 0 ? undefined : this.shards[index - 1]!.primary;
+  }
+
+  /** The entry a command for `slot` goes to: the owner, or for a read the node readFrom picks. */
+  targetOf(slot: number, readOnly: boolean): NodeEntry | undefined {
+    const index = this.route[slot]!;
+    if (index === 0) return undefined;
+    const shard = this.shards[index - 1]!;
+    return readOnly ? this.reads.reader(shard) : shard.primary;
   }
 
   /** The entry for an address (mapped through `addressMap` unless `mapped`), created when new. */
@@ -129,6 +143,7 @@ export class Topology implements ConnectionEvents {
         link: null,
         dedicated: this.dedicatedLinks(address.host, address.port),
         lastConnectAttempt: -Infinity,
+        failedAt: -Infinity,
       };
       this.entries.set(addr, entry);
     }
@@ -137,15 +152,15 @@ export class Topology implements ConnectionEvents {
 
   /** Points `slot` at `entry` until the next update (after MOVED). */
   patch(slot: number, entry: NodeEntry): void {
-    let index = this.routeEntries.indexOf(entry);
-    if (index < 0) index = this.routeEntries.push(entry) - 1;
+    let index = this.shards.findIndex((shard) => shard.primary === entry);
+    if (index < 0) index = this.shards.push({ primary: entry, replicas: [], next: 0 }) - 1;
     this.route[slot] = index + 1;
     this.routeVersion++;
   }
 
   /** Per slot, 1 + the index of its node's address in `owners`, 0 when unserved; read-only views. */
   routeTable(): { slots: Uint16Array; owners: string[] } {
-    return { slots: this.route, owners: this.routeEntries.map((entry) => entry.addr) };
+    return { slots: this.route, owners: this.shards.map((shard) => shard.primary.addr) };
   }
 
   /**
@@ -194,6 +209,12 @@ export class Topology implements ConnectionEvents {
   throttledUpdate(via?: Connection): void {
     if (this.request !== null || this.adapter.now() - this.lastAttempt < UPDATE_THROTTLE_MS) return;
     this.update(via);
+  }
+
+  /** Whether update() (or, `throttled`, throttledUpdate()) would start one now. */
+  wouldUpdate(throttled: boolean): boolean {
+    if (this.shutdown || this.isUpdating) return false;
+    return !throttled || this.adapter.now() - this.lastAttempt >= UPDATE_THROTTLE_MS;
   }
 
   /** Starts an update now on `via` (or a chosen node), unless one runs already. */
@@ -279,10 +300,9 @@ export class Topology implements ConnectionEvents {
     const previous = this.entries;
     const entries = new Map<string, NodeEntry>();
     const route = new Uint16Array(SLOT_COUNT);
-    const routeEntries: NodeEntry[] = [];
+    const shards: Shard[] = [];
     const added: ClusterNode[] = [];
-    for (const original of map.nodes) {
-      const node = this.mapNode(original);
+    const carried = (node: ClusterNode): NodeEntry => {
       const old = previous.get(node.addr);
       const entry: NodeEntry = {
         addr: node.addr,
@@ -292,16 +312,25 @@ export class Topology implements ConnectionEvents {
         link: old?.link ?? null,
         dedicated: old?.dedicated ?? this.dedicatedLinks(node.host, node.port),
         lastConnectAttempt: old?.lastConnectAttempt ?? -Infinity,
+        failedAt: old?.failedAt ?? -Infinity,
       };
       entries.set(node.addr, entry);
+      return entry;
+    };
+    for (const original of map.nodes) {
+      const node = this.mapNode(original);
+      const old = previous.get(node.addr);
+      const entry = carried(node);
       if (old === undefined || old.node.name === '') added.push(node);
+      // Replicas get entries (and links) only when reads may go to them.
+      const replicas = this.reads.toReplicas ? node.replicas.map(carried) : [];
       if (node.slots.length === 0) continue;
-      routeEntries.push(entry);
-      for (const [start, end] of node.slots) route.fill(routeEntries.length, start, end + 1);
+      shards.push({ primary: entry, replicas, next: 0 });
+      for (const [start, end] of node.slots) route.fill(shards.length, start, end + 1);
     }
     this.entries = entries;
     this.route = route;
-    this.routeEntries = routeEntries;
+    this.shards = shards;
     this.routeVersion++;
     this.map = map;
     map.version = ++this.version;
@@ -309,7 +338,7 @@ export class Topology implements ConnectionEvents {
       if (entries.has(old.addr)) continue;
       old.link?.destroy(null);
       old.dedicated.closeAll(false, null, nodeLeftCluster(old.addr, REDIS_ERR_OTHER));
-      if (old.node.name !== '') this.events.nodeRemoved(old.node);
+      if (old.node.name !== '' && old.node.role === 'master') this.events.nodeRemoved(old.node);
     }
     for (const node of added) this.events.nodeAdded(node);
     this.events.slotmapUpdated(this.version);
@@ -372,6 +401,8 @@ export class Topology implements ConnectionEvents {
         selectDb: o.selectDb,
         limits: o.limits,
         connectTimeoutError: this.policy.connectTimeoutError,
+        readOnly: o.readFrom.mode !== 'primary',
+        askZone: o.readFrom.mode === 'az',
       },
       events,
       lender,
@@ -387,6 +418,7 @@ export class Topology implements ConnectionEvents {
     const entry = this.entries.get(link.addr);
     const dedicated = entry?.dedicated.has(link) ?? false;
     if (entry !== undefined && entry.link === link) {
+      if (err !== null && !link.closedIdle) entry.failedAt = this.adapter.now();
       if (!link.closedIdle || !this.policy.keepsIdleClose()) entry.link = null;
     } else entry?.dedicated.closed(link);
     this.events.linkClosed(link, err, connected, dedicated);

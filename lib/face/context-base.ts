@@ -189,6 +189,19 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
         this.linkCallback(this.connectCallback, event, REDIS_ERR);
         this.emit('connect-error', linkAddress(event), linkError(event));
         return;
+      case 'failover-wait':
+        if (event.phase === 'start') {
+          const { address, slot } = event;
+          const error = new ClusterError(event.code, event.message, address ?? undefined);
+          this.emit('failover-wait', { phase: 'start', address, slot, error });
+        } else {
+          const { type: _type, ...info } = event;
+          this.emit('failover-wait', info);
+        }
+        return;
+      case 'refresh':
+        this.emit('refresh', event.reason);
+        return;
       case 'disconnect': {
         const err = event.code === 0 ? null : linkError(event);
         this.linkCallback(this.disconnectCallback, event, err === null ? REDIS_OK : REDIS_ERR);

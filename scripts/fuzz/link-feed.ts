@@ -60,6 +60,8 @@ export function feedLink(chunks: readonly Buffer[], pending: number, limits: Res
       tls: undefined,
       connectTimeout: 0,
       commandTimeout: 0,
+      readOnly: false,
+      askZone: false,
       username: '',
       password: '',
       resp: 2,

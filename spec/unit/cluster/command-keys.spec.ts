@@ -26,7 +26,7 @@ function failure(argv: (string | Uint8Array)[]): ClusterError {
 describe('cluster/command-keys', () => {
   describe("hiredis-cluster's ut_parse_cmd cases", () => {
     it('GET foo', () => {
-      expect(commandKeys(['GET', 'foo'])).to.deep.equal({ name: 'GET', keys: [1] });
+      expect(commandKeys(['GET', 'foo'])).to.deep.equal({ name: 'GET', keys: [1], readOnly: true });
     });
     it('MSET foo val1 bar val2', () => {
       expect(keyNames('MSET foo val1 bar val2')).to.deep.equal(['foo', 'bar']);
@@ -53,6 +53,7 @@ describe('cluster/command-keys', () => {
       expect(commandKeys(argvOf('xgroup destroy mystream mygroup'))).to.deep.equal({
         name: 'XGROUP DESTROY',
         keys: [2],
+        readOnly: false,
       });
     });
     it('XREADGROUP is not confused by a group or consumer named "streams"', () => {
@@ -64,18 +65,39 @@ describe('cluster/command-keys', () => {
       expect(keyNames('XREAD BLOCK 42 STREAMS mystream another $ $')).to.deep.equal(['mystream', 'another']);
     });
     it('RESTORE and RESTORE-ASKING', () => {
-      expect(commandKeys(argvOf('restore k 0 xxx'))).to.deep.equal({ name: 'RESTORE', keys: [1] });
+      expect(commandKeys(argvOf('restore k 0 xxx'))).to.deep.equal({
+        name: 'RESTORE',
+        keys: [1],
+        readOnly: false,
+      });
       expect(commandKeys(argvOf('restore-asking k 0 xxx'))).to.deep.equal({
         name: 'RESTORE-ASKING',
         keys: [1],
+        readOnly: false,
       });
     });
     it('GEORADIUS_RO', () => {
       expect(commandKeys(argvOf('georadius_ro k 0 0 0 km'))).to.deep.equal({
         name: 'GEORADIUS_RO',
         keys: [1],
+        readOnly: true,
       });
     });
+  });
+
+  it('marks the commands the table flags readonly (what readFrom may send to a replica)', () => {
+    const readOnly = (line: string) => commandKeys(argvOf(line)).readOnly;
+    for (const line of [
+      'GET k',
+      'MGET a b',
+      'HGETALL h',
+      'XREAD STREAMS s 0',
+      'EVAL_RO s 1 k',
+      'OBJECT ENCODING k',
+    ])
+      expect(readOnly(line), line).to.equal(true);
+    for (const line of ['SET k v', 'DEL k', 'INCR k', 'EVAL s 1 k', 'BLPOP k 0', 'XGROUP CREATE s g $'])
+      expect(readOnly(line), line).to.equal(false);
   });
 
   // Every expectation below equals what Redis 7.0.15 answers to COMMAND GETKEYS for the same line
@@ -181,7 +203,7 @@ describe('cluster/command-keys', () => {
 
   it('reads Uint8Array arguments (name, keywords, numkeys)', () => {
     const b = (s: string) => Buffer.from(s);
-    expect(commandKeys([b('get'), b('k')])).to.deep.equal({ name: 'GET', keys: [1] });
+    expect(commandKeys([b('get'), b('k')])).to.deep.equal({ name: 'GET', keys: [1], readOnly: true });
     expect(commandKeys([b('EVAL'), b('s'), b('2'), b('a'), b('b')]).keys).to.deep.equal([3, 4]);
     expect(commandKeys([b('XREAD'), b('streams'), b('s1'), b('0')]).keys).to.deep.equal([2]);
     expect(commandKeys([b('xgroup'), new Uint8Array(b('destroy')), b('s'), b('g')]).name).to.equal(

@@ -34,7 +34,7 @@ const HEADER_SPIN_US = 20;
  * µs a command, and a worker that sleeps instead costs a wake-up per part (a scheduler's time slice on a
  * busy machine).
  */
-const STREAM_SPIN_US = 200;
+const STREAM_SPIN_US = 100;
 
 /** Runs inside the worker (bootstrap): watches for fatal ends, then loads the entry module. */
 export async function runWorkerEntry(): Promise<void> {

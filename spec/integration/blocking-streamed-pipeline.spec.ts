@@ -7,8 +7,9 @@
  */
 import { expect } from 'chai';
 import { BlockingClusterContext, type BlockingOptions } from '../../lib/blocking/blocking-context.js';
-import { ClusterError, REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT } from '../../lib/errors.js';
+import { REDIS_ERR_OTHER, REDIS_ERR_TIMEOUT } from '../../lib/errors.js';
 import { PLAIN } from '../support/clusters.js';
+import { thrown } from '../support/failures.js';
 
 const contexts: BlockingClusterContext[] = [];
 
@@ -17,17 +18,6 @@ function open(options: BlockingOptions): BlockingClusterContext {
   contexts.push(cc);
   cc.connect();
   return cc;
-}
-
-/** The ClusterError `body` throws. */
-function failure(body: () => unknown): ClusterError {
-  try {
-    body();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ClusterError);
-    return err as ClusterError;
-  }
-  throw new Error('expected a ClusterError');
 }
 
 function replies(cc: BlockingClusterContext, count: number): unknown[] {
@@ -58,7 +48,10 @@ describe('integration: BlockingClusterContext streamed pipelines', () => {
     expect(got.slice(300, 600)).to.deep.equal(Array.from({ length: 300 }, (_, i) => String(i)));
     expect(got[600]).to.equal('1');
     cc.reset();
-    expect(failure(() => cc.getReply()).message).to.equal('no pending replies (append a command first)');
+    expect(thrown(() => cc.getReply())).to.deep.equal([
+      REDIS_ERR_OTHER,
+      'no pending replies (append a command first)',
+    ]);
   });
 
   it('split multi-key commands among hundreds of others come back merged, in append order', () => {
@@ -128,16 +121,12 @@ describe('integration: BlockingClusterContext streamed pipelines', () => {
     const channel = (d as unknown as { channel: { worker: { terminate(): Promise<number> } } }).channel;
     await channel.worker.terminate();
     for (let i = 0; i < 100; i++) d.appendCommand('INCR sspec:dead');
-    const messages = new Set(
-      Array.from({ length: 200 }, () => {
-        const err = failure(() => d.getReply());
-        return `${err.code} ${err.message}`;
-      }),
-    );
+    const messages = new Set(Array.from({ length: 200 }, () => thrown(() => d.getReply()).join(' ')));
     expect([...messages]).to.deep.equal([`${REDIS_ERR_OTHER} Worker thread died: exited with code 1`]);
-    expect(failure(() => d.command('GET sspec:dead')).message).to.equal(
+    expect(thrown(() => d.command('GET sspec:dead'))).to.deep.equal([
+      REDIS_ERR_OTHER,
       'Worker thread died: exited with code 1',
-    );
+    ]);
   });
 
   it('a streamed pipeline past its deadline: every command gets "Timeout"; the next pipeline its own replies', () => {
@@ -147,12 +136,7 @@ describe('integration: BlockingClusterContext streamed pipelines', () => {
     d.appendCommandToNode(node, 'DEBUG SLEEP 0.45');
     for (let i = 0; i < 199; i++) d.appendCommand('GET sspec:pd');
     const started = performance.now();
-    const outcomes = new Set(
-      Array.from({ length: 200 }, () => {
-        const err = failure(() => d.getReply());
-        return `${err.code} ${err.message}`;
-      }),
-    );
+    const outcomes = new Set(Array.from({ length: 200 }, () => thrown(() => d.getReply()).join(' ')));
     const took = performance.now() - started;
     d.reset();
     for (let i = 0; i < 100; i++) d.appendCommand('GET sspec:pd');

@@ -5,12 +5,10 @@
  *   u8 kind (| READ_ONLY) | its target: i32 slot (ROUTED, ROUTED_NO_REDIRECT), u16 length + "host:port" (TO_NODE), i32 slot +
  *   i32 wait in ms (BLOCKING), i32 slot + i32 frames (TRANSACTION), i32 session id + i32 frames (SESSION) |
  *   i32 length + the command's RESP bytes.
- * Its response is one record per command, in the order the results arrived, each at a 4-byte aligned offset:
- * i32 tag (the command's index for a reply, -1 - index for a failure) | i32 length | its bytes. A reply's
- * bytes are its frame; a failure's are i32 err code | i32 length + UTF-8 errstr | i32 length + UTF-8 address
- * of its node (0: none). A pipeline's request may be streamed (FLAG_STREAM, channel-layout.ts): its commands
- * keep coming after it is published, and the worker routes each part as it sees it. Both threads share the
- * platform's byte order. Other opcodes answer STATUS_OK with no bytes, or
+ * Its response starts with a table of `count` Int32 pairs, one per command in order: where its result starts
+ * and its length, or -1 for a failure. The results follow in the order they arrived: a reply is its frame,
+ * a failure is i32 err code | i32 length + UTF-8 errstr | i32 length + UTF-8 address of its node (0: none).
+ * Both threads share the platform's byte order. Other opcodes answer STATUS_OK with no bytes, or
  * STATUS_ERROR with one failure (the same layout).
  *
  * A hand-over (OP_HANDOVER) is a batch of one ROUTED command the caller started on a lent link itself,
@@ -63,10 +61,8 @@ export function twoWords(kind: number): boolean {
   return kind >= BLOCKING;
 }
 
-/** A failure's record tag is FAILURE - index. */
+/** The table's length of a failed command. */
 export const FAILURE = -1;
-/** Bytes of a result record's tag and length. */
-export const RECORD_HEAD = 8;
 
 /** Appends commands to a growable area; `grow(min, keep)` returns a bigger area holding the first `keep` bytes. */
 export class BatchWriter {
@@ -193,25 +189,22 @@ export function readFailure(body: Buffer): ClusterError {
   return readFailureAt(body, 0);
 }
 
-/**
- * Walks the `count` result records of a batch response in the caller, in arrival order: `onReply(area,
- * start, end, index)` or `onFailure(err, index)`.
- */
+/** Walks the results of a batch response in the caller: `onReply(area, start, end)` or `onFailure(err)`. */
 export function readResults(
   area: Buffer,
   count: number,
   onReply: (area: Buffer, start: number, end: number, index: number) => void,
   onFailure: (err: ClusterError, index: number) => void,
 ): void {
-  const words = new Int32Array(area.buffer, area.byteOffset, area.length >> 2);
-  let at = 0;
+  const table = new Int32Array(area.buffer, area.byteOffset, count * 2);
   for (let i = 0; i < count; i++) {
-    const tag = words[at >> 2]!;
-    const start = at + RECORD_HEAD;
-    const end = start + words[(at >> 2) + 1]!;
-    if (tag < 0) onFailure(readFailureAt(area, start), FAILURE - tag);
-    else onReply(area, start, end, tag);
-    at = (end + 3) & ~3;
+    const at = table[2 * i]!;
+    const length = table[2 * i + 1]!;
+    if (length === FAILURE) {
+      onFailure(readFailureAt(area, at), i);
+    } else {
+      onReply(area, at, at + length, i);
+    }
   }
 }
 

@@ -9,7 +9,7 @@ import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
-import { type ClusterError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
+import { type ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
 import type { EngineEvent, NodeLinks } from '../events.js';
 import {
   commandFromArgv,
@@ -96,6 +96,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     });
     const multiKey = multiKeyReplies(this.options.replyBuilder);
     this.known = seedNodes(this.options);
+    this.pipeline = new Pipeline(this.options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT, multiKey.ops);
     this.calls = new WorkerCalls(
       this.channel,
       o.replyBuilder,
@@ -104,11 +105,6 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       (event) => this.onEvent(event),
       board === null ? null : new DirectCalls(board, spin, o, o.limits, o.detectIdleClose),
       o.readFrom.mode !== 'primary',
-    );
-    this.pipeline = new Pipeline(
-      this.calls,
-      this.options.pipelineRedirects ? ROUTED : ROUTED_NO_REDIRECT,
-      multiKey.ops,
     );
   }
 
@@ -129,7 +125,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   /** `redisClusterSetOptionTimeout`: the command timeout, applied live to every link. */
   setTimeout(ms: number): void {
     this.options.commandTimeout = this.checkTimeout(ms);
-    this.calls.request(4).writeInt32LE(ms, 0);
+    this.channel.beginRequest(4).writeInt32LE(ms, 0);
     this.control(OP_SET_TIMEOUT, 4);
   }
 
@@ -214,7 +210,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
    */
   getReply(): unknown {
     return this.guard(() => {
-      if (!this.pipeline.hasReply && this.pipeline.hasUnsent) this.pipeline.flush();
+      if (!this.pipeline.hasReply && this.pipeline.hasUnsent) this.flushPipeline();
       return this.pipeline.nextReply();
     });
   }
@@ -227,7 +223,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     const hadPipeline = !this.pipeline.isEmpty;
     if (this.err === 0 && this.pipeline.hasUnsent) {
       try {
-        this.guard(() => this.pipeline.flush());
+        this.guard(() => this.flushPipeline());
       } catch {
         // err is set: the links are dropped below.
       }
@@ -273,6 +269,14 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     if (typeof node !== 'string') return `${node.host}:${node.port}`;
     const { host, port } = parseHostPort(node);
     return `${host}:${port}`;
+  }
+
+  private flushPipeline(): void {
+    this.pipeline.flush((bytes, count, hasParts) => {
+      if (this.calls.closed) throw otherError('context closed');
+      this.channel.beginRequest(bytes.length).set(bytes);
+      return this.calls.roundTrip({ length: bytes.length, count }, hasParts, true);
+    });
   }
 
   /** A request without commands, with hiredis' err/errstr around it. */

@@ -17,7 +17,6 @@ import {
   DEFAULT_READY_TIMEOUT_MS,
   describeError,
   FAILURE_OFFSET,
-  FLAG_STREAM,
   grownSize,
   HEARTBEAT_INTERVAL_MS,
   INIT_KEY,
@@ -63,8 +62,6 @@ export class CallerChannel {
   private failure: string | null = null;
   private events: unknown[] = [];
   private lastRoundTrip = 0;
-  /** A streamed request is published and not yet whole. */
-  private streaming = false;
 
   /** Starts the worker on `entry` (a module that creates a {@link WorkerChannel}) without waiting for it. */
   constructor(entry: string | URL, options: ChannelOptions = {}) {
@@ -186,51 +183,23 @@ export class CallerChannel {
    * or a status of the layer above). Throws a ClusterError when the channel is closed or the worker died.
    */
   call(opcode: number, length: number, count = 1, timeoutMs = 0, flags = 0): number {
-    this.checkRequest(opcode, length, timeoutMs);
+    if ((opcode | 0) !== opcode || opcode < 1) {
+      throw otherError(`Invalid opcode ${opcode}: expected an integer from 1 to ${INT32_MAX}`);
+    }
+    if ((length | 0) !== length || length < 0 || length > this.requestBuf.length) {
+      throw otherError(
+        `Invalid request length ${length}: the request area holds ${this.requestBuf.length} bytes`,
+      );
+    }
+    if ((timeoutMs | 0) !== timeoutMs || timeoutMs < 0) {
+      throw otherError(`Invalid timeout ${timeoutMs}: expected whole ms >= 0`);
+    }
     if ((count | 0) !== count || count < 0 || (flags | 0) !== flags) {
       throw otherError(`Invalid count ${count} or flags ${flags}: expected 32-bit integers, count >= 0`);
     }
-    return this.roundTrip(opcode, length, count, timeoutMs, flags);
-  }
-
-  /**
-   * Publishes a streamed request (FLAG_STREAM) whose first `length` bytes are in the request area, without
-   * waiting: the worker starts on them while the caller writes more (`extendStream`, `growRequest`) and
-   * answers once `finishStream` says it is whole. Nothing else is sent meanwhile.
-   */
-  openStream(opcode: number, length: number): void {
-    this.checkRequest(opcode, length, 0);
-    const w = this.words;
-    Atomics.store(w, Word.STREAM_DONE, 0);
-    Atomics.store(w, Word.STREAM_LENGTH, length);
-    this.publishRequest(opcode, length, 0, 0, FLAG_STREAM);
-    this.streaming = true;
-  }
-
-  /** The open stream's request now holds `length` bytes (whole commands). */
-  extendStream(length: number): void {
-    const w = this.words;
-    w[Word.REQ_AREA] = this.requestGen;
-    Atomics.store(w, Word.STREAM_LENGTH, length);
-    if (Atomics.load(w, Word.STREAM_WAITS) !== 0) Atomics.notify(w, Word.STREAM_LENGTH);
-  }
-
-  /**
-   * The open stream's request is whole at `length` bytes: blocks until the worker answers it, as `call`
-   * (its `timeoutMs` counts from now).
-   */
-  finishStream(length: number, timeoutMs = 0): number {
-    if (!this.streaming) throw otherError('No streamed request is open');
-    const start = performance.now();
-    this.endStream(length);
-    // A worker this thread already heard is gone (its exit event ran between the parts) is not waited for.
     this.checkOpen();
-    return this.awaitAnswer(this.seq, start, length, timeoutMs);
-  }
-
-  /** Whether the worker sleeps until the open stream moves on (extendStream then wakes it). */
-  get streamWaits(): boolean {
-    return Atomics.load(this.words, Word.STREAM_WAITS) !== 0;
+    if (!this.ready) this.waitReady();
+    return this.roundTrip(opcode, length, count, timeoutMs, flags);
   }
 
   /** Bytes of the last accepted response. */
@@ -269,8 +238,6 @@ export class CallerChannel {
    */
   close(timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS): void {
     if (this.closed) return;
-    // A stream left open is ended first: the worker finishes it (its answer unread), then sees the close.
-    if (this.streaming) this.endStream(Atomics.load(this.words, Word.STREAM_LENGTH));
     let acknowledged = false;
     if (this.failure === null && Atomics.load(this.words, Word.STATE) === ChannelState.READY) {
       try {
@@ -284,48 +251,9 @@ export class CallerChannel {
     if (!acknowledged) void this.worker.terminate();
   }
 
-  private checkRequest(opcode: number, length: number, timeoutMs: number): void {
-    if ((opcode | 0) !== opcode || opcode < 1) {
-      throw otherError(`Invalid opcode ${opcode}: expected an integer from 1 to ${INT32_MAX}`);
-    }
-    if ((length | 0) !== length || length < 0 || length > this.requestBuf.length) {
-      throw otherError(
-        `Invalid request length ${length}: the request area holds ${this.requestBuf.length} bytes`,
-      );
-    }
-    if ((timeoutMs | 0) !== timeoutMs || timeoutMs < 0) {
-      throw otherError(`Invalid timeout ${timeoutMs}: expected whole ms >= 0`);
-    }
-    if (this.streaming) throw otherError('A streamed request is open: finish it first');
-    this.checkOpen();
-    if (!this.ready) this.waitReady();
-  }
-
-  /** Marks the open stream whole at `length` bytes (the worker routes what is left, then answers). */
-  private endStream(length: number): void {
-    const w = this.words;
-    this.streaming = false;
-    w[Word.REQ_AREA] = this.requestGen;
-    Atomics.store(w, Word.STREAM_LENGTH, length);
-    Atomics.store(w, Word.STREAM_DONE, 1);
-    if (Atomics.load(w, Word.STREAM_WAITS) !== 0) Atomics.notify(w, Word.STREAM_LENGTH);
-  }
-
   private roundTrip(opcode: number, length: number, count: number, timeoutMs: number, flags: number): number {
-    const start = performance.now();
-    this.publishRequest(opcode, length, count, timeoutMs, flags);
-    return this.awaitAnswer(this.seq, start, length, timeoutMs);
-  }
-
-  /** Writes the request header and publishes it under the next seq. */
-  private publishRequest(
-    opcode: number,
-    length: number,
-    count: number,
-    timeoutMs: number,
-    flags: number,
-  ): void {
     const w = this.words;
+    const start = performance.now();
     // Seqlock: a worker still reading the previous header (that call timed out) sees the seq change and
     // rereads, so it never acts on a header that is half old, half new.
     Atomics.store(w, Word.REQ_SEQ, SEQ_WRITING);
@@ -341,11 +269,6 @@ export class CallerChannel {
     Atomics.store(w, Word.REQ_SEQ, seq);
     // Store, then load (both seq-cst): either the worker sees this seq before it sleeps, or this sees it asleep.
     if (Atomics.load(w, Word.WORKER_SLEEPS) !== 0) Atomics.notify(w, Word.REQ_SEQ);
-  }
-
-  /** Waits for the answer to request `seq` (published at `start`), as `call` describes. */
-  private awaitAnswer(seq: number, start: number, length: number, timeoutMs: number): number {
-    const w = this.words;
     if (
       !spinUntil(w, Word.RESP_SEQ, seq, true, this.spin.budgetUs(length)) &&
       !this.sleepUntilAnswered(seq, start, timeoutMs)

@@ -43,29 +43,14 @@ export const Word = {
   STATE: 5 * LINE,
   /** Bytes of the death reason (UTF-8) stored after the words. */
   FAILURE_LENGTH: 5 * LINE + 1,
-  /**
-   * A streamed request (FLAG_STREAM): the bytes the caller has written into the request area so far. It only
-   * grows while the request is served; REQ_AREA names the area they are in.
-   */
-  STREAM_LENGTH: 6 * LINE,
-  /** 1 once STREAM_LENGTH is final (the caller waits for the answer from then on). */
-  STREAM_DONE: 6 * LINE + 1,
-  /** 1 while the worker may be asleep on STREAM_LENGTH: the caller notifies after moving it. */
-  STREAM_WAITS: 7 * LINE,
 } as const;
 
-export const FAILURE_OFFSET = 8 * LINE * 4;
+export const FAILURE_OFFSET = 6 * LINE * 4;
 export const FAILURE_BYTES = 1024;
 export const CONTROL_BYTES = FAILURE_OFFSET + FAILURE_BYTES;
 
 /** Values of the STATE word. */
 export const ChannelState = { STARTING: 0, READY: 1, CLOSED: 2, DEAD: 3 } as const;
-
-/**
- * REQ_FLAGS bit: the request's bytes keep coming after it is published (STREAM_LENGTH, STREAM_DONE), so the
- * worker starts on the first commands while the caller still writes the next (a pipeline).
- */
-export const FLAG_STREAM = 1;
 
 /** Reserved opcode: the caller closes the channel. Opcodes 1..2^31-1 are the user's. */
 export const OP_CLOSE = 0;

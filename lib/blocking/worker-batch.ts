@@ -12,7 +12,6 @@ import {
   FAILURE,
   failureLength,
   READ_ONLY,
-  RECORD_HEAD,
   ROUTED_NO_REDIRECT,
   SESSION,
   TO_NODE,
@@ -24,21 +23,12 @@ import {
 /** Frames up to this size are copied byte by byte: cheaper than a native copy's call overhead. */
 const SMALL_FRAME = 64;
 
-/**
- * The commands of a batch request: `count` of them, or as many as `body[from..to)` holds (a streamed
- * request's next part); a SESSION command's id is looked up in `sessions`.
- */
-export function readBatch(
-  body: Buffer,
-  count: number,
-  sessions: ReadonlyMap<number, Session>,
-  from = 0,
-  to = body.length,
-): BatchItem[] {
-  const commands: BatchItem[] = [];
+/** The commands of a batch request; a SESSION command's id is looked up in `sessions`. */
+export function readBatch(body: Buffer, count: number, sessions: ReadonlyMap<number, Session>): BatchItem[] {
+  const commands: BatchItem[] = new Array(count);
   const { buffer, byteOffset } = body;
-  let at = from;
-  for (let i = 0; i < count && at < to; i++) {
+  let at = 0;
+  for (let i = 0; i < count; i++) {
     const flags = body[at++]!;
     const kind = flags & ~READ_ONLY;
     let slot = -1;
@@ -58,7 +48,7 @@ export function readBatch(
     }
     const length = body.readInt32LE(at);
     // A plain view: Buffer#subarray costs several times more, and nothing needs Buffer methods on it.
-    commands.push({
+    commands[i] = {
       slot: kind === SESSION ? -1 : slot,
       address,
       redirects: kind !== ROUTED_NO_REDIRECT,
@@ -67,20 +57,19 @@ export function readBatch(
       frames: kind === TRANSACTION || kind === SESSION ? extra : 1,
       session: kind === SESSION ? (sessions.get(slot) ?? null) : null,
       bytes: new Uint8Array(buffer, byteOffset + at + 4, length),
-    });
+    };
     at += 4 + length;
   }
   return commands;
 }
 
 /**
- * Writes a batch's results straight into the response area as they arrive (one copy per reply frame), each
- * as a record (batch.ts). `reserve(minBytes, keepBytes)` returns an area at least `minBytes` long holding the
- * first `keepBytes`.
+ * Writes a batch's results straight into the response area as they arrive (one copy per reply frame).
+ * `reserve(minBytes, keepBytes)` returns an area at least `minBytes` long holding the first `keepBytes`.
  */
 export class ResultsWriter {
   private area: Buffer = Buffer.alloc(0);
-  private words: Int32Array = new Int32Array(0);
+  private table: Int32Array = new Int32Array(0);
   private at = 0;
 
   constructor(private readonly reserve: (minBytes: number, keepBytes: number) => Buffer) {}
@@ -90,40 +79,33 @@ export class ResultsWriter {
     return this.at;
   }
 
-  /** Starts a batch's results. */
-  begin(): void {
-    this.at = 0;
-    this.adopt(this.reserve(0, 0));
+  /** Starts the results of `count` commands. */
+  begin(count: number): void {
+    this.at = count * 8;
+    this.adopt(this.reserve(this.at, 0));
   }
 
   /** Command `index`'s reply: the frame `buf[start..end)`. */
   reply(index: number, buf: Uint8Array, start: number, end: number): void {
     const length = end - start;
-    const area = this.room(RECORD_HEAD + length);
-    const at = this.head(index, length);
+    const area = this.room(length);
+    const at = this.at;
     if (length <= SMALL_FRAME) for (let i = 0; i < length; i++) area[at + i] = buf[start + i]!;
     else area.set(buf.subarray(start, end), at);
+    this.table[2 * index] = at;
+    this.table[2 * index + 1] = length;
     this.at = at + length;
   }
 
   /** Command `index`'s failure. */
   failure(index: number, err: ClusterError): void {
-    const length = failureLength(err);
-    const area = this.room(RECORD_HEAD + length);
-    this.at = writeFailure(area, this.head(FAILURE - index, length), err);
+    const area = this.room(failureLength(err));
+    this.table[2 * index] = this.at;
+    this.table[2 * index + 1] = FAILURE;
+    this.at = writeFailure(area, this.at, err);
   }
 
-  /** Writes a record's head at an aligned offset; returns where its bytes go. */
-  private head(tag: number, length: number): number {
-    const word = this.at >> 2;
-    this.words[word] = tag;
-    this.words[word + 1] = length;
-    return this.at + RECORD_HEAD;
-  }
-
-  /** Room for `bytes` more after aligning to the next record. */
   private room(bytes: number): Buffer {
-    this.at = (this.at + 3) & ~3;
     if (this.at + bytes > this.area.length) this.adopt(this.reserve(this.at + bytes, this.at));
     return this.area;
   }
@@ -131,6 +113,6 @@ export class ResultsWriter {
   private adopt(area: Buffer): void {
     if (area === this.area) return;
     this.area = area;
-    this.words = new Int32Array(area.buffer, area.byteOffset, area.length >> 2);
+    this.table = new Int32Array(area.buffer, area.byteOffset, area.length >> 2);
   }
 }

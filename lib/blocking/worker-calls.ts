@@ -31,12 +31,9 @@ import {
 import type { BlockingTransactionHost } from './blocking-transaction.js';
 import { type CallerChannel, STATUS_ERROR, STATUS_OK, STATUS_TIMEOUT } from './channel.js';
 import { type DirectCalls, HANDED } from './direct-call.js';
-import type { PipelineChannel } from './pipeline.js';
 
-export class WorkerCalls implements BlockingTransactionHost, PipelineChannel {
+export class WorkerCalls implements BlockingTransactionHost {
   closed = false;
-  /** Whose commands wait in the request area (a pipeline): settled before anything else is sent. */
-  private holder: { settle(): void } | null = null;
 
   constructor(
     private readonly channel: CallerChannel,
@@ -53,33 +50,8 @@ export class WorkerCalls implements BlockingTransactionHost, PipelineChannel {
 
   /** A writer for a new batch in the request area. */
   writer(): BatchWriter {
-    return new BatchWriter(this.request(), (min, keep) => this.channel.growRequest(min, keep));
-  }
-
-  /** The request area for a new request, at least `minBytes` long; what held it is settled first. */
-  request(minBytes = 0): Buffer {
     if (this.closed) throw otherError('context closed');
-    this.settleHolder();
-    return this.channel.beginRequest(minBytes);
-  }
-
-  hold(holder: { settle(): void } | null): void {
-    this.holder = holder;
-  }
-
-  stream(writer: BatchWriter, open: boolean): void {
-    if (open) this.channel.extendStream(writer.length);
-    else this.channel.openStream(OP_BATCH, writer.length);
-  }
-
-  get streamWaits(): boolean {
-    return this.channel.streamWaits;
-  }
-
-  finish(writer: BatchWriter, streamed: boolean, hasParts: boolean): unknown[] {
-    if (!streamed) return this.roundTrip(writer, hasParts, true);
-    const status = this.channel.finishStream(writer.length, this.callTimeout);
-    return this.results(status, writer.count, hasParts, true);
+    return new BatchWriter(this.channel.beginRequest(), (min, keep) => this.channel.growRequest(min, keep));
   }
 
   /**
@@ -127,13 +99,13 @@ export class WorkerCalls implements BlockingTransactionHost, PipelineChannel {
   }
 
   open(slot: number): number {
-    this.request(4).writeInt32LE(slot, 0);
+    this.channel.beginRequest(4).writeInt32LE(slot, 0);
     return this.control(OP_SESSION_OPEN, 4).readInt32LE(0);
   }
 
   close(session: number): void {
     if (this.closed) return;
-    this.request(4).writeInt32LE(session, 0);
+    this.channel.beginRequest(4).writeInt32LE(session, 0);
     this.control(OP_SESSION_CLOSE, 4);
   }
 
@@ -150,16 +122,7 @@ export class WorkerCalls implements BlockingTransactionHost, PipelineChannel {
     opcode = OP_BATCH,
   ): unknown[] {
     const count = writer.count;
-    return this.results(
-      this.channel.call(opcode, writer.length, count, deadline),
-      count,
-      parts,
-      keepFailures,
-    );
-  }
-
-  /** The `count` results of the answer the call or stream just got (`status`), as roundTrip returns them. */
-  private results(status: number, count: number, parts: boolean, keepFailures: boolean): unknown[] {
+    const status = this.channel.call(opcode, writer.length, count, deadline);
     this.deliverEvents();
     // The worker still serves the call given up on (an update, a redirect) behind a board that says
     // otherwise: no direct call until it has answered one.
@@ -184,24 +147,13 @@ export class WorkerCalls implements BlockingTransactionHost, PipelineChannel {
     return results;
   }
 
-  /**
-   * Runs a request without commands (its `length` bytes written into `request()`, or none); returns its
-   * answer's bytes, a failure is thrown.
-   */
+  /** Runs a request without commands; returns its answer's bytes, a failure is thrown. */
   control(opcode: number, length: number): Buffer {
     if (this.closed) throw otherError('context closed');
-    if (length === 0) this.settleHolder();
     const status = this.channel.call(opcode, length, 0, 0);
     this.deliverEvents();
     if (status === STATUS_ERROR) throw readFailure(this.channel.response());
     return this.channel.response();
-  }
-
-  private settleHolder(): void {
-    const holder = this.holder;
-    if (holder === null) return;
-    this.holder = null;
-    holder.settle();
   }
 
   /** Events the worker raised during the call, on this thread, before the call returns. */

@@ -29,12 +29,6 @@ import { spinUntil, TurnaroundSpin } from './spin.js';
 
 /** Longest the worker polls for a request header the caller is writing (µs). */
 const HEADER_SPIN_US = 20;
-/**
- * Longest the worker polls for the next part of a streamed request (µs): the caller is appending it, a few
- * µs a command, and a worker that sleeps instead costs a wake-up per part (a scheduler's time slice on a
- * busy machine).
- */
-const STREAM_SPIN_US = 100;
 
 /** Runs inside the worker (bootstrap): watches for fatal ends, then loads the entry module. */
 export async function runWorkerEntry(): Promise<void> {
@@ -68,7 +62,6 @@ export class WorkerChannel {
   private closeSeq = 0;
   private pendingEvents = 0;
   private readonly spin: TurnaroundSpin;
-  private readonly streamSpinUs: number;
   /** When the last answer was published (monotonicMs()), until the next request is seen; else -1. */
   private publishedAt = -1;
   private closed = false;
@@ -84,7 +77,6 @@ export class WorkerChannel {
   constructor(init: ChannelInit = channelInit()) {
     this.data = init.data;
     this.spin = new TurnaroundSpin(init.workerSpinUs);
-    this.streamSpinUs = Math.min(init.workerSpinUs, STREAM_SPIN_US);
     this.words = new Int32Array(init.control);
     this.port = init.port;
     // Posted by the caller right after it started this thread, before anything else.
@@ -230,47 +222,6 @@ export class WorkerChannel {
     }
     return true;
   }
-
-  /** A streamed request's bytes so far (FLAG_STREAM), in {@link requestArea}; final once {@link streamDone}. */
-  streamLength(): number {
-    const w = this.words;
-    const length = Atomics.load(w, Word.STREAM_LENGTH);
-    // The caller names a grown area before it moves the length (both stores before the seq-cst one).
-    const gen = w[Word.REQ_AREA]!;
-    if (gen !== this.requestGen) this.adoptRequestArea(gen);
-    return length;
-  }
-
-  /** Whether the streamed request is whole: read it before streamLength(), which is then final. */
-  get streamDone(): boolean {
-    return Atomics.load(this.words, Word.STREAM_DONE) !== 0;
-  }
-
-  /** The current request area (a streamed request's bytes are read from it). */
-  get requestArea(): Buffer {
-    return this.requestBuf;
-  }
-
-  /**
-   * A promise that resolves once the streamed request may have moved on from `length` bytes (more bytes, or
-   * done), or undefined when it already has. The event loop stays free meanwhile: replies keep coming in.
-   */
-  streamMoved(length: number): Promise<void> | undefined {
-    const w = this.words;
-    if (spinUntil(w, Word.STREAM_LENGTH, length, false, this.streamSpinUs)) return undefined;
-    // Store, then load (both seq-cst): either the caller's next store is seen here, or it sees the flag.
-    Atomics.store(w, Word.STREAM_WAITS, 1);
-    if (Atomics.load(w, Word.STREAM_DONE) === 0 && Atomics.load(w, Word.STREAM_LENGTH) === length) {
-      const waited = Atomics.waitAsync(w, Word.STREAM_LENGTH, length);
-      if (waited.async) return waited.value.then(this.streamWoken);
-    }
-    Atomics.store(w, Word.STREAM_WAITS, 0);
-    return undefined;
-  }
-
-  private readonly streamWoken = (): void => {
-    Atomics.store(this.words, Word.STREAM_WAITS, 0);
-  };
 
   /** Queues a value (structured-cloned) for the caller, who receives it with the next published response. */
   postEvent(value: unknown): void {

@@ -28,7 +28,7 @@ import {
   readHandover,
 } from './batch.js';
 // Not the channel.js barrel: the caller's end has no business in the worker's bundle.
-import { type ChannelRequest, FLAG_STREAM, STATUS_ERROR, STATUS_OK } from './channel-layout.js';
+import { type ChannelRequest, STATUS_ERROR, STATUS_OK } from './channel-layout.js';
 import type { LinkLender } from './link-lender.js';
 import { ResultsWriter, readBatch } from './worker-batch.js';
 
@@ -37,13 +37,6 @@ export interface HostChannel {
   /** The next request; null once the caller closes. */
   next(): Promise<ChannelRequest | null>;
   respond(req: ChannelRequest, status: number, body?: Uint8Array | string): boolean;
-  /** A streamed request's bytes so far (FLAG_STREAM); final once `streamDone` (read that first). */
-  streamLength(): number;
-  readonly streamDone: boolean;
-  /** The request area a streamed request's bytes are in (as of the last streamLength()). */
-  readonly requestArea: Buffer;
-  /** Resolves once the stream may have moved on from `length` bytes; undefined when it already has. */
-  streamMoved(length: number): Promise<void> | undefined;
   /** Publishes the first `length` bytes written into the response area. */
   publish(req: ChannelRequest, status: number, length: number): boolean;
   /** The response area, at least `minBytes` long and holding its first `keepBytes`. */
@@ -65,7 +58,7 @@ export class WorkerHost implements BatchSink, EngineListener {
 
   constructor(
     private readonly channel: HostChannel,
-    private readonly adapter: EventLoopAdapter,
+    adapter: EventLoopAdapter,
     options: ResolvedOptions,
     policy = new SyncPolicy(),
     /** Lends idle command links to the caller (direct calls), or null. */
@@ -120,10 +113,9 @@ export class WorkerHost implements BatchSink, EngineListener {
     switch (req.opcode) {
       case OP_BATCH:
         this.request = req;
-        this.results.begin();
+        this.results.begin(req.count);
         // Sent (and resent) straight from the request area: the caller leaves it alone until the answer,
         // and moves to a fresh area when it gives up on a call.
-        if ((req.flags & FLAG_STREAM) !== 0) return this.serveStream();
         return this.engine.serveBatch(readBatch(req.body, req.count, this.sessions), this);
       case OP_HANDOVER:
         return this.adopt(req);
@@ -171,39 +163,8 @@ export class WorkerHost implements BatchSink, EngineListener {
       return;
     }
     this.request = req;
-    this.results.begin();
+    this.results.begin(1);
     return this.engine.serveAdopted(item, link, adopted, this);
-  }
-
-  /**
-   * A streamed batch (a pipeline): each part is routed as soon as it is seen, so the first commands are on
-   * the wire while the caller still writes the next; the batch is done once the caller said it is whole.
-   */
-  private async serveStream(): Promise<void> {
-    const channel = this.channel;
-    let from = 0;
-    let opened = false;
-    for (;;) {
-      // Done first: a length read after it is final.
-      const done = channel.streamDone;
-      const length = channel.streamLength();
-      if (length > from) {
-        const items = readBatch(channel.requestArea, length, this.sessions, from, length);
-        from = length;
-        await (opened ? this.engine.extendBatch(items) : this.engine.serveBatch(items, this, true));
-        opened = true;
-        // The part's writes go out now (they were deferred), not after the next part: a caller that
-        // keeps appending would otherwise hold them back until the stream is whole.
-        await new Promise<void>((resolve) => this.adapter.defer(resolve));
-      } else if (done) {
-        if (!opened) await this.engine.serveBatch([], this);
-        this.engine.finishBatch();
-        return;
-      } else {
-        const moved = channel.streamMoved(length);
-        if (moved !== undefined) await moved;
-      }
-    }
   }
 
   /** Answers the new session's id once it holds its link, or the failure. */

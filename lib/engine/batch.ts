@@ -47,10 +47,6 @@ export interface BatchSink {
 class BatchRun implements Receiver, RetryBudget {
   retries = 0;
   remaining: number;
-  /** Commands routed so far: the next one's index. */
-  count = 0;
-  /** More commands may come (Batches.extend): not done before Batches.finish. */
-  open = false;
 
   constructor(
     private readonly batches: Batches,
@@ -110,38 +106,16 @@ export class Batches {
     return this.current !== null;
   }
 
-  /**
-   * Sends the commands in order; a command held for an update is waited for before the next is routed.
-   * `open`: more commands follow (extend), and the batch is not done before finish().
-   */
-  serve(items: readonly BatchItem[], sink: BatchSink, open = false): Promise<void> {
-    const run = new BatchRun(this, sink, 0);
-    run.open = open;
+  /** Sends the commands in order; a command held for an update is waited for before the next is routed. */
+  async serve(items: readonly BatchItem[], sink: BatchSink): Promise<void> {
+    const run = new BatchRun(this, sink, items.length);
     this.current = run;
-    return this.route(items, run);
-  }
-
-  /** More commands for the open batch, indexed after the ones before. */
-  extend(items: readonly BatchItem[]): Promise<void> {
-    const run = this.current;
-    return run === null ? Promise.resolve() : this.route(items, run);
-  }
-
-  /** No more commands for the open batch: it is done once they all have their outcome. */
-  finish(): void {
-    if (this.current !== null) this.current.open = false;
-    this.settle();
-  }
-
-  private async route(items: readonly BatchItem[], run: BatchRun): Promise<void> {
-    run.remaining += items.length;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      const index = run.count++;
-      const cmd = this.command(item, run, index);
-      if (cmd.slot === NO_SLOT) this.sendDirect(cmd, item, run, index);
+      const cmd = this.command(item, run, i);
+      if (cmd.slot === NO_SLOT) this.sendDirect(cmd, item, run, i);
       else {
-        const held = this.start(cmd, run, index);
+        const held = this.start(cmd, run, i);
         if (held !== null) await held;
       }
     }
@@ -227,7 +201,7 @@ export class Batches {
   /** Reports the current batch done once every command has its outcome and no update is on the way. */
   settle(): void {
     const run = this.current;
-    if (run === null || run.open || run.remaining > 0 || this.topology.isUpdating) return;
+    if (run === null || run.remaining > 0 || this.topology.isUpdating) return;
     this.current = null;
     run.sink.done();
     this.idle();

@@ -287,18 +287,8 @@ export class Engine {
   }
 
   /** Serves one top-level blocking call's commands; outcomes go to `sink` (see Batches). */
-  serveBatch(items: readonly BatchItem[], sink: BatchSink, open = false): Promise<void> {
-    return this.batches.serve(items, sink, open);
-  }
-
-  /** More commands for a batch served `open` (a pipeline that arrives in parts). */
-  extendBatch(items: readonly BatchItem[]): Promise<void> {
-    return this.batches.extend(items);
-  }
-
-  /** The open batch has all its commands. */
-  finishBatch(): void {
-    this.batches.finish();
+  serveBatch(items: readonly BatchItem[], sink: BatchSink): Promise<void> {
+    return this.batches.serve(items, sink);
   }
 
   /**

@@ -27,7 +27,6 @@ export class MemoryChannel implements HostChannel {
   private waiting: ((req: ChannelRequest | null) => void) | null = null;
   private queued: (ChannelRequest | null)[] = [];
   private answer: ((answer: MemoryAnswer) => void) | null = null;
-  private lastBody: Buffer = Buffer.alloc(0);
 
   /** Hands a request to the worker; resolves with its answer. */
   call(opcode: number, body: Buffer = Buffer.alloc(0), count = 0): Promise<MemoryAnswer> {
@@ -104,21 +103,6 @@ export class MemoryChannel implements HostChannel {
     return this.area;
   }
 
-  // A streamed request arrives here whole: its bytes are the request's body, done at once.
-  get requestArea(): Buffer {
-    return this.lastBody;
-  }
-
-  readonly streamDone = true;
-
-  streamLength(): number {
-    return this.lastBody.length;
-  }
-
-  streamMoved(): undefined {
-    return undefined;
-  }
-
   postEvent(value: unknown): void {
     this.events.push(structuredClone(value));
   }
@@ -128,7 +112,6 @@ export class MemoryChannel implements HostChannel {
   }
 
   private hand(req: ChannelRequest | null): void {
-    if (req !== null) this.lastBody = req.body;
     const waiting = this.waiting;
     this.waiting = null;
     if (waiting !== null) waiting(req);

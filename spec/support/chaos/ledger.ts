@@ -150,7 +150,8 @@ export class Ledger {
       record.ok++;
       record.okSinceFailure++;
       if (affected) record.affectedOkSinceFailure++;
-      this.model.read(key, result.value, write ? `${face} SET..GET` : `${face} GET`);
+      if (write) this.model.read(key, result.value, `${face} SET..GET`);
+      else this.model.read(key, result.value, `${face} GET`, end);
       if (write) this.model.written(key, seq, true, end);
       return;
     }

@@ -18,8 +18,11 @@ import {
   PAUSE_AFTER_FAILURE_MS,
 } from './client-settings.js';
 import { KeyModel } from './key-model.js';
-import { type Face, Ledger } from './ledger.js';
+import { epochMs, type Face, Ledger } from './ledger.js';
 import { type OwnerView, SyncLoad } from './sync-load.js';
+
+/** How far behind its primary a replica may be when readFrom reads from it (a loaded machine's lag). */
+const STALE_READS_MS = 5000;
 
 export interface MixedLoadOptions {
   /** Keys (lanes) of the async load. Default 1000. */
@@ -68,6 +71,7 @@ export class MixedLoad {
     this.ledger = new Ledger(this.model);
     const extras = options.client ?? {};
     this.bounds = chaosBounds(extras);
+    if ((extras.readFrom ?? 'primary') !== 'primary') this.model.staleReadsMs = STALE_READS_MS;
     this.acc = new AsyncClusterContext({ nodes: CHAOS_SEEDS, ...CHAOS_CLIENT, ...extras } as ClusterOptions);
     this.acc.on('slotmap-updated', () => this.asyncUpdates.ok++);
     this.acc.on('update-error', () => this.asyncUpdates.failed++);
@@ -136,7 +140,8 @@ export class MixedLoad {
     await this.acc.connect();
     const reads = this.names.map(async (name, key) => {
       try {
-        this.model.read(key, await this.acc.send('GET', name), 'readback');
+        const value = await this.acc.send('GET', name);
+        this.model.read(key, value, 'readback', epochMs());
       } catch (err) {
         this.ledger.problem(`readback ${name}: ${(err as Error).message}`);
       }

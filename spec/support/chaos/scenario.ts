@@ -79,6 +79,8 @@ export interface ChaosReport {
   violations: string[];
   violationCount: number;
   lostWrites: number;
+  /** Reads a replica answered with a write already superseded (readFrom). */
+  staleReads: number;
   problems: string[];
   recovered: boolean;
   /** From the fault's hit to the end of the last failure (0 without failures). */
@@ -154,6 +156,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ChaosReport
       violations: model.violations,
       violationCount: model.violationCount,
       lostWrites: model.lostWrites,
+      staleReads: model.staleReads,
       problems: ledger.problems,
       recovered,
       recoveryMs: ledger.failureCount === 0 ? 0 : ledger.lastFailureEnd - hitAt,
@@ -230,7 +233,8 @@ export function summarize(r: ChaosReport): string {
     `    recovery: ${recovery}`,
     `    slot-map updates in ${seconds(r.runMs)}: async ${r.updates.async.ok} (+${r.updates.async.failed} failed), ` +
       `sync ${r.updates.sync.ok} (+${r.updates.sync.failed} failed)`,
-    `    readback: ${r.readbackKeys} keys; wrong values ${r.violationCount}; writes lost with the killed primary ${r.lostWrites}`,
+    `    readback: ${r.readbackKeys} keys; wrong values ${r.violationCount}; writes lost with the killed primary ${r.lostWrites}` +
+      (r.staleReads > 0 ? `; stale replica reads ${r.staleReads}` : ''),
     ...r.problems.map((p) => `    problem: ${p}`),
     ...r.violations.map((v) => `    wrong value: ${v}`),
   ].join('\n');

@@ -97,3 +97,24 @@ export async function learnedWithin(learned: () => number | null, limitMs: numbe
   while (learned() === null && epochMs() < deadline) await sleep(POLL_MS);
   return learned();
 }
+
+/**
+ * Resolves with the first moment (epoch ms) node `askPort`'s CLUSTER SLOTS no longer lists node `port` (as
+ * primary or replica: a failed replica is left out); rejects after `limitMs`.
+ */
+export async function unlisted(askPort: number, port: number, limitMs: number): Promise<number> {
+  const client = await RawClient.connect({ host: '127.0.0.1', port: askPort });
+  const deadline = epochMs() + limitMs;
+  try {
+    while (epochMs() < deadline) {
+      const at = epochMs();
+      const ranges = (await client.call(['CLUSTER', 'SLOTS'])) as unknown[][];
+      const listed = ranges.some((range) => range.slice(2).some((node) => (node as unknown[])[1] === port));
+      if (!listed) return at;
+      await sleep(POLL_MS);
+    }
+    throw new Error(`chaos: node ${askPort} still lists node ${port} after ${limitMs} ms`);
+  } finally {
+    await client.close();
+  }
+}

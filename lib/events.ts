@@ -70,9 +70,33 @@ export type RefreshReason = 'interval' | 'link-closed' | 'failover-wait';
  * that began it; `end` says how many commands were held in it, how many of those ran out of wait (they
  * failed with their last error), and how long it lasted.
  */
-export type FailoverWaitInfo =
-  | { phase: 'start'; address: string | null; slot: number; error: ClusterError }
-  | { phase: 'end'; address: string | null; held: number; expired: number; waitedMs: number };
+export type FailoverWaitInfo = FailoverWaitStart | FailoverWaitEnd;
+
+/** A failover wait began: the first command held for the node (or for a slot without an owner). */
+export interface FailoverWaitStart {
+  /** Always 'start'. */
+  phase: 'start';
+  /** 'host:port' of the node that failed; null when the slot had no owner. */
+  address: string | null;
+  /** The slot of the first command held. */
+  slot: number;
+  /** The failure that began it. */
+  error: ClusterError;
+}
+
+/** A failover wait ended: every command held in it has its outcome. */
+export interface FailoverWaitEnd {
+  /** Always 'end'. */
+  phase: 'end';
+  /** As in the start. */
+  address: string | null;
+  /** Commands held in it. */
+  held: number;
+  /** Of those, the ones whose wait ran out (they failed with their last error). */
+  expired: number;
+  /** From the first hold to the end, in ms. */
+  waitedMs: number;
+}
 
 /**
  * @internal What an engine reports to its face, as plain data: it crosses to the blocking face's caller

@@ -40,6 +40,7 @@ export * from './events.js';
 export type { Transaction, WatchSession } from './face/async-transaction.js';
 export type { CommandOptions } from './face/context-base.js';
 export type { ClusterOptions, RetryBackoff } from './options.js';
+export type { ReadFrom } from './read-options.js';
 export * from './resp/build.js';
 export { type CommandArg, encodeArgv, formatArgv } from './resp/encode.js';
 export { DEFAULT_LIMITS, type RespLimits } from './resp/scan.js';

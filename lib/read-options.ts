@@ -10,7 +10,15 @@ import { flag, integer, invalid } from './option-checks.js';
  * the primary; replicas only; the node of the shard with the lowest measured round trip; or the nodes of
  * one availability zone first (Valkey 8.1+ reports it in HELLO), else as `'preferReplica'`.
  */
-export type ReadFrom = 'primary' | 'preferReplica' | 'replica' | 'nearest' | { az: string };
+export type ReadFrom =
+  | 'primary'
+  | 'preferReplica'
+  | 'replica'
+  | 'nearest'
+  | {
+      /** The client's availability zone, as the nodes name theirs. */
+      az: string;
+    };
 
 /** The resolved form: a mode, and the zone for `'az'`. */
 export interface ReadChoice {

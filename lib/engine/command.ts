@@ -65,7 +65,8 @@ export class Command implements Pending, RetryBudget, LeaseWaiter {
     readonly slot: number,
     /** For one node, or a pipelined command: a redirect is its reply, and it is never retried. */
     readonly direct: boolean,
-    readonly receiver: Receiver,
+    /** Who hears its outcome (failoverWait puts itself in front while the command is held or resent). */
+    public receiver: Receiver,
     /** Its place among its receiver's commands (a batch's index, a split command's part). */
     readonly index: number,
     /** The caller's callback and data: the receiver's business. */

@@ -128,7 +128,7 @@ export class Dispatcher implements CommandEvents, CommandSteps {
   }
 
   /** Fails every command waiting out a backoff or held for an owner (closing). */
-  failBackingOff(err: ClusterError): void {
+  failWaiting(err: ClusterError): void {
     this.hold.failAll(err);
     const waiting = [...this.backingOff];
     this.backingOff.clear();

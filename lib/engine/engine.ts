@@ -319,7 +319,7 @@ export class Engine {
     this.refresh.stop();
     this.topology.shutdown = true;
     this.topology.closeLinks(graceful, err);
-    if (!graceful) this.dispatcher.failBackingOff(err ?? otherError('context closed'));
+    if (!graceful) this.dispatcher.failWaiting(err ?? otherError('context closed'));
   }
 
   /** Drops every link, failing what is pending on them with `err` (hiredis' redisClusterReset). */
@@ -419,7 +419,7 @@ export class Engine {
         if (connected) linkEvent('disconnect', link, err, dedicated);
         else linkEvent('connect-error', link, err ?? otherError('connection closed'), dedicated);
         // A node's command link closed unasked: its node may have failed or left.
-        if (err !== null && !dedicated && !link.closedIdle && this.refresh.enabled) {
+        if (err !== null && !dedicated && this.refresh.enabled) {
           this.refresh.request('link-closed');
         }
       },

@@ -31,6 +31,24 @@ interface Held {
   key: string;
 }
 
+/** Stands in front of a held command's receiver until its outcome: its episode lasts until then. */
+class Settles implements Receiver {
+  constructor(
+    readonly inner: Receiver,
+    private readonly hold: FailoverHold,
+  ) {}
+
+  reply(cmd: Command, buf: Uint8Array, start: number, end: number): void {
+    this.hold.settled(cmd);
+    this.inner.reply(cmd, buf, start, end);
+  }
+
+  fail(cmd: Command, err: ClusterError): void {
+    this.hold.settled(cmd);
+    this.inner.fail(cmd, err);
+  }
+}
+
 interface Episode {
   since: number;
   /** Commands first held in it. */
@@ -40,6 +58,8 @@ interface Episode {
 
 export class FailoverHold {
   private readonly held = new Map<Command, Held>();
+  /** Every command held since its first hold and until its outcome (held now or resent), by episode. */
+  private readonly members = new Map<Command, string>();
   private readonly episodes = new Map<string, Episode>();
   private timer: TimerHandle | null = null;
   private rounds = 0;
@@ -65,10 +85,17 @@ export class FailoverHold {
   hold(cmd: Command, err: ClusterError, address: string | null, slot: number): boolean {
     const now = this.adapter.now();
     const first = cmd.heldSince < 0;
-    if (first) cmd.heldSince = now;
-    else if (now - cmd.heldSince >= this.wait) return false;
     const key = address ?? '';
+    if (first) {
+      cmd.heldSince = now;
+      cmd.receiver = new Settles(cmd.receiver, this);
+    } else if (now - cmd.heldSince >= this.wait) {
+      const episode = this.episodes.get(key);
+      if (episode !== undefined) episode.expired++;
+      return false;
+    }
     this.held.set(cmd, { err, key });
+    this.members.set(cmd, key);
     let episode = this.episodes.get(key);
     if (episode === undefined) {
       episode = { since: now, held: 0, expired: 0 };
@@ -99,10 +126,15 @@ export class FailoverHold {
     });
   }
 
+  /** A command held once has its outcome. */
+  settled(cmd: Command): void {
+    this.members.delete(cmd);
+  }
+
   /** Fails every held command of `receiver` (a blocking call given up on), or all of them, with `err`. */
   failAll(err: ClusterError, receiver: Receiver | null = null): void {
     for (const cmd of [...this.held.keys()]) {
-      if (receiver !== null && cmd.receiver !== receiver) continue;
+      if (receiver !== null && (cmd.receiver as Settles).inner !== receiver) continue;
       this.held.delete(cmd);
       this.steps.fail(cmd, err);
     }
@@ -131,8 +163,7 @@ export class FailoverHold {
       if (episode !== undefined) episode.expired++;
       this.steps.fail(cmd, held.err);
     }
-    const waiting = new Set<string>();
-    for (const held of this.held.values()) waiting.add(held.key);
+    const waiting = new Set(this.members.values());
     for (const [key, episode] of this.episodes) {
       if (waiting.has(key)) continue;
       this.episodes.delete(key);
@@ -145,7 +176,7 @@ export class FailoverHold {
         waitedMs: Math.round(now - episode.since),
       });
     }
-    if (this.held.size === 0 && this.episodes.size === 0) {
+    if (this.members.size === 0 && this.episodes.size === 0) {
       this.rounds = 0;
       return;
     }

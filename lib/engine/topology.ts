@@ -15,6 +15,7 @@ import { Connection, type ConnectionEvents } from './connection.js';
 import type { Lender } from './lending.js';
 import { DedicatedLinks, type LeaseWaiter } from './links.js';
 import { ReadRouting, type Shard } from './read-routing.js';
+import { RttProbe } from './rtt-probe.js';
 import { askOnTemporaryLink, SlotmapRequest } from './slotmap-request.js';
 
 /** hiredis-cluster's SLOTMAP_UPDATE_THROTTLE_USEC: at most one throttled update a second. */
@@ -85,6 +86,8 @@ export class Topology implements ConnectionEvents {
   private shards: Shard[] = [];
   /** Where reads go (readFrom). */
   private readonly reads: ReadRouting;
+  /** Times each link's round trip for readFrom 'nearest'; null otherwise. */
+  private readonly probe: RttProbe | null;
   /** +1 whenever `route` changes (an applied map, a MOVED patch). */
   routeVersion = 0;
   /** The update request on a command link under way (single flight). */
@@ -106,6 +109,8 @@ export class Topology implements ConnectionEvents {
     private readonly lender: Lender | null = null,
   ) {
     this.reads = new ReadRouting(options.readFrom, adapter.now.bind(adapter), (entry) => this.linkOf(entry));
+    this.probe =
+      options.readFrom.mode === 'nearest' ? new RttProbe(adapter, () => this.entries.values()) : null;
     for (const seed of options.seeds) this.entry(seed.host, seed.port, false);
   }
 
@@ -183,6 +188,7 @@ export class Topology implements ConnectionEvents {
 
   /** Closes every link: gracefully (replies still come) or at once (pending callbacks get `err`). */
   closeLinks(graceful: boolean, err: ClusterError | null): void {
+    this.probe?.stop();
     for (const entry of this.entries.values()) {
       entry.dedicated.closeAll(graceful, err, err ?? clusterClosing());
       const link = entry.link;
@@ -345,6 +351,7 @@ export class Topology implements ConnectionEvents {
       if (old.node.name !== '' && old.node.role === 'master') this.events.nodeRemoved(old.node);
     }
     for (const node of added) this.events.nodeAdded(node);
+    this.probe?.start();
     this.events.slotmapUpdated(this.version);
     if (this.version === 1) this.events.ready();
   }

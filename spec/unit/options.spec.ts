@@ -54,6 +54,10 @@ describe('options', () => {
       maxPending: 100_000,
       retryBackoff: undefined,
       timerWheel: undefined,
+      readFrom: { mode: 'primary', zone: '' },
+      refreshInterval: 0,
+      failoverWait: 0,
+      retryWrites: false,
     });
     expect(o.limits).to.deep.equal({
       maxBulkLength: 512 * 1024 * 1024,
@@ -97,7 +101,59 @@ describe('options', () => {
     expect(resolveOptions({ nodes: 'h:1', addressMap: fn }).addressMap).to.equal(fn);
   });
 
+  it('readFrom: each mode, an { az } zone; any but primary keeps the replicas', () => {
+    for (const mode of ['primary', 'preferReplica', 'replica', 'nearest'] as const) {
+      const o = resolveOptions({ nodes: 'h:1', readFrom: mode });
+      expect(o.readFrom).to.deep.equal({ mode, zone: '' });
+      expect(o.parseReplicas).to.equal(mode !== 'primary');
+    }
+    expect(resolveBlockingOptions({ nodes: 'h:1', readFrom: { az: 'eu-1a' } }).readFrom).to.deep.equal({
+      mode: 'az',
+      zone: 'eu-1a',
+    });
+  });
+
+  it('failoverWait adds its wait to the default callTimeout', () => {
+    const base = resolveBlockingOptions({ nodes: 'h:1' }).callTimeout;
+    expect(resolveBlockingOptions({ nodes: 'h:1', failoverWait: 10_000 }).callTimeout).to.equal(
+      base + 10_000,
+    );
+    expect(
+      resolveBlockingOptions({ nodes: 'h:1', failoverWait: 10_000, callTimeout: 50 }).callTimeout,
+    ).to.equal(50);
+  });
+
   const refused: [string, unknown, string][] = [
+    [
+      'an unknown readFrom',
+      { nodes: 'h:1', readFrom: 'replicas' },
+      `Invalid option 'readFrom': must be 'primary', 'preferReplica', 'replica', 'nearest' or { az: '<zone>' }, got "replicas"`,
+    ],
+    [
+      'an empty zone',
+      { nodes: 'h:1', readFrom: { az: '' } },
+      `Invalid option 'readFrom.az': must be a non-empty zone name, got ""`,
+    ],
+    [
+      'a readFrom object with other keys',
+      { nodes: 'h:1', readFrom: { zone: 'x' } },
+      "Invalid option 'readFrom': an object takes only 'az', got keys zone",
+    ],
+    [
+      'a negative failoverWait',
+      { nodes: 'h:1', failoverWait: -1 },
+      "Invalid option 'failoverWait': must be an integer 0..86400000, got -1",
+    ],
+    [
+      'a refreshInterval that is not a number',
+      { nodes: 'h:1', refreshInterval: '1000' },
+      `Invalid option 'refreshInterval': must be an integer 0..86400000, got "1000"`,
+    ],
+    [
+      'retryWrites not a boolean',
+      { nodes: 'h:1', retryWrites: 1 },
+      "Invalid option 'retryWrites': must be a boolean, got 1",
+    ],
     ['no options', undefined, "Invalid option 'options': must be an object, got undefined"],
     [
       'no nodes',

@@ -175,6 +175,8 @@ export class SimCluster {
       this.readOnly.add(link);
       return status('OK');
     }
+    // readFrom 'nearest' times each link with a PING.
+    if (command === 'PING') return status('PONG');
     if (command === 'HELLO' && this.withReplicas) {
       return ['server', 'sim', 'proto', 2, 'mode', 'cluster', 'availability_zone', `z${index % 2}`];
     }

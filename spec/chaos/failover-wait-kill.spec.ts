@@ -8,12 +8,11 @@ import { expect } from 'chai';
 import { MAY_HAVE_BEEN_APPLIED } from '../../lib/errors.js';
 import type { FailoverWaitInfo } from '../../lib/events.js';
 import { signalTime } from '../support/chaos/chaos-cluster.js';
+import { RELAXED_COMMAND_TIMEOUT_MS } from '../support/chaos/client-settings.js';
 import { epochMs } from '../support/chaos/ledger.js';
 import { describeChaos, expectResilient, runScenario } from '../support/chaos/scenario.js';
 
 const FAILOVER_WAIT_MS = 10_000;
-/** Not what this run tests: long enough that a loaded machine's stalls do not time commands out. */
-const COMMAND_TIMEOUT_MS = 1500;
 /** A write acknowledged this close before the SIGKILL may not have reached the replica (asynchronous replication). */
 const REPLICATION_RACE_MS = 50;
 /** The longest command may outlast the cluster's own failover (kill to promotion seen) by this much. */
@@ -33,7 +32,7 @@ describeChaos('chaos: a primary killed with SIGKILL, failoverWait rides through'
     const report = await runScenario({
       name: `primary killed, failoverWait ${FAILOVER_WAIT_MS}`,
       cluster,
-      load: { client: { failoverWait: FAILOVER_WAIT_MS, commandTimeout: COMMAND_TIMEOUT_MS } },
+      load: { client: { failoverWait: FAILOVER_WAIT_MS, commandTimeout: RELAXED_COMMAND_TIMEOUT_MS } },
       fault: async (ctx) => {
         ctx.load.acc.on('failover-wait', (info) => waits.push(info));
         const [victim] = await cluster.primaries();

@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import type { RefreshReason } from '../../lib/events.js';
+import { RELAXED_COMMAND_TIMEOUT_MS } from '../support/chaos/client-settings.js';
 import type { MixedLoad } from '../support/chaos/mixed-load.js';
 import { describeChaos, expectResilient, runScenario } from '../support/chaos/scenario.js';
 import { AsyncLearning, clusterAgrees, learnedWithin, syncLearnedAt } from '../support/chaos/slot-watch.js';
@@ -13,8 +14,6 @@ import { AsyncLearning, clusterAgrees, learnedWithin, syncLearnedAt } from '../s
 const REFRESH_INTERVAL_MS = 1000;
 /** A change must be learned within the interval plus a round trip: this long after every node names it. */
 const LEARN_LIMIT_MS = 2000;
-/** Not what this run tests: long enough that a loaded machine's stalls do not time commands out. */
-const COMMAND_TIMEOUT_MS = 1500;
 /** The first primary's slots, which no command of the load goes to. */
 const QUIET: [number, number] = [0, 5460];
 /** The slots the reshard moves (redis-cli takes the first primary's lowest slots). */
@@ -75,7 +74,7 @@ describeChaos('chaos: refreshInterval learns changes to slots no command goes to
       load: {
         avoid: QUIET,
         watchSlots: WATCHED,
-        client: { refreshInterval: REFRESH_INTERVAL_MS, commandTimeout: COMMAND_TIMEOUT_MS },
+        client: { refreshInterval: REFRESH_INTERVAL_MS, commandTimeout: RELAXED_COMMAND_TIMEOUT_MS },
       },
       fault: async (ctx) => {
         ctx.load.acc.on('refresh', (reason) => refreshes.set(reason, (refreshes.get(reason) ?? 0) + 1));

@@ -6,13 +6,12 @@
  */
 import { expect } from 'chai';
 import { signalTime } from '../support/chaos/chaos-cluster.js';
+import { RELAXED_COMMAND_TIMEOUT_MS } from '../support/chaos/client-settings.js';
 import { epochMs } from '../support/chaos/ledger.js';
 import { describeChaos, expectResilient, runScenario } from '../support/chaos/scenario.js';
 import { unlisted } from '../support/chaos/slot-watch.js';
 
 const FAILOVER_WAIT_MS = 10_000;
-/** Not what this run tests: long enough that a loaded machine's stalls do not time commands out. */
-const COMMAND_TIMEOUT_MS = 1500;
 /** Bound on the cluster's dropping the killed replica from CLUSTER SLOTS (node timeout 2 s, then gossip). */
 const DROP_LIMIT_MS = 20_000;
 /** Load on the shard's primary alone after the drop, ms. */
@@ -37,7 +36,11 @@ describeChaos("chaos: readFrom 'replica', then a replica killed with SIGKILL", (
       name: "readFrom 'replica', replica killed",
       cluster,
       load: {
-        client: { readFrom: 'replica', failoverWait: FAILOVER_WAIT_MS, commandTimeout: COMMAND_TIMEOUT_MS },
+        client: {
+          readFrom: 'replica',
+          failoverWait: FAILOVER_WAIT_MS,
+          commandTimeout: RELAXED_COMMAND_TIMEOUT_MS,
+        },
       },
       fault: async (ctx) => {
         const nodes = (await cluster.topology()).filter((n) => !n.failed);

@@ -41,6 +41,9 @@ export interface ChaosExtras {
   commandTimeout?: number;
 }
 
+/** The command timeout of runs whose subject is not timeouts (see ChaosExtras). */
+export const RELAXED_COMMAND_TIMEOUT_MS = 1500;
+
 /** The deadlines of a run with `extras`. */
 export interface ChaosBounds {
   callTimeoutMs: number;

@@ -9,7 +9,7 @@
  * The nodes come from the first argument, else HIRCLUSTER_NODES, else 127.0.0.1:7000. It writes a
  * key, reads it back and disconnects; it exits 0 when the value came back, 1 with a message otherwise.
  */
-import { AsyncClusterContext, ManualLoop } from '../lib/index.js';
+import { AsyncClusterContext, ManualLoop } from 'hircluster';
 
 /** One frame of the program, in ms. */
 const STEP_MS = 10;

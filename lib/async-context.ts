@@ -7,20 +7,40 @@ import type { EventLoopAdapter } from '../adapters/adapter.js';
 import { NodeAdapter } from '../adapters/node.js';
 import { withTimerWheel } from '../adapters/timer-wheel.js';
 import { parseHostPort } from './cluster/address.js';
+import { NOT_BLOCKING } from './cluster/blocking-commands.js';
+import { ClusterScan, type ClusterScanOptions } from './cluster/cluster-scan.js';
+import { isNoKeys, isUnknownCommand } from './cluster/command-keys.js';
+import {
+  type ClusterRoute,
+  type FanOutPlan,
+  type FanOutRequest,
+  routePlan,
+  tipPlan,
+} from './cluster/fan-out-plan.js';
+import { CommandLearning } from './cluster/learned-commands.js';
+import type { NodeReplies } from './cluster/response-policy.js';
 import { routeOf } from './cluster/route.js';
 import { type ClusterNode, SlotMap } from './cluster/slotmap.js';
 import type { Command } from './engine/command.js';
 import { Engine } from './engine/engine.js';
+import type { PubsubOverflow } from './engine/message-queue.js';
 import { AsyncPolicy } from './engine/policy.js';
+import type { PubsubMessage } from './engine/subscriptions.js';
 import type { CommandOwner } from './engine/value-outcomes.js';
-import { type ClusterError, otherError } from './errors.js';
+import { ClusterError, otherError, slotmapNotAvailable } from './errors.js';
 import type { NodeLinks } from './events.js';
+import { AsyncPubsub, type MessagesOptions } from './face/async-pubsub.js';
 import { engineTransactions, Transaction, type WatchSession, watchKeys } from './face/async-transaction.js';
+import { AsyncClusterScanIterator } from './face/cluster-scan.js';
 import {
   commandFromArgv,
   commandFromBytes,
   commandFromFormat,
+  commandOrPubsubFromArgv,
+  commandOrPubsubFromBytes,
+  commandOrPubsubFromFormat,
   isCommandOptions,
+  type PubsubCall,
   replyCallback,
 } from './face/command-input.js';
 import { ConnectWaiters } from './face/connect-waiters.js';
@@ -31,6 +51,7 @@ import {
   type LinkCallback,
 } from './face/context-base.js';
 import { promised, rethrowLater, settle } from './face/promised.js';
+import type { SubscribeOptions } from './face/pubsub-input.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { buildReply, plainReplies } from './resp/build.js';
 import type { CommandArg } from './resp/encode.js';
@@ -64,6 +85,21 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   private readonly engine: Engine;
   private freed = false;
   private readonly connects: ConnectWaiters;
+  private readonly learning = new CommandLearning();
+  /** Per command name being learned (or learned): whether the server knew it. */
+  private readonly flights = new Map<string, Promise<boolean>>();
+  private readonly pubsub: AsyncPubsub = new AsyncPubsub({
+    engine: () => this.engine,
+    emitMessage: (kind, channel, message, pattern) => {
+      if (pattern !== undefined) this.emit('pmessage', pattern, channel, message);
+      else this.emit(kind as 'message' | 'smessage', channel, message);
+    },
+    callback: (fn, privdata, reply, err) => {
+      if (err !== null) this.setError(err);
+      this.callUser(() => fn(reply, privdata));
+      if (err !== null) this.clearError();
+    },
+  });
 
   constructor(options: ClusterOptions) {
     super();
@@ -79,6 +115,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
           this.connects.onEvent(event);
         },
         push: (...frame) => this.onPush(...frame),
+        message: (kind, channel, message, pattern) => this.pubsub.message(kind, channel, message, pattern),
       },
       this,
     );
@@ -128,28 +165,29 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    */
   command<P>(fn: AsyncCallback<P> | null, privdata: P, format: string, ...args: unknown[]): boolean {
     this.clearError();
+    let argv: readonly CommandArg[] = [];
     try {
-      return this.submit(fn, privdata, commandFromFormat(format, args), null);
+      const command = commandOrPubsubFromFormat(format, args);
+      if (!Array.isArray(command)) return this.pubsubCommand(command as PubsubCall, fn, privdata);
+      argv = command;
+      return this.submit(fn, privdata, argv, null);
     } catch (err) {
-      return this.refuse(err);
+      return this.keyless(err, fn, privdata, argv, this.options.tipRouting);
     }
   }
 
   /** `redisClusterAsyncCommandArgv`. */
   commandArgv<P>(fn: AsyncCallback<P> | null, privdata: P, argv: readonly CommandArg[]): boolean {
-    this.clearError();
-    try {
-      return this.submit(fn, privdata, commandFromArgv(argv), null);
-    } catch (err) {
-      return this.refuse(err);
-    }
+    return this.argvCommand(fn, privdata, argv, this.options.tipRouting, true);
   }
 
   /** `redisClusterAsyncFormattedCommand`: pre-encoded RESP (copied). */
   formattedCommand<P>(fn: AsyncCallback<P> | null, privdata: P, bytes: Uint8Array): boolean {
     this.clearError();
     try {
-      return this.submit(fn, privdata, commandFromBytes(bytes), Buffer.from(bytes));
+      const command = commandOrPubsubFromBytes(bytes);
+      if (!Array.isArray(command)) return this.pubsubCommand(command as PubsubCall, fn, privdata);
+      return this.submit(fn, privdata, command, Buffer.from(bytes));
     } catch (err) {
       return this.refuse(err);
     }
@@ -198,13 +236,113 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   /** The same with options for this command: `timeout` (ms) is its own deadline, in place of the command timeout. */
   send(options: CommandOptions, command: string, ...args: CommandArg[]): Promise<unknown>;
   send(first: string | CommandOptions, ...rest: CommandArg[]): Promise<unknown> {
-    if (!isCommandOptions(first)) return promised(this, (p) => this.commandArgv(settle, p, [first, ...rest]));
+    if (!isCommandOptions(first))
+      return promised(this, (p) => this.argvCommand(settle, p, [first, ...rest], true, false));
     return promised(this, (p) =>
       this.queued(() => {
         const argv = commandFromArgv(rest);
-        return this.engine.submit(argv, null, routeOf(argv), settle, p, commandTimeoutOption(first));
+        const route = routeOf(argv, this.learning.table);
+        return this.engine.submit(argv, null, route, settle, p, commandTimeoutOption(first));
       }),
     );
+  }
+
+  /**
+   * Sends a command on an explicit route (every primary, every node, a random one, a node, the node of a
+   * slot or key) and settles with the one reply: several nodes' replies are combined by the command's
+   * response tip (see README, "Whole-cluster commands"); a node's error rejects, naming the node.
+   */
+  sendTo(route: ClusterRoute, command: string, ...args: CommandArg[]): Promise<unknown> {
+    return promised(this, (p) =>
+      this.fanOut(
+        () => routePlan(route, [command, ...args], this.currentMap(), this.options.random, false),
+        settle,
+        p,
+      ),
+    );
+  }
+
+  /** Sends a command on an explicit route; settles with each node's reply or error (a value) by address. */
+  sendEach(route: ClusterRoute, command: string, ...args: CommandArg[]): Promise<NodeReplies> {
+    return promised(this, (p) =>
+      this.fanOut(
+        () => routePlan(route, [command, ...args], this.currentMap(), this.options.random, true),
+        settle,
+        p,
+      ),
+    ) as Promise<NodeReplies>;
+  }
+
+  /**
+   * A SCAN of the whole cluster: `for await (const key of acc.scan({ match, count, type }))`. It follows the
+   * slots, so a key that exists for the whole scan is returned even while slots move or a failover happens;
+   * duplicates are possible (`dedupe` drops them); the iterator's `cursor` resumes it (`scan({ cursor })`).
+   * Throws at once before the first slot map.
+   */
+  scan(options: ClusterScanOptions = {}): AsyncClusterScanIterator {
+    return new AsyncClusterScanIterator(new ClusterScan(options, this.currentMap()), {
+      map: () => this.currentMap(),
+      exchange: (requests) => Promise.all(requests.map((request) => this.exchange(request))),
+      refresh: () => this.connect().catch(() => undefined),
+      sleep: (ms) => new Promise((resolve) => this.adapter.setTimer(ms, resolve)),
+    });
+  }
+
+  /**
+   * Subscribes to channels (PUBLISH's); resolves once the server confirms them. Messages come as `message`
+   * events (channel, message) and through messages(). Options first, optionally: `{ everyPrimary: true }`
+   * subscribes on every primary (keyspace notifications).
+   */
+  subscribe(...channels: (string | Uint8Array)[]): Promise<void>;
+  subscribe(options: SubscribeOptions, ...channels: (string | Uint8Array)[]): Promise<void>;
+  subscribe(...args: unknown[]): Promise<void> {
+    return this.pubsub.subscribe('channel', args);
+  }
+
+  /** Subscribes to patterns: `pmessage` events (pattern, channel, message). Options as subscribe(). */
+  psubscribe(...patterns: (string | Uint8Array)[]): Promise<void>;
+  psubscribe(options: SubscribeOptions, ...patterns: (string | Uint8Array)[]): Promise<void>;
+  psubscribe(...args: unknown[]): Promise<void> {
+    return this.pubsub.subscribe('pattern', args);
+  }
+
+  /** Subscribes to sharded channels (SPUBLISH's), each on its slot's primary: `smessage` events (channel, message). */
+  ssubscribe(...channels: (string | Uint8Array)[]): Promise<void> {
+    return this.pubsub.subscribe('sharded', channels);
+  }
+
+  /** Leaves channels (none named: all); their messages stop at once. */
+  unsubscribe(...channels: (string | Uint8Array)[]): Promise<void> {
+    return this.pubsub.unsubscribe('channel', channels);
+  }
+
+  /** Leaves patterns (none named: all). */
+  punsubscribe(...patterns: (string | Uint8Array)[]): Promise<void> {
+    return this.pubsub.unsubscribe('pattern', patterns);
+  }
+
+  /** Leaves sharded channels (none named: all). */
+  sunsubscribe(...channels: (string | Uint8Array)[]): Promise<void> {
+    return this.pubsub.unsubscribe('sharded', channels);
+  }
+
+  /** PUBLISH on a node the context has a link to (the cluster broadcasts it): resolves with the receivers there. */
+  publish(channel: string | Uint8Array, message: string | Uint8Array): Promise<unknown> {
+    return promised(this, (p) => this.queued(() => this.engine.publish(channel, message, settle, p)));
+  }
+
+  /** SPUBLISH on the channel's slot's primary: resolves with the receivers. */
+  spublish(channel: string | Uint8Array, message: string | Uint8Array): Promise<unknown> {
+    return this.send('SPUBLISH', channel, message);
+  }
+
+  /**
+   * Every message from now on, as an async iterator over a bounded queue: past `capacity` unread messages,
+   * new ones are dropped and an `{ kind: 'overflow', dropped }` record stands where they were. It ends
+   * when the context is freed or disconnected; `break` (return()) stops it.
+   */
+  messages(options?: MessagesOptions): AsyncIterableIterator<PubsubMessage | PubsubOverflow> {
+    return this.pubsub.messages(options);
   }
 
   /** A transaction: `await acc.multi().add('SET', k, v).add('INCR', n).exec()` (see Transaction). */
@@ -229,7 +367,9 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    * are still delivered, redirects are no longer followed, no update and no new link starts.
    */
   disconnect(): void {
-    if (!this.freed) this.engine.close(true);
+    if (this.freed) return;
+    this.engine.close(true);
+    this.pubsub.close();
   }
 
   /** Immediate: every link closes, pending callbacks get null ("context freed"), then `free-context`. */
@@ -237,6 +377,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     if (this.freed) return;
     this.freed = true;
     this.engine.close(false, otherError('context freed'));
+    this.pubsub.close();
     this.connects.failAll(otherError('context freed'));
     this.raiseFreed();
   }
@@ -302,8 +443,134 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     command: readonly CommandArg[],
     raw: Uint8Array | null,
   ): boolean {
-    const refused = this.engine.submit(command, raw, routeOf(command), replyCallback(fn), privdata);
+    const route = routeOf(command, this.learning.table);
+    const refused = this.engine.submit(command, raw, route, replyCallback(fn), privdata);
     return refused === null || this.refuse(refused);
+  }
+
+  /** An argv command; a keyless one goes by its tips when `byTips`, else it is refused as in hiredis. */
+  private argvCommand(
+    fn: AsyncCallback<never> | null,
+    privdata: unknown,
+    argv: readonly CommandArg[],
+    byTips: boolean,
+    pubsub: boolean,
+  ): boolean {
+    this.clearError();
+    try {
+      const command = pubsub ? commandOrPubsubFromArgv(argv) : commandFromArgv(argv);
+      if (!Array.isArray(command)) return this.pubsubCommand(command as PubsubCall, fn, privdata);
+      return this.submit(fn, privdata, command, null);
+    } catch (err) {
+      return this.keyless(err, fn, privdata, argv, byTips);
+    }
+  }
+
+  /**
+   * A command refused at routing. With `byTips` (the JavaScript-native calls) a keyless one fans out by its
+   * tips, and one the table does not know is learned from the cluster first; else the refusal stands.
+   */
+  private keyless(
+    err: unknown,
+    fn: AsyncCallback<never> | null,
+    privdata: unknown,
+    argv: readonly CommandArg[],
+    byTips: boolean,
+  ): boolean {
+    if (byTips && isUnknownCommand(err)) return this.learnThenSend(argv, fn, privdata);
+    if (!byTips || !isNoKeys(err)) return this.refuse(err);
+    return this.fanOut(() => tipPlan(argv, this.currentMap(), this.options.random), fn, privdata);
+  }
+
+  /**
+   * Asks the cluster about a command the table lacks (once per name: a second caller waits for the same
+   * answer), then sends it by its keys; a command the server does not know either goes to a random
+   * primary, which answers with its own error.
+   */
+  private learnThenSend(
+    argv: readonly CommandArg[],
+    fn: AsyncCallback<never> | null,
+    privdata: unknown,
+  ): boolean {
+    const name = String(argv[0]).toUpperCase();
+    let flight = this.flights.get(name);
+    if (flight === undefined) {
+      const asked = this.learning.toLearn(argv);
+      if (asked === null) return this.fanOut(() => this.randomPrimaryPlan(argv), fn, privdata);
+      let request: FanOutRequest;
+      try {
+        request = this.randomPrimaryPlan(this.learning.question(asked)).requests[0]!;
+      } catch (err) {
+        return this.refuse(err);
+      }
+      flight = this.exchange(request).then((reply) => this.learning.learn(asked, reply));
+      this.flights.set(name, flight);
+    }
+    void flight.then((known) => {
+      const sent = known
+        ? this.argvCommand(fn, privdata, argv, true, false)
+        : this.fanOut(() => this.randomPrimaryPlan(argv), fn, privdata);
+      if (!sent) this.callOnce(replyCallback(fn) as AsyncCallback, privdata, this.failure!);
+    });
+    return true;
+  }
+
+  private randomPrimaryPlan(argv: readonly CommandArg[]): FanOutPlan {
+    return routePlan('random-primary', argv, this.currentMap(), this.options.random, false);
+  }
+
+  /** Calls `callback` once with an outcome: a reply, or null with err set for a failure. */
+  private callOnce(callback: AsyncCallback, privdata: unknown, outcome: unknown): void {
+    if (outcome instanceof ClusterError) this.setError(outcome);
+    try {
+      callback(this, outcome instanceof ClusterError ? null : outcome, privdata);
+    } catch (callbackErr) {
+      rethrowLater(callbackErr);
+    }
+    if (outcome instanceof ClusterError) this.clearError();
+  }
+
+  /** The slot map fan-outs plan on; throws before the first. */
+  private currentMap() {
+    const map = this.engine.slotMap;
+    if (map === null) throw slotmapNotAvailable();
+    return map;
+  }
+
+  /**
+   * Sends a plan's requests at once and calls `fn` once with the one outcome: a reply (a ReplyError as a
+   * value, as hiredis hands out error replies), or null with err set for a failure. False when refused.
+   */
+  private fanOut(plan: () => FanOutPlan, fn: AsyncCallback<never> | null, privdata: unknown): boolean {
+    this.clearError();
+    let planned: FanOutPlan;
+    try {
+      planned = plan();
+    } catch (err) {
+      return this.refuse(err);
+    }
+    const callback = replyCallback(fn) as AsyncCallback;
+    void Promise.all(planned.requests.map((request) => this.exchange(request))).then((outcomes) =>
+      this.callOnce(callback, privdata, planned.finish(outcomes)),
+    );
+    return true;
+  }
+
+  /** One request of a fan-out: its reply, its ReplyError, or its failure, as a value. */
+  private exchange(request: FanOutRequest): Promise<unknown> {
+    return new Promise((resolve) => {
+      const done = (acc: AsyncClusterContext, reply: unknown) =>
+        resolve(reply === null && acc.failure !== null ? acc.failure : reply);
+      let refused: ClusterError | null;
+      if (request.address === '') {
+        const route = { slot: request.slot, plan: null, blockMs: NOT_BLOCKING, readOnly: false };
+        refused = this.engine.submit(request.argv, null, route, done, null);
+      } else {
+        const { host, port } = parseHostPort(request.address);
+        refused = this.engine.submitToNode(host, port, request.argv, null, done, null);
+      }
+      if (refused !== null) resolve(refused);
+    });
   }
 
   /** Runs `queue` with err cleared; a refusal (returned or thrown) sets err and says false. */
@@ -336,6 +603,18 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       const { host, port } = typeof node === 'string' ? parseHostPort(node) : node;
       return this.engine.submitToNode(host, port, command, raw, replyCallback(fn), privdata);
     });
+  }
+
+  /** A subscribe-family command given to command() or commandArgv(): hiredis' way (see AsyncPubsub.command). */
+  private pubsubCommand(call: PubsubCall, fn: AsyncCallback<never> | null, privdata: unknown): boolean {
+    const callback = replyCallback(fn) as AsyncCallback;
+    const refused = this.pubsub.command(
+      call.pubsub,
+      call.argv.slice(1),
+      (reply, p) => callback(this, reply, p),
+      privdata,
+    );
+    return refused === null || this.refuse(refused);
   }
 
   private refuse(err: unknown): false {

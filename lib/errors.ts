@@ -2,8 +2,10 @@
  * Error types and hiredis error codes.
  *
  * A context failure (I/O, protocol, timeout, retries exhausted) is a {@link ClusterError} carrying
- * hiredis' `err` number; a Redis error reply (`-ERR ...`, `!len`) is a {@link ReplyError} value.
+ * hiredis' `err` number and a stable string code (error-codes.ts); a Redis error reply (`-ERR ...`, `!len`) is
+ * a {@link ReplyError} value.
  */
+import { type ClusterErrorCode, errorCodeOf } from './error-codes.js';
 
 /** hiredis `REDIS_ERR_IO`: a socket error (connect refused, reset, ...). */
 export const REDIS_ERR_IO = 1;
@@ -21,14 +23,20 @@ export const REDIS_ERR_TIMEOUT = 6;
 export const REDIS_ERR_CLUSTER_TOO_MANY_RETRIES = 100;
 
 /**
- * A context-level failure. `code` is hiredis' `err`, `message` its `errstr` (hiredis' wording); `address`
- * names the node when the failure comes from one or from a link to it.
+ * A context-level failure. `code` is hiredis' `err`, `message` its `errstr` (hiredis' wording); `errorCode`
+ * the kind of failure as a stable string to branch on (`'ERR_HIRCLUSTER_TIMEOUT'`, ...: {@link ERROR_CODES});
+ * `address` names the node when the failure comes from one or from a link to it.
  */
 export class ClusterError extends Error {
   /** Always `'ClusterError'`. */
   override readonly name = 'ClusterError';
   /** hiredis' `err`: REDIS_ERR_IO, REDIS_ERR_OTHER, ..., REDIS_ERR_CLUSTER_TOO_MANY_RETRIES. */
   readonly code: number;
+  /**
+   * The kind of failure, stable across versions whatever the words: one of {@link ERROR_CODES}, e.g.
+   * `'ERR_HIRCLUSTER_TIMEOUT'`, `'ERR_HIRCLUSTER_CONNECTION'`, `'ERR_HIRCLUSTER_TOO_MANY_RETRIES'`.
+   */
+  readonly errorCode: ClusterErrorCode;
   /**
    * The node the failure comes from, `'host:port'` as its link dials it (IPv6 unbracketed: `'::1:7000'`):
    * a connect refused, reset or timed out, a close, a command or update timeout, a protocol error, a
@@ -40,6 +48,7 @@ export class ClusterError extends Error {
   constructor(code: number, message: string, address?: string) {
     super(message);
     this.code = code;
+    this.errorCode = errorCodeOf(code, message, address);
     // Set only when known: an error without a node shows no `address: undefined`.
     if (address !== undefined) (this as { address?: string }).address = address;
   }

@@ -54,7 +54,13 @@ export interface ClusterEvents {
   'node-removed': (node: ClusterNode) => void;
   /** A slot-map update failed (the context retries or waits for the next trigger). */
   'update-error': (err: ClusterError) => void;
-  /** A RESP3 push message (pub/sub, client tracking) from a link. */
+  /** A message of a subscribed channel. */
+  message: (channel: string, message: string) => void;
+  /** A message of a channel matching a subscribed pattern. */
+  pmessage: (pattern: string, channel: string, message: string) => void;
+  /** A message of a subscribed sharded channel. */
+  smessage: (channel: string, message: string) => void;
+  /** A RESP3 push message from a command link (pub/sub uses links of its own, see `message`). */
   push: (message: unknown, link: LinkAddress) => void;
   /** failoverWait holds commands for a node (or a slot without an owner), or stops holding them. */
   'failover-wait': (info: FailoverWaitInfo) => void;

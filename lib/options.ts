@@ -61,6 +61,12 @@ export interface ClusterOptions {
   useClusterShards?: boolean;
   /** Keep replicas in the slot map (never used for routing, as in hiredis-cluster). */
   parseReplicas?: boolean;
+  /**
+   * Route keyless commands by the server's command tips (DBSIZE to every primary, summed; ...) in the
+   * hiredis-named calls too (`command`, `commandArgv`, compat). Default false: they refuse them with
+   * hiredis' 'No keys in command'. `send` always routes by tips.
+   */
+  tipRouting?: boolean;
   /** Keep migrating/importing slots from `CLUSTER NODES`. */
   parseOpenSlots?: boolean;
   /** TLS for every link: `true` or Node TLS options. Certificates and host names are verified by default. */
@@ -159,6 +165,7 @@ export interface ResolvedOptions extends ReadAndFailoverOptions {
   useClusterShards: boolean;
   parseReplicas: boolean;
   parseOpenSlots: boolean;
+  tipRouting: boolean;
   tls: ConnectionOptions | undefined;
   resp: 2 | 3;
   selectDb: number;
@@ -198,6 +205,7 @@ const SHARED = new Set([
   'useClusterShards',
   'parseReplicas',
   'parseOpenSlots',
+  'tipRouting',
   'tls',
   'resp',
   'selectDb',
@@ -400,6 +408,7 @@ function resolveCore(
     parseReplicas:
       flag('parseReplicas', options.parseReplicas) || readAndFailover.readFrom.mode !== 'primary',
     parseOpenSlots: flag('parseOpenSlots', options.parseOpenSlots),
+    tipRouting: flag('tipRouting', options.tipRouting),
     tls,
     resp: options.resp ?? 2,
     selectDb: integer('selectDb', options.selectDb, 0, 0),

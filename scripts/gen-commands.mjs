@@ -240,8 +240,18 @@ function entry(info, docs, name) {
   for (const arg of docs.arguments ?? []) checkKeyArgument(name, arg, keySpecs.length);
   const out = { arity, flags, firstKey, lastKey, step, group: docs.group, keySpecs };
   if (tips.length > 0) out.tips = tips;
+  // The routing tips as fields of their own (Redis 7 command tips): where a keyless command goes, and how
+  // the replies of several nodes make one.
+  const request = policyTip(tips, 'request_policy:');
+  if (request !== undefined) out.requestPolicy = request;
+  const response = policyTip(tips, 'response_policy:');
+  if (response !== undefined) out.responsePolicy = response;
   if (docs.doc_flags?.includes('deprecated')) out.deprecated = true;
   return out;
+}
+
+function policyTip(tips, prefix) {
+  return tips.find((tip) => tip.startsWith(prefix))?.slice(prefix.length);
 }
 
 /** COMMAND DOCS names the key spec of every key argument: it must exist in COMMAND INFO. */
@@ -311,6 +321,16 @@ function render(table, version, date) {
     '  readonly find: FindKeys;',
     '}',
     '',
+    'export type ResponsePolicy =',
+    "  | 'one_succeeded'",
+    "  | 'all_succeeded'",
+    "  | 'agg_logical_and'",
+    "  | 'agg_logical_or'",
+    "  | 'agg_min'",
+    "  | 'agg_max'",
+    "  | 'agg_sum'",
+    "  | 'special';",
+    '',
     'export interface CommandInfo {',
     '  readonly arity: number;',
     '  readonly flags: readonly string[];',
@@ -320,6 +340,10 @@ function render(table, version, date) {
     '  readonly group: string;',
     '  readonly keySpecs: readonly KeySpec[];',
     '  readonly tips?: readonly string[];',
+    '  /** request_policy tip: where a keyless command goes (all_nodes, all_shards, multi_shard, special). */',
+    "  readonly requestPolicy?: 'all_nodes' | 'all_shards' | 'multi_shard' | 'special';",
+    '  /** response_policy tip: how the replies of several nodes make one (all_succeeded, agg_sum, ...). */',
+    '  readonly responsePolicy?: ResponsePolicy;',
     '  readonly deprecated?: true;',
     '  /** Set on a container command (e.g. XGROUP): its subcommand names, each with its own entry. */',
     '  readonly subcommands?: readonly string[];',

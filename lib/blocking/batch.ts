@@ -39,6 +39,12 @@ export const OP_SESSION_CLOSE = 7;
 export const OP_LINKS = 8;
 /** A command the caller started on a lent link, for the worker to adopt (layout above). */
 export const OP_HANDOVER = 9;
+/** Subscribe (JSON: kind, names, everyPrimary); answered once confirmed. */
+export const OP_SUBSCRIBE = 10;
+/** Unsubscribe (JSON: kind, names or null for all). */
+export const OP_UNSUBSCRIBE = 11;
+/** The next message (i32 ms to wait for one); answered as JSON, empty when none came. */
+export const OP_GET_MESSAGE = 12;
 
 /** Routed by slot, following redirects. */
 export const ROUTED = 0;

@@ -7,10 +7,24 @@
 import { fileURLToPath } from 'node:url';
 import { parseHostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
+import { ClusterScan, type ClusterScanOptions } from '../cluster/cluster-scan.js';
+import { isNoKeys, isUnknownCommand } from '../cluster/command-keys.js';
+import {
+  type ClusterRoute,
+  type FanOutPlan,
+  type FanOutRequest,
+  routePlan,
+  tipPlan,
+} from '../cluster/fan-out-plan.js';
+import { CommandLearning } from '../cluster/learned-commands.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
+import type { NodeReplies } from '../cluster/response-policy.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
-import { type ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
+import type { PubsubOverflow } from '../engine/message-queue.js';
+import type { PubsubMessage } from '../engine/subscriptions.js';
+import { ClusterError, otherError, ReplyError, slotmapNotAvailable, slotNotServed } from '../errors.js';
 import type { EngineEvent, NodeLinks } from '../events.js';
+import { ClusterScanIterator } from '../face/cluster-scan.js';
 import {
   commandFromArgv,
   commandFromBytes,
@@ -23,6 +37,7 @@ import {
   commandTimeoutOption,
   type LinkCallback,
 } from '../face/context-base.js';
+import type { SubscribeOptions } from '../face/pubsub-input.js';
 import { type BlockingOptions, type ResolvedBlockingOptions, resolveBlockingOptions } from '../options.js';
 import type { CommandArg } from '../resp/encode.js';
 import {
@@ -35,6 +50,7 @@ import {
   ROUTED_NO_REDIRECT,
   TO_NODE,
 } from './batch.js';
+import { BlockingPubsub } from './blocking-pubsub.js';
 import { BlockingTransaction, type BlockingWatchSession, watchKeysBlocking } from './blocking-transaction.js';
 import { CallerChannel } from './channel.js';
 import { DirectCalls } from './direct-call.js';
@@ -75,6 +91,8 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   private known: ClusterNode[];
   private mapVersion = 0;
   private readonly pipeline: Pipeline;
+  private readonly learning = new CommandLearning();
+  private readonly pubsub: BlockingPubsub;
 
   constructor(options: BlockingOptions) {
     super();
@@ -106,6 +124,8 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       board === null ? null : new DirectCalls(board, spin, o, o.limits, o.detectIdleClose),
       o.readFrom.mode !== 'primary',
     );
+    this.calls.commands = this.learning.table;
+    this.pubsub = new BlockingPubsub(this.channel, this.calls);
   }
 
   get version(): number {
@@ -135,12 +155,12 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   /** `redisClusterCommand`: format string with hiredis' conversions; returns the reply. */
   command(format: string, ...args: unknown[]): unknown {
-    return this.guard(() => this.calls.run(commandFromFormat(format, args), null));
+    return this.guard(() => this.run(commandFromFormat(format, args), this.options.tipRouting));
   }
 
   /** `redisClusterCommandArgv`. */
   commandArgv(argv: readonly CommandArg[]): unknown {
-    return this.guard(() => this.calls.run(commandFromArgv(argv), null));
+    return this.guard(() => this.run(commandFromArgv(argv), this.options.tipRouting));
   }
 
   /** `redisClusterFormattedCommand`: pre-encoded RESP. */
@@ -156,13 +176,57 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   send(options: CommandOptions, command: string, ...args: CommandArg[]): unknown;
   send(first: string | CommandOptions, ...rest: CommandArg[]): unknown {
     const reply = this.guard(() => {
-      if (!isCommandOptions(first)) return this.calls.run(commandFromArgv([first, ...rest]), null);
+      if (!isCommandOptions(first)) return this.run(commandFromArgv([first, ...rest]), true);
       const argv = commandFromArgv(rest);
       const timeout = commandTimeoutOption(first);
       return this.calls.run(argv, null, timeout < 0 ? this.calls.callTimeout : timeout);
     });
     if (reply instanceof ReplyError) throw reply;
     return reply;
+  }
+
+  /**
+   * Sends a command on an explicit route (every primary, every node, a random one, a node, the node of a
+   * slot or key) in one round trip of the worker, and returns the one reply: several nodes' replies are
+   * combined by the command's response tip (see README, "Whole-cluster commands"); a node's error is
+   * thrown, naming the node.
+   */
+  sendTo(route: ClusterRoute, command: string, ...args: CommandArg[]): unknown {
+    const reply = this.guard(() =>
+      this.fanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, false)),
+    );
+    if (reply instanceof ReplyError) throw reply;
+    return reply;
+  }
+
+  /** Sends a command on an explicit route; returns each node's reply or error (a value) by address. */
+  sendEach(route: ClusterRoute, command: string, ...args: CommandArg[]): NodeReplies {
+    return this.guard(() =>
+      this.fanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, true)),
+    ) as NodeReplies;
+  }
+
+  /**
+   * A SCAN of the whole cluster: `for (const key of cc.scan({ match, count, type }))`. It follows the slots,
+   * so a key that exists for the whole scan is returned even while slots move or a failover happens;
+   * duplicates are possible (`dedupe` drops them); the iterator's `cursor` resumes it (`scan({ cursor })`).
+   */
+  scan(options: ClusterScanOptions = {}): ClusterScanIterator {
+    return this.guard(
+      () =>
+        new ClusterScanIterator(new ClusterScan(options, this.currentMap()), {
+          map: () => this.currentMap(),
+          exchange: (requests) => this.guard(() => this.exchange(requests)),
+          refresh: () => {
+            try {
+              this.updateSlotmap();
+            } catch {
+              // The scan retries on the map it has, a bounded number of times.
+            }
+          },
+          sleep: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+        }),
+    );
   }
 
   /** A transaction: `cc.multi().add('SET', k, v).add('INCR', n).exec()`, one round trip (see BlockingTransaction). */
@@ -235,6 +299,69 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     }
   }
 
+  /**
+   * Subscribes to channels (PUBLISH's); returns once the server confirmed them. Read messages with
+   * getMessage(). Options first, optionally: `{ everyPrimary: true }` subscribes on every primary
+   * (keyspace notifications).
+   */
+  subscribe(...channels: (string | Uint8Array)[]): void;
+  subscribe(options: SubscribeOptions, ...channels: (string | Uint8Array)[]): void;
+  subscribe(...args: unknown[]): void {
+    this.guard(() => this.pubsub.subscribe('channel', args));
+  }
+
+  /** Subscribes to patterns (pmessage records). Options as subscribe(). */
+  psubscribe(...patterns: (string | Uint8Array)[]): void;
+  psubscribe(options: SubscribeOptions, ...patterns: (string | Uint8Array)[]): void;
+  psubscribe(...args: unknown[]): void {
+    this.guard(() => this.pubsub.subscribe('pattern', args));
+  }
+
+  /** Subscribes to sharded channels (SPUBLISH's), each on its slot's primary (smessage records). */
+  ssubscribe(...channels: (string | Uint8Array)[]): void {
+    this.guard(() => this.pubsub.subscribe('sharded', channels));
+  }
+
+  /** Leaves channels (none named: all); their messages stop at once. */
+  unsubscribe(...channels: (string | Uint8Array)[]): void {
+    this.guard(() => this.pubsub.unsubscribe('channel', channels));
+  }
+
+  /** Leaves patterns (none named: all). */
+  punsubscribe(...patterns: (string | Uint8Array)[]): void {
+    this.guard(() => this.pubsub.unsubscribe('pattern', patterns));
+  }
+
+  /** Leaves sharded channels (none named: all). */
+  sunsubscribe(...channels: (string | Uint8Array)[]): void {
+    this.guard(() => this.pubsub.unsubscribe('sharded', channels));
+  }
+
+  /**
+   * The next message of the context's subscriptions, waiting up to `timeoutMs` (0: only one already
+   * there); null when none came. Messages that arrived between calls were kept, up to 10 000: past that an
+   * `{ kind: 'overflow', dropped }` record stands where they were dropped.
+   */
+  getMessage(timeoutMs: number): PubsubMessage | PubsubOverflow | null {
+    return this.guard(() => this.pubsub.getMessage(timeoutMs));
+  }
+
+  /** PUBLISH on the first node of the map (the cluster broadcasts it); returns the receivers there. */
+  publish(channel: string | Uint8Array, message: string | Uint8Array): unknown {
+    return this.guard(() => {
+      const node = this.known[0];
+      if (node === undefined) throw otherError('slotmap not available');
+      const writer = this.calls.writer();
+      writer.addArgv(TO_NODE, -1, node.addr, ['PUBLISH', channel, message]);
+      return this.calls.roundTrip(writer)[0];
+    });
+  }
+
+  /** SPUBLISH on the channel's slot's primary; returns the receivers. */
+  spublish(channel: string | Uint8Array, message: string | Uint8Array): unknown {
+    return this.send('SPUBLISH', channel, message);
+  }
+
   /** `redisClusterFree`: closes the links and the worker, then `free-context`. */
   close(): void {
     if (this.calls.closed) return;
@@ -263,6 +390,55 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   protected callUser(call: () => void): void {
     call();
+  }
+
+  /**
+   * A routed command. With `byTips` (the JavaScript-native calls) a keyless one goes by its tips, and one
+   * the table does not know is learned from the cluster first (once per name; a command the server does not
+   * know either goes to a random primary, which answers with its own error); else hiredis' refusals stand.
+   */
+  private run(argv: readonly CommandArg[], byTips: boolean): unknown {
+    try {
+      return this.calls.run(argv, null);
+    } catch (err) {
+      if (!byTips || !(isNoKeys(err) || isUnknownCommand(err))) throw err;
+      if (isNoKeys(err)) return this.fanOut(tipPlan(argv, this.currentMap(), Math.random));
+    }
+    const name = this.learning.toLearn(argv);
+    if (name !== null) {
+      const question = routePlan(
+        'random-primary',
+        this.learning.question(name),
+        this.currentMap(),
+        Math.random,
+        false,
+      );
+      if (this.learning.learn(name, this.exchange(question.requests)[0])) return this.run(argv, true);
+    }
+    return this.fanOut(routePlan('random-primary', argv, this.currentMap(), Math.random, false));
+  }
+
+  /** The slot map fan-outs plan on; throws before the first. */
+  private currentMap(): SlotMap {
+    if (this.map === null) throw slotmapNotAvailable();
+    return this.map;
+  }
+
+  /** A plan's requests in one round trip; its one outcome, a failure thrown (an error reply is a value). */
+  private fanOut(plan: FanOutPlan): unknown {
+    const outcome = plan.finish(this.exchange(plan.requests));
+    if (outcome instanceof ClusterError) throw outcome;
+    return outcome;
+  }
+
+  /** Requests to nodes (or routed by slot) in one round trip; each one's outcome, failures as values. */
+  private exchange(requests: readonly FanOutRequest[]): unknown[] {
+    const writer = this.calls.writer();
+    for (const { address, slot, argv } of requests) {
+      if (address === '') writer.addArgv(ROUTED, slot, '', argv);
+      else writer.addArgv(TO_NODE, -1, address, argv);
+    }
+    return this.calls.roundTrip(writer, false, true);
   }
 
   private addressOf(node: ClusterNode | string): string {

@@ -6,6 +6,7 @@
  * context keeps hiredis' err/errstr around it.
  */
 import { NOT_BLOCKING } from '../cluster/blocking-commands.js';
+import type { CommandTable } from '../cluster/command-keys.js';
 import { joinParts } from '../cluster/multikey-join.js';
 import type { MultiKeyReplies } from '../cluster/multikey-replies.js';
 import { routeOf } from '../cluster/route.js';
@@ -34,6 +35,8 @@ import { type DirectCalls, HANDED } from './direct-call.js';
 
 export class WorkerCalls implements BlockingTransactionHost {
   closed = false;
+  /** The commands the context learned from the cluster, routed as the built-in ones. */
+  commands: CommandTable | null = null;
 
   constructor(
     private readonly channel: CallerChannel,
@@ -59,7 +62,7 @@ export class WorkerCalls implements BlockingTransactionHost {
    * command's call may take its own wait on top of `deadline` (none when it waits for ever).
    */
   run(argv: readonly CommandArg[], raw: Uint8Array | null, deadline = this.callTimeout): unknown {
-    const { slot, plan, blockMs, readOnly } = routeOf(argv);
+    const { slot, plan, blockMs, readOnly } = routeOf(argv, this.commands);
     const writer = this.writer();
     const flags = readOnly ? READ_ONLY : 0;
     if (plan === null) {
@@ -147,11 +150,12 @@ export class WorkerCalls implements BlockingTransactionHost {
     return results;
   }
 
-  /** Runs a request without commands; returns its answer's bytes, a failure is thrown. */
-  control(opcode: number, length: number): Buffer {
+  /** Runs a request without commands (within `deadline` ms, 0: none); returns its answer's bytes, a failure is thrown. */
+  control(opcode: number, length: number, deadline = 0): Buffer {
     if (this.closed) throw otherError('context closed');
-    const status = this.channel.call(opcode, length, 0, 0);
+    const status = this.channel.call(opcode, length, 0, deadline);
     this.deliverEvents();
+    if (status === STATUS_TIMEOUT) throw new ClusterError(REDIS_ERR_TIMEOUT, 'Timeout');
     if (status === STATUS_ERROR) throw readFailure(this.channel.response());
     return this.channel.response();
   }

@@ -10,6 +10,7 @@ import type { BatchSink } from '../engine/batch.js';
 import { Engine, type EngineListener } from '../engine/engine.js';
 import { SyncPolicy } from '../engine/policy.js';
 import type { Session } from '../engine/session.js';
+import type { PubsubMessage } from '../engine/subscriptions.js';
 import { ClusterError, otherError } from '../errors.js';
 import type { EngineEvent } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
@@ -19,11 +20,14 @@ import {
   OP_BATCH,
   OP_CONNECT,
   OP_DROP_LINKS,
+  OP_GET_MESSAGE,
   OP_HANDOVER,
   OP_LINKS,
   OP_SESSION_CLOSE,
   OP_SESSION_OPEN,
   OP_SET_TIMEOUT,
+  OP_SUBSCRIBE,
+  OP_UNSUBSCRIBE,
   OP_UPDATE,
   readHandover,
 } from './batch.js';
@@ -31,6 +35,7 @@ import {
 import { type ChannelRequest, STATUS_ERROR, STATUS_OK } from './channel-layout.js';
 import type { LinkLender } from './link-lender.js';
 import { ResultsWriter, readBatch } from './worker-batch.js';
+import { WorkerPubsub } from './worker-pubsub.js';
 
 /** What the host needs of its end of the channel (WorkerChannel in the thread). */
 export interface HostChannel {
@@ -55,6 +60,7 @@ export class WorkerHost implements BatchSink, EngineListener {
   /** Open WATCH sessions by id. */
   private readonly sessions = new Map<number, Session>();
   private nextSession = 1;
+  private readonly pubsub: WorkerPubsub;
 
   constructor(
     private readonly channel: HostChannel,
@@ -66,6 +72,7 @@ export class WorkerHost implements BatchSink, EngineListener {
   ) {
     this.results = new ResultsWriter((minBytes, keepBytes) => channel.reserve(minBytes, keepBytes));
     this.engine = new Engine(options, adapter, policy, this, null, lender);
+    this.pubsub = new WorkerPubsub(channel, adapter, this.engine);
   }
 
   /**
@@ -95,6 +102,12 @@ export class WorkerHost implements BatchSink, EngineListener {
   }
 
   push(): void {}
+
+  message(kind: PubsubMessage['kind'], channel: string, message: string, pattern: string | undefined): void {
+    this.pubsub.message(
+      pattern === undefined ? { kind, channel, message } : { kind, pattern, channel, message },
+    );
+  }
 
   reply(index: number, buf: Uint8Array, start: number, end: number): void {
     this.results.reply(index, buf, start, end);
@@ -141,6 +154,13 @@ export class WorkerHost implements BatchSink, EngineListener {
         this.engine.setCommandTimeout(req.body.readInt32LE(0));
         this.channel.respond(req, STATUS_OK);
         return;
+      case OP_SUBSCRIBE:
+        return this.pubsub.subscribe(req);
+      case OP_UNSUBSCRIBE:
+        this.pubsub.unsubscribe(req);
+        return;
+      case OP_GET_MESSAGE:
+        return this.pubsub.getMessage(req);
       case OP_DROP_LINKS:
         this.engine.dropLinks(otherError('links dropped'));
         this.channel.respond(req, STATUS_OK);

@@ -36,6 +36,20 @@ export type CommandArgv = readonly (string | Uint8Array | number | bigint)[];
 
 export const NO_KEYS_MESSAGE = 'No keys in command(must have keys for redis cluster mode)';
 
+/** True for commandKeys' refusal of a command the table does not know. */
+export function isUnknownCommand(err: unknown): boolean {
+  return (
+    err instanceof ClusterError &&
+    err.code === REDIS_ERR_PROTOCOL &&
+    err.message.startsWith('Unknown command ')
+  );
+}
+
+/** True for commandKeys' refusal of a keyless command: the one error tip routing takes over. */
+export function isNoKeys(err: unknown): boolean {
+  return err instanceof ClusterError && err.message === NO_KEYS_MESSAGE;
+}
+
 /** hiredis formats these into a 100-byte buffer. */
 const MAX_MESSAGE_LENGTH = 99;
 
@@ -72,23 +86,16 @@ interface Entry {
   /** Commands whose keys need the server's own getkeys logic rather than the specs. */
   finder: KeyFinder | null;
   subcommands: Map<string, Entry> | null;
+  tips: CommandTips;
 }
 
 /**
  * The key arguments of `argv` (command name first). The result may be shared between calls (it is frozen
  * then): do not modify it. Throws ClusterError with hiredis' strings, see the module comment.
  */
-export function commandKeys(argv: CommandArgv): CommandKeys {
+export function commandKeys(argv: CommandArgv, learned: CommandTable | null = null): CommandKeys {
   const argc = argv.length;
-  if (argc === 0) throw parseError('Command parse error');
-  const arg0 = argv[0]!;
-  let entry = lookupName(TABLE, arg0, MAX_NAME_LENGTH);
-  if (entry === undefined) throw unknownCommand(argv);
-  if (entry.subcommands !== null) {
-    const sub = argc > 1 ? lookupName(entry.subcommands, argv[1]!, MAX_NAME_LENGTH) : undefined;
-    if (sub === undefined) throw unknownCommand(argv);
-    entry = sub;
-  }
+  const entry = entryOf(argv, learned);
   const arity = entry.arity;
   if (arity >= 0 ? argc !== arity : argc < -arity) throw failedToFindKeys(entry);
   if (entry.fixed !== null) return entry.fixed;
@@ -96,6 +103,60 @@ export function commandKeys(argv: CommandArgv): CommandKeys {
   if (keys === null) throw failedToFindKeys(entry);
   if (keys.length === 0) throw otherError(NO_KEYS_MESSAGE);
   return { name: entry.name, keys, readOnly: entry.readOnly };
+}
+
+/** A command's routing tips (COMMAND INFO): where it goes without keys, how several replies make one. */
+export interface CommandTips {
+  /** Upper-case command name; 'SCRIPT LOAD' for a subcommand. */
+  name: string;
+  request: CommandInfo['requestPolicy'];
+  response: CommandInfo['responsePolicy'];
+}
+
+/** The tips of `argv`'s command; throws hiredis' parse errors for an unknown one, as commandKeys does. */
+export function commandTips(argv: CommandArgv, learned: CommandTable | null = null): CommandTips {
+  return entryOf(argv, learned).tips;
+}
+
+/**
+ * Commands learned from a server's COMMAND INFO (lib/cluster/learned-commands.ts), looked up after the
+ * built-in table: one per context.
+ */
+export class CommandTable {
+  /** @internal */
+  readonly entries = new Map<string, Entry>();
+
+  /** How many commands it holds. */
+  get size(): number {
+    return this.entries.size / 2;
+  }
+
+  /** Adds a command (upper-case `name`) and its subcommands (by their upper-case names), as the generator would. */
+  add(name: string, info: CommandInfo, subcommands: ReadonlyMap<string, CommandInfo>): void {
+    const entry = compileEntry(name, info);
+    if (subcommands.size > 0) {
+      entry.subcommands = new Map();
+      for (const [sub, subInfo] of subcommands)
+        addName(entry.subcommands, sub, compileEntry(`${name} ${sub}`, subInfo));
+    }
+    addName(this.entries, name, entry);
+  }
+}
+
+/** Learned names may be longer than any built-in one. */
+const MAX_LEARNED_NAME_LENGTH = 100;
+
+function entryOf(argv: CommandArgv, learned: CommandTable | null): Entry {
+  const argc = argv.length;
+  if (argc === 0) throw parseError('Command parse error');
+  const entry =
+    lookupName(TABLE, argv[0]!, MAX_NAME_LENGTH) ??
+    (learned === null ? undefined : lookupName(learned.entries, argv[0]!, MAX_LEARNED_NAME_LENGTH));
+  if (entry === undefined) throw unknownCommand(argv);
+  if (entry.subcommands === null) return entry;
+  const sub = argc > 1 ? lookupName(entry.subcommands, argv[1]!, MAX_NAME_LENGTH) : undefined;
+  if (sub === undefined) throw unknownCommand(argv);
+  return sub;
 }
 
 /** The table entry of a command by its upper-case name ('GET', 'XGROUP CREATE'), if the table has it. */
@@ -329,6 +390,7 @@ function compileEntry(name: string, info: CommandInfo): Entry {
     fixed: fixed === null ? null : Object.freeze({ name, keys: Object.freeze(fixed) as number[], readOnly }),
     finder,
     subcommands: null,
+    tips: Object.freeze({ name, request: info.requestPolicy, response: info.responsePolicy }),
   };
 }
 

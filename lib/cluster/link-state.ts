@@ -10,7 +10,8 @@ import { type ClusterError, otherError } from '../errors.js';
 import type { CommandArg } from '../resp/encode.js';
 import { addName, lookupName } from './command-name.js';
 
-const PUBSUB = 'pub/sub is not supported yet';
+const PUBSUB =
+  'use subscribe(), psubscribe() or ssubscribe() and their un... forms (subscriptions get links of their own)';
 const TRANSACTION = 'use multi() ... exec() (a transaction gets a link of its own)';
 const WATCH = 'use watch(...keys), then multi() ... exec()';
 const CLOSE = 'close the context instead (disconnect() or free(); close() on the blocking context)';

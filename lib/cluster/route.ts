@@ -6,7 +6,7 @@
 
 import type { CommandArg } from '../resp/encode.js';
 import { blockTimeoutMs } from './blocking-commands.js';
-import { commandKeys } from './command-keys.js';
+import { type CommandTable, commandKeys } from './command-keys.js';
 import { keySlot } from './keyslot.js';
 import { type MultiKeyPlan, splitMultiKey } from './multikey.js';
 
@@ -20,8 +20,9 @@ export interface Route {
   readOnly: boolean;
 }
 
-export function routeOf(argv: readonly CommandArg[]): Route {
-  const found = commandKeys(argv);
+/** The route of `argv`; `learned` holds the commands a server taught the context (see learned-commands.ts). */
+export function routeOf(argv: readonly CommandArg[], learned: CommandTable | null = null): Route {
+  const found = commandKeys(argv, learned);
   const keys = found.keys;
   return {
     slot: keySlot(argv[keys[0]!]!),

@@ -90,6 +90,11 @@ export class Connection {
   private idleAtClose = false;
   /** Lending while idle, for a link that has a lender (a blocking context's command links), else null. */
   private readonly parking: Parking | null;
+  /**
+   * A subscriber link: frames no entry waits for (messages, RESP2 arrays included, and confirmations) go
+   * to onPush, and its subscribe commands are sent with sendUnanswered.
+   */
+  subscriber = false;
 
   constructor(
     private readonly adapter: EventLoopAdapter,
@@ -183,6 +188,13 @@ export class Connection {
       return;
     this.writer.writeRaw(bytes);
     this.enqueue(pending, frames, timeoutMs);
+  }
+
+  /** Queues a command whose answers come unasked, as onPush frames (a subscriber link's commands). */
+  sendUnanswered(argv: readonly CommandArg[]): void {
+    if (this.state === State.Closed) return;
+    this.writer.writeArgv(argv);
+    this.scheduleFlush();
   }
 
   /**
@@ -288,6 +300,10 @@ export class Connection {
       return;
     }
     this.track(pending, frames, timeoutMs);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushScheduled && this.state === State.Open) {
       this.flushScheduled = true;
       this.adapter.defer(this.flushNow);
@@ -354,7 +370,7 @@ export class Connection {
   }
 
   private deliver(buf: Uint8Array, start: number, end: number): void {
-    if (this.reader.frameType === PUSH) {
+    if (this.reader.frameType === PUSH || (this.subscriber && this.fifo.length === 0)) {
       this.events.onPush(this, buf, start, end);
       return;
     }

@@ -19,6 +19,7 @@ import { Dispatcher } from './dispatch.js';
 import type { Adopted, Lender } from './lending.js';
 import type { Policy } from './policy.js';
 import { Session } from './session.js';
+import { type PubsubListener, type SubscriptionKind, Subscriptions } from './subscriptions.js';
 import { type NodeEntry, Topology, type TopologyEvents } from './topology.js';
 import { type CommandOwner, SplitCommand, ValueOutcomes } from './value-outcomes.js';
 
@@ -27,12 +28,16 @@ export interface EngineListener {
   event(event: EngineEvent): void;
   /** A RESP3 push frame from the link to `host:port`, valid only during the call. */
   push(buf: Uint8Array, start: number, end: number, host: string, port: number): void;
+  /** A message of one of the context's subscriptions (a face without pub/sub leaves it out). */
+  message?: PubsubListener['message'];
 }
 
 export class Engine {
   private readonly topology: Topology;
   private readonly dispatcher: Dispatcher;
   private readonly batches: Batches;
+  /** Pub/sub: the subscriptions and their links. */
+  readonly subscriptions: Subscriptions;
   /** Outcomes as values, for a face on this thread; null for a face that takes frames in batches. */
   private readonly values: ValueOutcomes | null;
   private readonly refresh: BackgroundRefresh;
@@ -58,6 +63,9 @@ export class Engine {
       (reason) => this.refreshNow(reason),
       () => this.batches.serving,
     );
+    this.subscriptions = new Subscriptions(this.topology, adapter, {
+      message: listener.message?.bind(listener) ?? (() => {}),
+    });
     this.values = owner === null ? null : new ValueOutcomes(owner, options.replyBuilder, this.dispatcher);
   }
 
@@ -117,6 +125,11 @@ export class Engine {
       if (entry.node.role === 'master') nodes.push(entry.node);
     }
     return nodes;
+  }
+
+  /** The slot map in use, or null before the first. */
+  get slotMap(): SlotMap | null {
+    return this.topology.map;
   }
 
   /** The node serving `slot`, or why there is none. */
@@ -286,6 +299,52 @@ export class Engine {
     );
   }
 
+  /**
+   * Subscribes to `names` of `kind` (on every primary with `everyPrimary`); `done` is told once they are
+   * confirmed, or why not. Returns the refusal when the context is closing, or when a name is subscribed
+   * already on the other placement (one node / every primary: its messages would come twice).
+   */
+  subscribe(
+    kind: SubscriptionKind,
+    names: readonly string[],
+    everyPrimary: boolean,
+    done: (err: ClusterError | null) => void,
+  ): ClusterError | null {
+    const refused = this.dispatcher.refusal('client closing');
+    if (refused !== null) return refused;
+    for (const name of names) {
+      if (this.subscriptions.conflict(kind, name, everyPrimary))
+        return otherError(
+          `${name} is already subscribed ${everyPrimary ? 'on one node' : 'on every primary'}: unsubscribe it first`,
+        );
+    }
+    this.subscriptions.subscribe(kind, names, everyPrimary, done);
+    return null;
+  }
+
+  /** PUBLISH on a node whose command link is open (any node hears it: the cluster broadcasts it). */
+  publish(channel: CommandArg, message: CommandArg, fn: unknown, privdata: unknown): ClusterError | null {
+    let target: NodeEntry | undefined;
+    for (const entry of this.topology.entries.values()) {
+      if (entry.link?.isConnected) {
+        target = entry;
+        break;
+      }
+    }
+    target ??= this.topology.entries.values().next().value;
+    if (target === undefined) return slotmapNotAvailable();
+    const entry = target;
+    return this.direct(
+      () => entry,
+      null,
+      ['PUBLISH', channel, message],
+      null,
+      fn,
+      privdata,
+      'client closing',
+    );
+  }
+
   /** Serves one top-level blocking call's commands; outcomes go to `sink` (see Batches). */
   serveBatch(items: readonly BatchItem[], sink: BatchSink): Promise<void> {
     return this.batches.serve(items, sink);
@@ -308,6 +367,7 @@ export class Engine {
   open(): void {
     this.dispatcher.closing = false;
     this.topology.shutdown = false;
+    this.subscriptions.open();
   }
 
   /**
@@ -318,6 +378,7 @@ export class Engine {
     this.dispatcher.closing = true;
     this.refresh.stop();
     this.topology.shutdown = true;
+    this.subscriptions.shutdown(err ?? undefined);
     this.topology.closeLinks(graceful, err);
     if (!graceful) this.dispatcher.failWaiting(err ?? otherError('context closed'));
   }
@@ -400,6 +461,7 @@ export class Engine {
         this.refresh.mapApplied();
         this.dispatcher.mapChanged();
         listener.event({ type: 'slotmap-updated', version, nodes: this.topology.map!.nodes });
+        this.subscriptions.mapChanged();
         // Soon, not now: the map is applied inside a link's read, which may still lend that link.
         this.batches.settleSoon();
       },

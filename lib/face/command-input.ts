@@ -12,6 +12,13 @@ import { otherError } from '../errors.js';
 import { type CommandArg, checkArgv, formatArgv } from '../resp/encode.js';
 import { parseCommand } from '../resp/parse-command.js';
 import type { CommandOptions } from './context-base.js';
+import { type PubsubCommand, pubsubCommandOf } from './pubsub-input.js';
+
+/** A subscribe-family command and its argv, which the async face runs hiredis' way rather than refusing. */
+export interface PubsubCall {
+  pubsub: PubsubCommand;
+  argv: readonly CommandArg[];
+}
 
 /** An argument that gives no command name: none, or an empty one. */
 function isMissing(name: unknown): boolean {
@@ -30,6 +37,34 @@ function allowed<A extends readonly CommandArg[]>(argv: A): A {
   const refusal = linkStateRefusal(argv);
   if (refusal !== null) throw refusal;
   return argv;
+}
+
+/** As allowed(), but a subscribe-family command comes back as a PubsubCall (looked for only among refusals). */
+function allowedOrPubsub<A extends readonly CommandArg[]>(argv: A): A | PubsubCall {
+  if (isMissing(argv[0])) throw missingName();
+  const refusal = linkStateRefusal(argv);
+  if (refusal === null) return argv;
+  const pubsub = pubsubCommandOf(argv);
+  if (pubsub === null) throw refusal;
+  return { pubsub, argv };
+}
+
+/** commandFromFormat, commandFromArgv and commandFromBytes for callers that run subscribe commands. */
+export function commandOrPubsubFromFormat(
+  format: string,
+  args: readonly unknown[],
+): (string | Uint8Array)[] | PubsubCall {
+  return allowedOrPubsub(formatArgv(format, args));
+}
+
+export function commandOrPubsubFromArgv(argv: readonly CommandArg[]): readonly CommandArg[] | PubsubCall {
+  if (Array.isArray(argv) && isMissing(argv[0])) throw missingName();
+  checkArgv(argv);
+  return allowedOrPubsub(argv);
+}
+
+export function commandOrPubsubFromBytes(bytes: Uint8Array): Buffer[] | PubsubCall {
+  return allowedOrPubsub(parseCommand(bytes));
 }
 
 /** A command given as a format string and its values (hiredis' redisFormatCommand rules). */

@@ -3,7 +3,7 @@
  * before ioredis-mock sees them (ioredis-mock is lenient: it would `INCR` a word into NaN) and how the
  * results become RESP. Anything not listed here gets Redis' `-ERR unknown command`.
  *
- * Streams, pub/sub, scripting, blocking commands and WATCH are not covered.
+ * Streams, scripting, blocking commands and WATCH are not covered (pub/sub: mock-pubsub.ts).
  */
 
 /** The value type a family's commands work on (TYPE's answer). */

@@ -8,6 +8,7 @@ import type { ControlOps, MockCommandRecord, MockSnapshot, WorkerStartOptions } 
 import { DataStore, type RedisMockClass } from './data-store.js';
 import { InjectedReplies, type Injection } from './injected-replies.js';
 import { MockNode, type NodeSettings } from './mock-node.js';
+import { PubsubBoard } from './mock-pubsub.js';
 import { encodeReply } from './reply-encoder.js';
 
 /** The command history keeps this many entries (the oldest go first). */
@@ -34,6 +35,7 @@ function loadRedisMock(): Promise<RedisMockClass> {
 export class MockHost implements ControlOps {
   private readonly state = new ClusterState();
   private readonly injected = new InjectedReplies();
+  private readonly pubsub = new PubsubBoard(this.state);
   private readonly nodes: MockNode[] = [];
   private history: MockCommandRecord[] = [];
   private settings: NodeSettings | null = null;
@@ -48,6 +50,7 @@ export class MockHost implements ControlOps {
       resp3: options.resp3,
       tls: options.tls,
       record: (node, argv) => this.record(node, argv),
+      pubsub: this.pubsub,
     };
     const primaries: MockNode[] = [];
     const zones = options.availabilityZones;
@@ -88,10 +91,13 @@ export class MockHost implements ControlOps {
     const { from, to } = this.state.migrations.find((m) => m.slot === slot)!;
     this.state.assign(slot, to, to);
     this.state.assign(slot, to, from);
+    this.pubsub.slotsMoved();
   }
 
   failover(node: string): string {
-    return this.state.failover(this.node(node)).id;
+    const promoted = this.state.failover(this.node(node)).id;
+    this.pubsub.slotsMoved();
+    return promoted;
   }
 
   async addNode(replicaOf: string | null, availabilityZone: string | null): Promise<string> {

@@ -27,16 +27,7 @@ export interface LinkHost {
 let linkCount = 0;
 
 export class MockLink {
-  readonly state: LinkState = {
-    id: ++linkCount,
-    authenticated: false,
-    resp: 2,
-    asking: false,
-    readonly: false,
-    multi: null,
-    multiFailed: false,
-    quit: false,
-  };
+  readonly state: LinkState;
   private readonly reader = new RespReader();
   private pumping = false;
   private closed = false;
@@ -49,6 +40,25 @@ export class MockLink {
     private readonly socket: Socket,
     private readonly host: LinkHost,
   ) {
+    this.state = {
+      id: ++linkCount,
+      authenticated: false,
+      resp: 2,
+      asking: false,
+      readonly: false,
+      multi: null,
+      multiFailed: false,
+      quit: false,
+      pubsub: {
+        node: host.context.node,
+        channels: new Set(),
+        patterns: new Set(),
+        sharded: new Set(),
+        // A message goes out after the replies already queued, as on a real link.
+        deliver: (bytes) => this.send({ raw: bytes }),
+        resp: () => this.state.resp,
+      },
+    };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       if (this.closed) return;
@@ -91,6 +101,7 @@ export class MockLink {
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.socket.destroy();
+    this.host.context.pubsub.forget(this.state.pubsub);
     this.host.forget(this);
   }
 

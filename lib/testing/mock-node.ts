@@ -9,12 +9,14 @@ import type { ClusterState, Member } from './cluster-state.js';
 import type { DataStore } from './data-store.js';
 import type { InjectedReplies } from './injected-replies.js';
 import { type LinkHost, MockLink } from './mock-link.js';
+import type { PubsubBoard } from './mock-pubsub.js';
 import type { NodeContext } from './node-commands.js';
 
 /** Settings every node of a cluster shares. */
 export interface NodeSettings {
   readonly state: ClusterState;
   readonly injected: InjectedReplies;
+  readonly pubsub: PubsubBoard;
   readonly password: string;
   readonly resp3: boolean;
   /** Server TLS options (key, cert, ...); plain TCP when absent. */
@@ -57,6 +59,7 @@ export class MockNode implements Member, LinkHost {
       resp3: settings.resp3,
       tls: settings.tls !== undefined,
       injected: settings.injected,
+      pubsub: settings.pubsub,
     };
   }
 

@@ -10,6 +10,7 @@ import { clusterReply, isClusterSubcommand } from './cluster-replies.js';
 import type { ClusterState, Member } from './cluster-state.js';
 import { dataCommand } from './data-commands.js';
 import type { InjectedReplies } from './injected-replies.js';
+import type { LinkPubsub, PubsubBoard } from './mock-pubsub.js';
 import { errorText, type MockReply } from './mock-reply.js';
 import { migrate, setSlot } from './slot-commands.js';
 import { routeCommand } from './slot-routing.js';
@@ -28,6 +29,8 @@ export interface LinkState {
   multiFailed: boolean;
   /** QUIT: close after this reply. */
   quit: boolean;
+  /** Its subscriptions. */
+  readonly pubsub: LinkPubsub;
 }
 
 /** The node a command runs on and what it shares with the cluster. */
@@ -40,6 +43,8 @@ export interface NodeContext {
   readonly resp3: boolean;
   readonly tls: boolean;
   readonly injected: InjectedReplies;
+  /** The cluster's pub/sub. */
+  readonly pubsub: PubsubBoard;
 }
 
 const OK: MockReply = { status: 'OK' };
@@ -112,9 +117,35 @@ export function executeCommand(
   if (injected !== undefined) return injected;
   if (ctx.password !== '' && !link.authenticated && !BEFORE_AUTH.has(name)) return error(NOAUTH);
   if (link.multi !== null && !TRANSACTION.has(name)) return queue(ctx, link, argv, name, asking);
+  const subscribed = ctx.pubsub.refusal(link.pubsub, name);
+  if (subscribed !== null) return subscribed;
   switch (name) {
+    case 'SUBSCRIBE':
+    case 'PSUBSCRIBE':
+    case 'SSUBSCRIBE':
+    case 'UNSUBSCRIBE':
+    case 'PUNSUBSCRIBE':
+    case 'SUNSUBSCRIBE':
+      return ctx.pubsub.command(link.pubsub, name, argv.slice(1), asking, link.readonly);
+    case 'PUBLISH':
+      if (argv.length !== 3) return wrongArity('publish');
+      return ctx.pubsub.publish(ctx.node, text(argv[1]!), text(argv[2]!));
+    case 'SPUBLISH': {
+      if (argv.length !== 3) return wrongArity('spublish');
+      const keys = [argv[1]!];
+      const refused = routeCommand(
+        ctx.state,
+        ctx.node,
+        { keys, write: false, migrate: false },
+        { asking, readonly: false },
+      );
+      return refused ?? ctx.pubsub.spublish(ctx.node, text(argv[1]!), text(argv[2]!));
+    }
+    case 'CONFIG':
+      return ctx.pubsub.config(ctx.node, argv);
     case 'PING':
       if (argv.length > 2) return wrongArity('ping');
+      if (ctx.pubsub.ping(link.pubsub, argv) !== undefined) return ctx.pubsub.ping(link.pubsub, argv)!;
       return argv.length === 2 ? argv[1]! : { status: 'PONG' };
     case 'ECHO':
       return argv.length === 2 ? argv[1]! : wrongArity('echo');
@@ -187,7 +218,20 @@ function check(ctx: NodeContext, link: LinkState, argv: readonly Buffer[], name:
 
 function run(ctx: NodeContext, link: LinkState, argv: readonly Buffer[]): MockReply | Promise<MockReply> {
   const command = dataCommand(text(argv[0]!))!;
-  return ctx.node.store.run(command, argv, keyPositions(argv), link.resp);
+  const keys = keyPositions(argv);
+  const reply = ctx.node.store.run(command, argv, keys, link.resp);
+  if (!isWrite(command.name.toUpperCase())) return reply;
+  // Keyspace notifications once the write is done (Redis sends them after the command runs).
+  const notify = (result: MockReply) => {
+    if (errorText(result) === undefined)
+      ctx.pubsub.notify(
+        ctx.node,
+        command.name,
+        keys.map((k) => argv[k]!),
+      );
+    return result;
+  };
+  return reply instanceof Promise ? reply.then(notify) : notify(reply);
 }
 
 function authenticate(ctx: NodeContext, link: LinkState, user: Buffer | null, pass: Buffer): MockReply {
@@ -242,7 +286,11 @@ function cluster(ctx: NodeContext, argv: readonly Buffer[]): MockReply {
     return error(`ERR unknown subcommand '${text(argv[1]!)}'. Try CLUSTER HELP.`);
   }
   if (!arityFits(`CLUSTER ${sub}`, argv.length)) return wrongArity(`cluster ${sub}`);
-  if (sub === 'SETSLOT') return setSlot(ctx.state, ctx.node, argv.slice(2));
+  if (sub === 'SETSLOT') {
+    const reply = setSlot(ctx.state, ctx.node, argv.slice(2));
+    ctx.pubsub.slotsMoved();
+    return reply;
+  }
   return clusterReply({ state: ctx.state, myself: ctx.node, tls: ctx.tls }, sub, argv.slice(2));
 }
 

@@ -1,7 +1,9 @@
 /** `npm run bench`: every benchmark that needs the plain cluster (scripts/bench.sh starts it), then the bridge. */
 import { benchAsync } from './async.js';
 import { benchBridge } from './bridge.js';
+import { benchPubsub } from './pubsub.js';
 import { benchReady } from './ready.js';
+import { benchScan } from './scan.js';
 import { benchSequential } from './sequential.js';
 import { benchSync } from './sync.js';
 
@@ -9,4 +11,6 @@ await benchSequential();
 await benchAsync();
 await benchSync();
 await benchReady();
+await benchPubsub();
 await benchBridge();
+await benchScan();

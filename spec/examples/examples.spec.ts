@@ -36,6 +36,13 @@ describe('examples: every program in examples/ runs against the plain cluster', 
     expect(examples).to.include.members(['sync.ts', 'async.ts', 'compat.ts', 'mock-cluster.ts']);
   });
 
+  it('import the package by its name, as a user’s program does (hircluster, hircluster/testing, ...)', () => {
+    const relative = examples.filter((name) =>
+      /from '\.{1,2}\//.test(readFileSync(join(SOURCES, name), 'utf8')),
+    );
+    expect(relative).to.deep.equal([]);
+  });
+
   for (const name of examples) {
     it(name, async () => {
       const built = join('dist', 'examples', name.replace(/\.ts$/, '.js'));

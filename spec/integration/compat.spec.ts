@@ -788,7 +788,7 @@ describe('integration: compat API', () => {
         [
           REDIS_ERR,
           REDIS_ERR_OTHER,
-          'SUBSCRIBE is not allowed on a shared cluster link: pub/sub is not supported yet',
+          'SUBSCRIBE is not allowed on a shared cluster link: use subscribe(), psubscribe() or ssubscribe() and their un... forms (subscriptions get links of their own)',
         ],
         [REDIS_ERR, REDIS_ERR_OTHER, 'client closing'],
         [REDIS_ERR, REDIS_ERR_OTHER, 'disconnecting'],

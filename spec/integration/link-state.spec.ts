@@ -11,6 +11,7 @@ import { AsyncClusterContext } from '../../lib/async-context.js';
 import { BlockingClusterContext } from '../../lib/blocking/blocking-context.js';
 import type { ClusterNode } from '../../lib/cluster/slotmap.js';
 import { REDIS_ERR_OTHER as OTHER } from '../../lib/errors.js';
+import { pubsubCommandOf } from '../../lib/face/pubsub-input.js';
 import { encodeArgv } from '../../lib/resp/encode.js';
 import { Outcomes } from '../support/async-helpers.js';
 import { PLAIN } from '../support/clusters.js';
@@ -214,10 +215,17 @@ for (const resp of [2, 3] as const) {
           const refusal: Failure = [OTHER, message];
           let called = 0;
           const fn = () => called++;
+          // The routed forms run a subscribe-family command hiredis' way (spec/support/pubsub-behaviour.ts).
+          const routed: (() => boolean)[] =
+            pubsubCommandOf(argv) !== null
+              ? []
+              : [
+                  () => acc.command(fn, null, format, ...argv),
+                  () => acc.commandArgv(fn, null, argv),
+                  () => acc.formattedCommand(fn, null, bytes),
+                ];
           const asyncForms: (() => boolean)[] = [
-            () => acc.command(fn, null, format, ...argv),
-            () => acc.commandArgv(fn, null, argv),
-            () => acc.formattedCommand(fn, null, bytes),
+            ...routed,
             () => acc.commandToNode(node, fn, null, format, ...argv),
             () => acc.commandArgvToNode(node, fn, null, argv),
             () => acc.formattedCommandToNode(node, fn, null, bytes),

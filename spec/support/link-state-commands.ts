@@ -3,7 +3,8 @@
  * and the exact text of its refusal, written out here so that the table cannot change unnoticed.
  */
 
-const PUBSUB = 'pub/sub is not supported yet';
+const PUBSUB =
+  'use subscribe(), psubscribe() or ssubscribe() and their un... forms (subscriptions get links of their own)';
 const TRANSACTION = 'use multi() ... exec() (a transaction gets a link of its own)';
 const WATCH = 'use watch(...keys), then multi() ... exec()';
 const CLOSE = 'close the context instead (disconnect() or free(); close() on the blocking context)';

@@ -31,6 +31,8 @@ export class RawClient {
   private readonly reader = new RespReader();
   private readonly pending: Pending[] = [];
   private failure: Error | null = null;
+  /** Set to a list to keep frames that come with no call waiting (a subscribed link's), else they fail the link. */
+  unsolicited: unknown[] | null = null;
 
   private constructor(socket: net.Socket, timeoutMs: number) {
     this.socket = socket;
@@ -101,6 +103,10 @@ export class RawClient {
         // Out-of-band push frames (RESP3) never answer a call.
         if (reply instanceof PushReply) continue;
         const next = this.pending.shift();
+        if (!next && this.unsolicited !== null) {
+          this.unsolicited.push(reply);
+          continue;
+        }
         if (!next) throw new Error('reply without a pending call');
         clearTimeout(next.timer);
         next.resolve(reply);

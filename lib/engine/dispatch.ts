@@ -117,7 +117,7 @@ export class Dispatcher implements CommandEvents, CommandSteps {
     this.send(cmd, entry);
   }
 
-  /** A slot map came: held commands go to their slots' owners again. */
+  /** A refresh ended (with a slot map or without): held commands go to their slots' owners again. */
   mapChanged(): void {
     this.hold.mapChanged();
   }

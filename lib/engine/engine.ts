@@ -472,6 +472,9 @@ export class Engine {
       ready: () => listener.event({ type: 'ready' }),
       updateFailed: (err) => {
         listener.event({ type: 'update-error', code: err.code, message: err.message, address: err.address });
+        // Held commands go again all the same: an owner that was only unreachable may be back, and the
+        // next refresh may be a second away (no node to ask: each was tried within the last second).
+        this.dispatcher.mapChanged();
         this.batches.settleSoon();
       },
       nodeAdded: (node) => listener.event({ type: 'node-added', node }),

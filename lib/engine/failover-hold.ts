@@ -1,7 +1,7 @@
 /**
  * `failoverWait`: a routed command whose node cannot be reached, or whose slot has no owner or is
  * CLUSTERDOWN, waits here — on no link, so no command timeout runs — while the slot map is refreshed with
- * jittered backoff; after each refreshed map it is sent again to its slot's owner, without counting against
+ * jittered backoff; after each refresh (a map, or none) it is sent again to its slot's owner, without counting against
  * maxRetry. It ends with an outcome there, or fails with its last error once its wait runs out. Each node
  * (or slot without an owner) whose commands wait has an episode, reported when it starts and ends.
  */
@@ -114,7 +114,7 @@ export class FailoverHold {
     return true;
   }
 
-  /** A slot map came: every held command goes again, once the engine's current step is over. */
+  /** A refresh ended (a slot map came, or none): every held command goes again, once the engine's current step is over. */
   mapChanged(): void {
     if (this.held.size === 0 || this.releasing) return;
     this.releasing = true;

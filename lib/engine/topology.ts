@@ -309,6 +309,10 @@ export class Topology implements ConnectionEvents {
     const shards: Shard[] = [];
     const added: ClusterNode[] = [];
     const carried = (node: ClusterNode): NodeEntry => {
+      // One entry per address, even when a map names a node twice (a primary of some slots and a replica,
+      // as while a failover is being learned): a second entry would keep a link that closing never reaches.
+      const listed = entries.get(node.addr);
+      if (listed !== undefined) return listed;
       const old = previous.get(node.addr);
       const entry: NodeEntry = {
         addr: node.addr,

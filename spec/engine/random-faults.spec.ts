@@ -3,10 +3,13 @@
  * for each seed, random MOVED / ASK / TRYAGAIN / CLUSTERDOWN replies, slot migrations, resets,
  * half-closes, stalls, delays, cut replies, nodes going down and timeouts under a stream of commands;
  * every command must get exactly one outcome, each reply must be its command's, and the engine must
- * end with nothing pending.
+ * end with nothing pending. Ride-through seeds add failoverWait, readFrom and retryWrites on a cluster with
+ * replicas: then, too, no read fails for an outage an owner comes back from within the wait, and a write
+ * that fails after it was written says it may have been applied.
  *
  *   HIRCLUSTER_FAULT_SEEDS=100000   how many seeds (default 10 000: seeds 1..n)
- *   HIRCLUSTER_FAULT_SEED=1234      replays one seed, and prints its trace when it fails
+ *   HIRCLUSTER_RIDE_SEEDS=10000     how many ride-through seeds (default 1000)
+ *   HIRCLUSTER_FAULT_SEED=1234      replays one seed, both kinds, and prints its trace when it fails
  */
 import { expect } from 'chai';
 import { type FaultRunReport, runFaultSeed } from '../support/fault-run.js';
@@ -22,6 +25,7 @@ function positiveInteger(name: string, fallback: number): number {
 
 const REPLAY = process.env.HIRCLUSTER_FAULT_SEED;
 const SEEDS = positiveInteger('HIRCLUSTER_FAULT_SEEDS', 10_000);
+const RIDE_SEEDS = positiveInteger('HIRCLUSTER_RIDE_SEEDS', 1000);
 /** Reports kept when seeds fail (the first few say enough). */
 const MAX_FAILURES = 5;
 
@@ -36,9 +40,9 @@ function describeFailure(report: FaultRunReport): string {
   return lines.join('\n');
 }
 
-async function run(seed: number, traced: boolean): Promise<FaultRunReport> {
+async function run(seed: number, traced: boolean, rideThrough: boolean): Promise<FaultRunReport> {
   try {
-    return await runFaultSeed(seed, traced);
+    return await runFaultSeed(seed, traced, rideThrough);
   } catch (err) {
     return {
       seed,
@@ -50,31 +54,39 @@ async function run(seed: number, traced: boolean): Promise<FaultRunReport> {
   }
 }
 
-describe('engine: randomized faults on the simulated network, both faces', () => {
-  const title =
+/** Runs `count` seeds (or the one replayed); throws with the first failing ones' reports. */
+async function checkSeeds(count: number, rideThrough: boolean): Promise<void> {
+  const seeds =
     REPLAY === undefined
-      ? `seeds 1..${SEEDS}: one outcome per command, the right reply, nothing pending at the end`
-      : `seed ${REPLAY} (replay): one outcome per command, the right reply, nothing pending at the end`;
+      ? Array.from({ length: count }, (_, i) => i + 1)
+      : [positiveInteger('HIRCLUSTER_FAULT_SEED', 1)];
+  const failures: FaultRunReport[] = [];
+  for (const seed of seeds) {
+    const report = await run(seed, REPLAY !== undefined, rideThrough);
+    if (report.problems.length === 0) continue;
+    failures.push(report);
+    if (failures.length === MAX_FAILURES) break;
+  }
+  if (failures.length > 0) {
+    const more = failures.length === MAX_FAILURES ? ` (stopped after ${MAX_FAILURES})` : '';
+    const kind = rideThrough ? 'ride-through ' : '';
+    throw new Error(
+      `${failures.length} failing ${kind}seeds${more}:\n${failures.map(describeFailure).join('\n')}`,
+    );
+  }
+}
 
-  it(title, async function () {
-    const seeds =
-      REPLAY === undefined
-        ? Array.from({ length: SEEDS }, (_, i) => i + 1)
-        : [positiveInteger('HIRCLUSTER_FAULT_SEED', 1)];
-    this.timeout(Math.max(120_000, seeds.length * 20));
-    const failures: FaultRunReport[] = [];
-    for (const seed of seeds) {
-      const report = await run(seed, REPLAY !== undefined);
-      if (report.problems.length === 0) continue;
-      failures.push(report);
-      if (failures.length === MAX_FAILURES) break;
-    }
-    if (failures.length > 0) {
-      const more = failures.length === MAX_FAILURES ? ` (stopped after ${MAX_FAILURES})` : '';
-      throw new Error(
-        `${failures.length} failing seeds${more}:\n${failures.map(describeFailure).join('\n')}`,
-      );
-    }
+describe('engine: randomized faults on the simulated network, both faces', () => {
+  const which = (count: number) => (REPLAY === undefined ? `seeds 1..${count}` : `seed ${REPLAY} (replay)`);
+
+  it(`${which(SEEDS)}: one outcome per command, the right reply, nothing pending at the end`, async function () {
+    this.timeout(Math.max(120_000, SEEDS * 20));
+    await checkSeeds(SEEDS, false);
+  });
+
+  it(`ride-through ${which(RIDE_SEEDS)} (failoverWait, readFrom, retryWrites): the same, and no read fails for an outage`, async function () {
+    this.timeout(Math.max(120_000, RIDE_SEEDS * 20));
+    await checkSeeds(RIDE_SEEDS, true);
   });
 
   it('a seed is the same run every time, and seeds differ', async () => {

@@ -13,20 +13,27 @@
  * - at the end the engine holds nothing: no pending command, no link with a pending reply, no update
  *   under way, no timer left armed (the loop runs dry), and closing the links leaves no connection.
  *
+ * A ride-through run adds issue #17's options (drawn: `failoverWait` longer than any outage, `readFrom`, now
+ * and then `retryWrites`) on a cluster with a replica per primary, and nodes go down more often. Then no read
+ * may fail for a node that failed, closed, went down or left, a slot without an owner or CLUSTERDOWN: an owner
+ * is back before the wait ends. Only a command timeout or retries run out fail one (neither is held). A write
+ * fails for those only when it was written, and then says it may have been applied (with `retryWrites`, never).
+ *
  * Even seeds drive the async face's engine (an Engine with the async policy, as AsyncClusterContext builds
  * it), odd seeds the blocking face's worker: the real WorkerHost over an in-memory channel, answering
  * batches in the channel's byte layout as the thread does. Everything runs on a virtual clock: a seed is
  * the same run on every machine.
  */
 import { TimerWheel } from '../../adapters/timer-wheel.js';
-import { OP_CONNECT, ROUTED, readResults } from '../../lib/blocking/batch.js';
+import { OP_CONNECT, READ_ONLY, ROUTED, readResults } from '../../lib/blocking/batch.js';
 import { STATUS_OK } from '../../lib/blocking/channel-layout.js';
 import { keySlot } from '../../lib/cluster/keyslot.js';
 import { routeOf } from '../../lib/cluster/route.js';
 import { Engine } from '../../lib/engine/engine.js';
 import { AsyncPolicy } from '../../lib/engine/policy.js';
-import { type ClusterError, otherError } from '../../lib/errors.js';
+import { type ClusterError, MAY_HAVE_BEEN_APPLIED, otherError } from '../../lib/errors.js';
 import { resolveOptions } from '../../lib/options.js';
+import type { ReadFrom } from '../../lib/read-options.js';
 import { buildReply, plainReplies } from '../../lib/resp/build.js';
 import { MemoryChannel } from './memory-channel.js';
 import { Prng } from './prng.js';
@@ -60,6 +67,10 @@ const ASYNC_FAILURES = new Set(['0 node left the cluster']);
 /** The sync engine only: hiredis' sync API words a connect timeout as an I/O error. */
 const SYNC_FAILURES = new Set(['1 Connection timed out']);
 
+/** Failures no failover wait holds: a command timeout, retries run out (TRYAGAIN, MOVED back and forth). */
+const NOT_HELD = new Set(['6 Timeout', '100 too many cluster retries']);
+const READ_FROM: ReadFrom[] = ['primary', 'preferReplica', 'replica', 'nearest', { az: 'z1' }];
+
 /** Virtual time a run may take before it counts as stuck. */
 const LIMIT_MS = 600_000;
 const NODES = 3;
@@ -74,8 +85,15 @@ interface Planned {
   expected: unknown;
 }
 
-/** Runs one seed; `traced` keeps a trace of every command, outcome and cluster event. */
-export async function runFaultSeed(seed: number, traced = false): Promise<FaultRunReport> {
+/**
+ * Runs one seed; `traced` keeps a trace of every command, outcome and cluster event; `rideThrough` makes it a
+ * ride-through run (see above).
+ */
+export async function runFaultSeed(
+  seed: number,
+  traced = false,
+  rideThrough = false,
+): Promise<FaultRunReport> {
   const r = new Prng(seed);
   const face = seed % 2 === 0 ? 'async' : 'sync';
   const net = new SimNetwork({
@@ -100,9 +118,12 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
     slotsError: rate(0.05),
     firstMapHole: r.chance(0.3),
   };
-  const cluster = new SimCluster(net, r, NODES, faults);
+  const cluster = new SimCluster(net, r, NODES, faults, rideThrough);
   const backoff = r.chance(0.3) ? r.between(1, 10) : 0;
   const engineRandom = new Prng(seed * 31 + 5);
+  const ride = rideThrough
+    ? { failoverWait: r.between(1000, 3000), readFrom: r.pick(READ_FROM), retryWrites: r.chance(0.25) }
+    : {};
   const options = resolveOptions({
     nodes: cluster.nodes.slice(0, r.between(1, NODES)).map((n) => n.addr),
     connectTimeout: r.between(30, 300),
@@ -111,6 +132,7 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
     useClusterNodes: r.chance(0.2),
     random: () => engineRandom.next(),
     ...(backoff > 0 ? { retryBackoff: { baseMs: backoff, maxMs: backoff + r.int(30) } } : {}),
+    ...ride,
   });
   const wheel = r.chance(0.5) ? new TimerWheel(loop, { tickMs: r.pick([1, 1, 2, 5]) }) : null;
   const adapter = wheel ?? loop;
@@ -121,6 +143,9 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
       `${benign ? 'benign ' : ''}${face} engine on ${wheel ? `a ${wheel.tickMs} ms timer wheel` : 'the manual loop'}, ` +
       `commandTimeout ${commandTimeout}, connectTimeout ${options.connectTimeout}, maxRetry ${options.maxRetry}, ` +
       `backoff ${backoff}, ${options.useClusterNodes ? 'CLUSTER NODES' : 'CLUSTER SLOTS'}, ` +
+      (rideThrough
+        ? `failoverWait ${options.failoverWait}, readFrom ${JSON.stringify(ride.readFrom)}, retryWrites ${options.retryWrites}, `
+        : '') +
       `faults ${Object.entries(faults)
         .map(([k, v]) => `${k} ${typeof v === 'number' ? Number(v.toFixed(3)) : v}`)
         .join(' ')}`,
@@ -163,8 +188,8 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
       if (r.chance(0.5)) cluster.nodes[index]!.latency = [10, 60];
     });
   }
-  if (!benign && r.chance(0.1)) {
-    const index = r.int(NODES);
+  if (!benign && r.chance(rideThrough ? 0.6 : 0.1)) {
+    const index = r.int(rideThrough ? cluster.nodes.length : NODES);
     const hang = r.chance(0.5);
     const at = r.int(250);
     loop.setTimer(at, () => {
@@ -206,11 +231,28 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
     if (err !== null) {
       const failure = `${err.code} ${err.message}`;
       trace(`${what} -> ${how} ${failure}`);
+      const known = (f: string) =>
+        EXPECTED_FAILURES.has(f) || (face === 'async' ? ASYNC_FAILURES : SYNC_FAILURES).has(f);
+      // A write whose node left the map while it was pending: either face, with failoverWait (which does
+      // not resend a written write where the sync API would).
+      const wasWritten = (f: string) => known(f) || f === '0 node left the cluster';
       const expected = benign
         ? (cmd.argv[0] === 'MGET' && failure === '100 too many cluster retries') ||
           (face === 'async' && faults.firstMapHole && failure === '2 slot not served by any node')
-        : EXPECTED_FAILURES.has(failure) || (face === 'async' ? ASYNC_FAILURES : SYNC_FAILURES).has(failure);
-      if (!expected) problem(`${what}: unexpected failure ${failure}${benign ? ' in a benign run' : ''}`);
+        : rideThrough
+          ? NOT_HELD.has(failure) ||
+            // No slot map at all: there is no owner to wait for.
+            failure === '2 slotmap not available' ||
+            // A write written before its link failed: it may have run, so it is not sent again.
+            (cmd.argv[0] === 'SET' &&
+              !options.retryWrites &&
+              failure.endsWith(` ${MAY_HAVE_BEEN_APPLIED}`) &&
+              wasWritten(failure.slice(0, -MAY_HAVE_BEEN_APPLIED.length - 1)))
+          : known(failure);
+      if (!expected) {
+        const run = benign ? ' in a benign run' : rideThrough ? ' in a ride-through run' : '';
+        problem(`${what}: unexpected failure ${failure}${run}`);
+      }
       return;
     }
     trace(`${what} -> ${JSON.stringify(reply)}`);
@@ -274,7 +316,11 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
     const serveBatch = async (batch: Planned[]) => {
       for (const cmd of batch) trace(`#${cmd.id} ${cmd.argv.join(' ')} submitted`);
       host!.expect(batch.length);
-      const answer = await channel.callBatch(batch.map((cmd) => [ROUTED, keySlot(cmd.argv[1]!), cmd.argv]));
+      // Read-only commands flagged as the blocking context flags them (readFrom may send them to replicas).
+      const kind = (argv: string[]) => (routeOf(argv).readOnly ? ROUTED | READ_ONLY : ROUTED);
+      const answer = await channel.callBatch(
+        batch.map((cmd) => [kind(cmd.argv), keySlot(cmd.argv[1]!), cmd.argv]),
+      );
       if (answer.status !== STATUS_OK) problem(`a batch was answered with status ${answer.status}`);
       host!.counts.forEach((n, i) => {
         if (n !== 1) problem(`#${batch[i]!.id}: ${n} outcomes from the worker`);
@@ -311,8 +357,12 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
     return report;
   }
 
-  // Nothing may be left: the loop must run dry, and the engine must hold nothing.
-  const dry = await drive(() => loop.queued === 0 && loop.timers === 0);
+  // Nothing may be left: the loop must run dry, and the engine must hold nothing — but readFrom 'nearest',
+  // which times each link every second while the engine is open (its one timer stops with it).
+  const probes = options.readFrom.mode === 'nearest' ? 1 : 0;
+  const dry = await drive(
+    () => loop.queued === 0 && loop.timers <= probes && (wheel === null || wheel.activeTimers <= probes),
+  );
   if (!dry) problem(`the loop never ran dry: ${loop.timers} timers, next at ${loop.nextTimerAt}`);
   const left = pendingState();
   if (left !== '') problem(`pending state at the end: ${left}`);
@@ -320,7 +370,9 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
   // Closing leaves no connection and no new outcome.
   if (engine !== null) engine.close(r.chance(0.5), otherError('context freed'));
   else channel.closeFromCaller();
-  await drive(() => loop.queued === 0 && loop.timers === 0);
+  if (!(await drive(() => loop.queued === 0 && loop.timers === 0))) {
+    problem(`the loop never ran dry after closing: ${loop.timers} timers, next at ${loop.nextTimerAt}`);
+  }
   await hostRun;
   if (host !== null && !channel.closed) problem('the worker host did not close its channel');
   if (loop.connections !== 0) problem(`${loop.connections} connections still open after closing every link`);
@@ -331,7 +383,7 @@ export async function runFaultSeed(seed: number, traced = false): Promise<FaultR
     if (live.pending !== 0) left.push(`${live.pending} commands pending`);
     if (live.repliesDue > 0) left.push(`${live.repliesDue} replies due on the links`);
     if (live.isUpdating) left.push('an update under way');
-    if (wheel !== null && wheel.activeTimers > 0) left.push(`${wheel.activeTimers} wheel timers active`);
+    if (wheel !== null && wheel.activeTimers > probes) left.push(`${wheel.activeTimers} wheel timers active`);
     return left.join(', ');
   }
 }

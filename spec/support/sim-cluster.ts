@@ -5,6 +5,9 @@
  * multi-key command split by a migration, ASKING on the importing node), and misbehave on purpose at
  * the rates a seed draws: stray TRYAGAIN / CLUSTERDOWN / MOVED replies, resets, half-closes, stalls,
  * slow replies, failed slot-map requests, nodes going down, failovers to a node at a new address.
+ * Built `withReplicas`, each primary has a replica that the slot map lists, which serves reads of its
+ * primary's slots on a link that sent READONLY and redirects the rest with MOVED, as a Redis replica does;
+ * every node then answers HELLO, naming an availability zone (z0 or z1).
  *
  * Every key holds one value that names it ({@link keyValue}) and SET must write exactly that, so any
  * reply shows which command it answers: a reply delivered to the wrong command cannot go unnoticed.
@@ -54,8 +57,9 @@ export class SimCluster {
   private readonly owner = new Uint8Array(SLOT_COUNT);
   private readonly migrations = new Map<number, Migration>();
   private readonly asking = new WeakSet<SimLink>();
-  /** Nodes that were failed over: a replica of the node that took their slots. */
+  /** Replicas (`withReplicas`), and nodes that were failed over: the primary each one replicates. */
   private readonly replicaOf = new Map<number, number>();
+  private readonly readOnly = new WeakSet<SimLink>();
   /** The node the next topology answer leaves out (firstMapHole), or -1. */
   private hole: number;
 
@@ -64,12 +68,14 @@ export class SimCluster {
     private readonly random: Prng,
     size: number,
     private readonly faults: FaultRates,
+    private readonly withReplicas = false,
   ) {
     this.hole = faults.firstMapHole ? random.int(size) : -1;
     for (let i = 0; i < size; i++) {
       this.addNode();
       this.owner.fill(i, Math.floor((i * SLOT_COUNT) / size), Math.floor(((i + 1) * SLOT_COUNT) / size));
     }
+    if (withReplicas) for (let i = 0; i < size; i++) this.replicaOf.set(this.addNode(), i);
   }
 
   /**
@@ -83,6 +89,8 @@ export class SimCluster {
       if (migration.from === index) migration.from = to;
       if (migration.to === index) migration.to = to;
     }
+    // The old primary's replicas follow the new one; it becomes a replica itself.
+    for (const [replica, primary] of this.replicaOf) if (primary === index) this.replicaOf.set(replica, to);
     this.replicaOf.set(index, to);
     return to;
   }
@@ -163,6 +171,15 @@ export class SimCluster {
       this.asking.add(link);
       return status('OK');
     }
+    if (command === 'READONLY') {
+      this.readOnly.add(link);
+      return status('OK');
+    }
+    // readFrom 'nearest' times each link with a PING.
+    if (command === 'PING') return status('PONG');
+    if (command === 'HELLO' && this.withReplicas) {
+      return ['server', 'sim', 'proto', 2, 'mode', 'cluster', 'availability_zone', `z${index % 2}`];
+    }
     if (command === 'CLUSTER') {
       if (this.random.chance(this.faults.slotsError)) return error('ERR the map is elsewhere today');
       const hole = this.hole;
@@ -182,7 +199,9 @@ export class SimCluster {
       const other = this.nodes[(this.owner[slot]! + 1 + r.int(this.nodes.length - 1)) % this.nodes.length]!;
       return error(`MOVED ${slot} ${other.addr}`);
     }
-    const refusal = this.route(index, slot, keys, asking);
+    const replicaRead =
+      command !== 'SET' && this.readOnly.has(link) && this.replicaOf.get(index) === this.owner[slot];
+    const refusal = replicaRead ? null : this.route(index, slot, keys, asking);
     if (refusal !== null) return refusal;
     switch (command) {
       case 'GET':
@@ -229,10 +248,15 @@ export class SimCluster {
   }
 
   private clusterSlots(hole: number): RespValue {
+    const entry = (node: SimNode) => [node.host, node.port, `id-${node.name}`];
     return this.servedRanges(hole).map(([start, end, i]) => {
-      const node = this.nodes[i]!;
-      return [start, end, [node.host, node.port, `id-${node.name}`]];
+      const replicas = this.withReplicas ? this.replicasOf(i).map(entry) : [];
+      return [start, end, entry(this.nodes[i]!), ...replicas];
     });
+  }
+
+  private replicasOf(primary: number): SimNode[] {
+    return [...this.replicaOf].filter(([, of]) => of === primary).map(([replica]) => this.nodes[replica]!);
   }
 
   private clusterNodes(index: number, hole: number): string {

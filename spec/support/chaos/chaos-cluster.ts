@@ -165,6 +165,33 @@ export class ChaosCluster {
     return stats;
   }
 
+  /** Calls per command (lower case, e.g. `get`) of node `port` since its start or its last CONFIG RESETSTAT. */
+  async commandCalls(port: number): Promise<Map<string, number>> {
+    const client = await RawClient.connect({ host: '127.0.0.1', port });
+    try {
+      const text = String(await client.call(['INFO', 'commandstats']));
+      const calls = new Map<string, number>();
+      for (const [, name, count] of text.matchAll(/cmdstat_([^:]+):calls=(\d+)/g))
+        calls.set(name!, Number(count));
+      return calls;
+    } finally {
+      await client.close();
+    }
+  }
+
+  /** CONFIG RESETSTAT on every live node: INFO's counters start from zero. */
+  async resetStats(): Promise<void> {
+    for (const node of await this.topology()) {
+      if (node.failed) continue;
+      const client = await RawClient.connect({ host: '127.0.0.1', port: node.port });
+      try {
+        await client.call(['CONFIG', 'RESETSTAT']);
+      } finally {
+        await client.close();
+      }
+    }
+  }
+
   /** Runs a fault helper of cluster.sh, e.g. `fault('kill', 7400)`. */
   fault(action: string, ...args: (string | number)[]): Promise<FaultResult> {
     return clusterScript(action, 'chaos', ...args.map(String));

@@ -9,6 +9,10 @@
  * One allowance, Redis' own: replication is asynchronous, so a primary killed with SIGKILL may take the
  * writes it acknowledged in its last instant with it. `allowLoss` names those (the killed primary's keys,
  * acknowledged no earlier than just before the kill); every other acknowledged write must read back.
+ *
+ * And one for reads from replicas (`readFrom`): a GET may return what a replica has not yet replaced —
+ * a write superseded at most `staleReadsMs` before the read was answered, or nil while the key's first
+ * write is that recent. `staleReads` counts them.
  */
 
 /** An acknowledged write: its sequence number and when its acknowledgement came (epoch ms). */
@@ -26,6 +30,8 @@ const HISTORY = 64;
 class KeyState {
   /** Acknowledged writes, oldest first. */
   readonly acked: Acked[] = [];
+  /** When the first write was acknowledged (epoch ms). */
+  firstAck = Number.POSITIVE_INFINITY;
   /** Writes that failed: each may have been applied. */
   readonly maybe = new Set<number>();
 }
@@ -40,6 +46,10 @@ export class KeyModel {
   /** Acknowledged writes that did not read back but Redis may lose (see `allowLoss`). */
   lostWrites = 0;
   private readonly maxViolations = 20;
+  /** How far behind a read may be (ms): reads may come from replicas. 0: none may. */
+  staleReadsMs = 0;
+  /** Reads that returned a superseded write (or nil) within `staleReadsMs`. */
+  staleReads = 0;
 
   constructor(names: readonly string[]) {
     this.names = [...names];
@@ -64,17 +74,27 @@ export class KeyModel {
       return;
     }
     state.acked.push({ seq, at });
+    if (state.firstAck === Number.POSITIVE_INFINITY) state.firstAck = at;
     // Only the last few acknowledged writes can matter (a loss takes the writes of an instant): bounded.
     if (state.acked.length > 2 * HISTORY) state.acked.splice(0, HISTORY);
   }
 
-  /** Checks a value read from `key` (`what` names the command for the report). */
-  read(key: number, value: unknown, what: string): void {
+  /**
+   * Checks a value read from `key` (`what` names the command for the report); `readAt` (epoch ms) for a read
+   * that may be stale (a GET, which readFrom may send to a replica).
+   */
+  read(key: number, value: unknown, what: string, readAt?: number): void {
     const state = this.states[key]!;
     const name = this.names[key]!;
     const last = state.acked.at(-1);
+    const staleSince =
+      readAt === undefined || this.staleReadsMs === 0 ? Infinity : readAt - this.staleReadsMs;
     if (value === null) {
       if (last === undefined || this.lost(key, state, -1)) return;
+      if (state.firstAck >= staleSince) {
+        this.staleReads++;
+        return;
+      }
       this.violation(`${what} ${name}: nil, but write ${last.seq} was acknowledged`);
       return;
     }
@@ -89,7 +109,13 @@ export class KeyModel {
     }
     if (seq === last?.seq || state.maybe.has(seq)) return;
     if (this.lost(key, state, seq)) return;
-    const known = state.acked.some((a) => a.seq === seq);
+    const index = state.acked.findIndex((a) => a.seq === seq);
+    // Superseded by the next acknowledged write: stale, if that one came recently enough.
+    if (index >= 0 && state.acked[index + 1]!.at >= staleSince) {
+      this.staleReads++;
+      return;
+    }
+    const known = index >= 0;
     this.violation(
       `${what} ${name}: ${value} is ${known ? 'an older acknowledged write' : 'not a value this key may hold'}` +
         `, the last acknowledged is ${last === undefined ? 'none' : last.seq}`,

@@ -17,6 +17,8 @@ export function epochMs(): number {
 export interface Failure {
   face: Face;
   key: number;
+  /** A write (`SET key value GET`), else a read (`GET key`). */
+  write: boolean;
   /** Issued and failed (epoch ms). */
   start: number;
   end: number;
@@ -148,7 +150,8 @@ export class Ledger {
       record.ok++;
       record.okSinceFailure++;
       if (affected) record.affectedOkSinceFailure++;
-      this.model.read(key, result.value, write ? `${face} SET..GET` : `${face} GET`);
+      if (write) this.model.read(key, result.value, `${face} SET..GET`);
+      else this.model.read(key, result.value, `${face} GET`, end);
       if (write) this.model.written(key, seq, true, end);
       return;
     }
@@ -162,7 +165,7 @@ export class Ledger {
     if (end < this.firstFailureEnd) this.firstFailureEnd = end;
     if (end > this.lastFailureEnd) this.lastFailureEnd = end;
     if (this.failures.length < MAX_FAILURES_KEPT) {
-      this.failures.push({ face, key, start, end, code: result.code, message: result.message });
+      this.failures.push({ face, key, write, start, end, code: result.code, message: result.message });
     }
   }
 

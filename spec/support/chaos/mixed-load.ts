@@ -11,15 +11,18 @@ import type { ClusterOptions } from '../../../lib/options.js';
 import { AsyncLoad } from './async-load.js';
 import { CHAOS_SEEDS } from './chaos-cluster.js';
 import {
-  ASYNC_BOUND_MS,
-  CALL_TIMEOUT_MS,
   CHAOS_CLIENT,
+  type ChaosBounds,
+  type ChaosExtras,
+  chaosBounds,
   PAUSE_AFTER_FAILURE_MS,
-  SYNC_BOUND_MS,
 } from './client-settings.js';
 import { KeyModel } from './key-model.js';
-import { type Face, Ledger } from './ledger.js';
-import { SyncLoad } from './sync-load.js';
+import { epochMs, type Face, Ledger } from './ledger.js';
+import { type OwnerView, SyncLoad } from './sync-load.js';
+
+/** How far behind its primary a replica may be when readFrom reads from it (a loaded machine's lag). */
+const STALE_READS_MS = 5000;
 
 export interface MixedLoadOptions {
   /** Keys (lanes) of the async load. Default 1000. */
@@ -28,6 +31,12 @@ export interface MixedLoadOptions {
   syncKeys?: number;
   /** The first `keys` async keys are made to fall in slots `slots` (e.g. the slots a reshard moves). */
   focus?: { slots: [number, number]; keys: number };
+  /** No key of either face falls in these slots (so nothing is sent to them). */
+  avoid?: [number, number];
+  /** Slots whose owner the sync child reports when its view changes (`syncOwnerViews`). */
+  watchSlots?: number[];
+  /** Issue #17's options, for both faces (their deadlines follow: `bounds`). */
+  client?: ChaosExtras;
   /** Bound on the sync child's run, ms. Default 4 minutes. */
   maxMs?: number;
 }
@@ -46,18 +55,24 @@ export class MixedLoad {
   private readonly asyncLoad: AsyncLoad;
   private readonly syncLoad: SyncLoad;
   private readonly asyncUpdates: UpdateCount = { ok: 0, failed: 0 };
+  /** The deadlines of both faces under these settings. */
+  readonly bounds: ChaosBounds;
 
   constructor(options: MixedLoadOptions = {}) {
     const run = Date.now().toString(36);
     const asyncKeys = options.asyncKeys ?? 1000;
     const syncKeys = options.syncKeys ?? 100;
+    const name = (base: string, i: number) => keyName(base, i, options.focus, options.avoid);
     this.names = [
-      ...Array.from({ length: asyncKeys }, (_, i) => asyncKeyName(`chaos:${run}:a:${i}`, i, options.focus)),
-      ...Array.from({ length: syncKeys }, (_, i) => `chaos:${run}:s:${i}`),
+      ...Array.from({ length: asyncKeys }, (_, i) => name(`chaos:${run}:a:${i}`, i)),
+      ...Array.from({ length: syncKeys }, (_, i) => name(`chaos:${run}:s:${i}`, Number.POSITIVE_INFINITY)),
     ];
     this.model = new KeyModel(this.names);
     this.ledger = new Ledger(this.model);
-    this.acc = new AsyncClusterContext({ nodes: CHAOS_SEEDS, ...CHAOS_CLIENT } as ClusterOptions);
+    const extras = options.client ?? {};
+    this.bounds = chaosBounds(extras);
+    if ((extras.readFrom ?? 'primary') !== 'primary') this.model.staleReadsMs = STALE_READS_MS;
+    this.acc = new AsyncClusterContext({ nodes: CHAOS_SEEDS, ...CHAOS_CLIENT, ...extras } as ClusterOptions);
     this.acc.on('slotmap-updated', () => this.asyncUpdates.ok++);
     this.acc.on('update-error', () => this.asyncUpdates.failed++);
     const indexes = this.names.map((_, i) => i);
@@ -65,9 +80,14 @@ export class MixedLoad {
       pauseMs: PAUSE_AFTER_FAILURE_MS,
     });
     this.syncLoad = new SyncLoad(this.ledger, indexes.slice(asyncKeys), {
-      prefix: `chaos:${run}:s:`,
-      keys: syncKeys,
-      options: { nodes: CHAOS_SEEDS, ...CHAOS_CLIENT, callTimeout: CALL_TIMEOUT_MS } as BlockingOptions,
+      names: this.names.slice(asyncKeys),
+      ...(options.watchSlots === undefined ? {} : { watchSlots: options.watchSlots }),
+      options: {
+        nodes: CHAOS_SEEDS,
+        ...CHAOS_CLIENT,
+        ...extras,
+        callTimeout: this.bounds.callTimeoutMs,
+      } as BlockingOptions,
       pauseMs: PAUSE_AFTER_FAILURE_MS,
       maxMs: options.maxMs ?? 240_000,
       maxCommands: Number.MAX_SAFE_INTEGER,
@@ -82,6 +102,11 @@ export class MixedLoad {
   /** The longest sync call so far, ms. */
   get maxSyncCallMs(): number {
     return this.syncLoad.maxCallMs;
+  }
+
+  /** The sync child's owners of `watchSlots`, each time they changed. */
+  get syncOwnerViews(): readonly OwnerView[] {
+    return this.syncLoad.ownerViews;
   }
 
   /** Slot-map updates per face (the sync child's arrive with its last line). */
@@ -101,8 +126,8 @@ export class MixedLoad {
 
   /** Stops both loads, waiting for the commands in flight (bounded by their deadlines). */
   async stop(): Promise<void> {
-    await this.asyncLoad.stop(ASYNC_BOUND_MS);
-    await this.syncLoad.stop(SYNC_BOUND_MS + 5000);
+    await this.asyncLoad.stop(this.bounds.asyncBoundMs);
+    await this.syncLoad.stop(this.bounds.syncBoundMs + 5000);
   }
 
   /**
@@ -115,7 +140,8 @@ export class MixedLoad {
     await this.acc.connect();
     const reads = this.names.map(async (name, key) => {
       try {
-        this.model.read(key, await this.acc.send('GET', name), 'readback');
+        const value = await this.acc.send('GET', name);
+        this.model.read(key, value, 'readback', epochMs());
       } catch (err) {
         this.ledger.problem(`readback ${name}: ${(err as Error).message}`);
       }
@@ -131,12 +157,22 @@ export class MixedLoad {
   }
 }
 
-/** `base`, or for a focused key the first `base:n` whose slot is in the focus range. */
-function asyncKeyName(base: string, i: number, focus: MixedLoadOptions['focus']): string {
-  if (focus === undefined || i >= focus.keys) return base;
-  const [low, high] = focus.slots;
+/**
+ * `base`, or the first `base:n` whose slot fits: in the focus range for the first `focus.keys` keys (index
+ * `i`), outside `avoid` for every key.
+ */
+function keyName(
+  base: string,
+  i: number,
+  focus: MixedLoadOptions['focus'],
+  avoid: MixedLoadOptions['avoid'],
+): string {
+  const focused = focus !== undefined && i < focus.keys;
+  const fits = (slot: number) =>
+    (!focused || (slot >= focus.slots[0] && slot <= focus.slots[1])) &&
+    (avoid === undefined || slot < avoid[0] || slot > avoid[1]);
+  if (!focused && fits(keySlot(base))) return base;
   for (let n = 0; ; n++) {
-    const slot = keySlot(`${base}:${n}`);
-    if (slot >= low && slot <= high) return `${base}:${n}`;
+    if (fits(keySlot(`${base}:${n}`))) return `${base}:${n}`;
   }
 }

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { keySlot } from '../../../lib/cluster/keyslot.js';
 import { sleep } from '../async-helpers.js';
 import { ChaosCluster } from './chaos-cluster.js';
-import { ASYNC_BOUND_MS, SYNC_BOUND_MS } from './client-settings.js';
+import type { ChaosBounds } from './client-settings.js';
 import type { KeyModel } from './key-model.js';
 import { epochMs, type Face, type FaceRecord, type Failure, type Ledger } from './ledger.js';
 import { MixedLoad, type MixedLoadOptions, type UpdateCount } from './mixed-load.js';
@@ -36,6 +36,8 @@ export function describeChaos(
 export interface FaultContext {
   cluster: ChaosCluster;
   model: KeyModel;
+  /** The load under way (its async context, the sync child's views). */
+  load: MixedLoad;
   /** Keys whose slot is in `ranges` are the fault's: recovery needs successes on them. Returns the test. */
   affectSlots(ranges: readonly [number, number][]): (key: number) => boolean;
   /**
@@ -77,12 +79,16 @@ export interface ChaosReport {
   violations: string[];
   violationCount: number;
   lostWrites: number;
+  /** Reads a replica answered with a write already superseded (readFrom). */
+  staleReads: number;
   problems: string[];
   recovered: boolean;
   /** From the fault's hit to the end of the last failure (0 without failures). */
   recoveryMs: number;
   recoveryLimitMs: number;
   maxSyncCallMs: number;
+  /** The deadlines the run's client settings give each face. */
+  bounds: ChaosBounds;
   /** Slot-map updates per face over the whole run (succeeded, failed). */
   updates: Record<Face, UpdateCount>;
   /** The run's length from the load's start to its stop, ms. */
@@ -108,6 +114,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ChaosReport
     await options.fault({
       cluster: options.cluster,
       model,
+      load,
       affectSlots: (ranges) => {
         // Once per key, not per outcome: the ledger asks for every command.
         const flags = names.map((name) => {
@@ -149,11 +156,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ChaosReport
       violations: model.violations,
       violationCount: model.violationCount,
       lostWrites: model.lostWrites,
+      staleReads: model.staleReads,
       problems: ledger.problems,
       recovered,
       recoveryMs: ledger.failureCount === 0 ? 0 : ledger.lastFailureEnd - hitAt,
       recoveryLimitMs,
       maxSyncCallMs: load.maxSyncCallMs,
+      bounds: load.bounds,
       updates: load.updates,
       runMs,
       readbackKeys,
@@ -215,16 +224,17 @@ export function summarize(r: ChaosReport): string {
         `${r.recovered ? '' : ' — NOT RECOVERED'}`;
   return [
     `  chaos ${r.name}: fault took ${seconds(r.faultEnd - r.faultStart)}${marks ? ` (${marks})` : ''}`,
-    faceLine('async', r.faces.async, ` (bound ${ASYNC_BOUND_MS} ms)`),
+    faceLine('async', r.faces.async, ` (bound ${r.bounds.asyncBoundMs} ms)`),
     faceLine(
       'sync',
       r.faces.sync,
-      `; longest call ${r.maxSyncCallMs.toFixed(0)} ms (bound ${SYNC_BOUND_MS} ms)`,
+      `; longest call ${r.maxSyncCallMs.toFixed(0)} ms (bound ${r.bounds.syncBoundMs} ms)`,
     ),
     `    recovery: ${recovery}`,
     `    slot-map updates in ${seconds(r.runMs)}: async ${r.updates.async.ok} (+${r.updates.async.failed} failed), ` +
       `sync ${r.updates.sync.ok} (+${r.updates.sync.failed} failed)`,
-    `    readback: ${r.readbackKeys} keys; wrong values ${r.violationCount}; writes lost with the killed primary ${r.lostWrites}`,
+    `    readback: ${r.readbackKeys} keys; wrong values ${r.violationCount}; writes lost with the killed primary ${r.lostWrites}` +
+      (r.staleReads > 0 ? `; stale replica reads ${r.staleReads}` : ''),
     ...r.problems.map((p) => `    problem: ${p}`),
     ...r.violations.map((v) => `    wrong value: ${v}`),
   ].join('\n');
@@ -248,8 +258,8 @@ export function expectResilient(r: ChaosReport, expectations: Expectations = {})
   expect(r.violations, 'values').to.deep.equal([]);
   expect(r.faces.async.extra + r.faces.sync.extra, 'outcomes beyond one per command').to.equal(0);
   expect(r.faces.async.missing + r.faces.sync.missing, 'commands without an outcome').to.equal(0);
-  expect(r.faces.async.latency.max, 'longest async command (ms)').to.be.at.most(ASYNC_BOUND_MS);
-  expect(r.maxSyncCallMs, 'longest sync call (ms)').to.be.at.most(SYNC_BOUND_MS);
+  expect(r.faces.async.latency.max, 'longest async command (ms)').to.be.at.most(r.bounds.asyncBoundMs);
+  expect(r.maxSyncCallMs, 'longest sync call (ms)').to.be.at.most(r.bounds.syncBoundMs);
   // No refresh loop: the async context updates at most about once a second (a few immediate retries
   // after a failed update aside); the sync context's updates follow its failures and MOVED replies.
   const updates = r.updates.async.ok + r.updates.async.failed;

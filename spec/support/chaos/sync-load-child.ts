@@ -3,7 +3,9 @@
  * at a time, alternating `SET key value GET` and `GET key` per key, each outcome reported on stdout as one
  * JSON line `[seq, key, write, start, end, ok, value | [code, message]]` (times in epoch ms, key an index
  * into this child's keys). The first line is `"ready"`, the last `{"done": issued, "updates": n,
- * "updateErrors": n}` (slot-map updates that succeeded and failed). It stops on a `stop`
+ * "updateErrors": n}` (slot-map updates that succeeded and failed); with `watchSlots`, a line
+ * `{"owners": [address per slot], "at": epoch ms}` whenever the context's owner of one of them changed
+ * (seen after each call: its events arrive with it). It stops on a `stop`
  * line or the end of stdin, and in any case after `maxMs` or `maxCommands`. After a failure it waits
  * `pauseMs`, as the async load does.
  *
@@ -14,9 +16,10 @@ import { ClusterError, ReplyError } from '../../../lib/errors.js';
 import { stopAsked } from '../child-stop.js';
 
 export interface SyncChildConfig {
-  /** Key i is `${prefix}${i}`. */
-  prefix: string;
-  keys: number;
+  /** The keys, by index. */
+  names: string[];
+  /** Slots whose owner, as the context sees it, is reported when it changes. */
+  watchSlots?: number[];
   options: BlockingOptions;
   pauseMs: number;
   maxMs: number;
@@ -38,18 +41,36 @@ let updates = 0;
 let updateErrors = 0;
 cc.on('slotmap-updated', () => updates++);
 cc.on('update-error', () => updateErrors++);
+let lines: string[] = [];
+const watched = config.watchSlots ?? [];
+let owners = '';
+/** Adds an `owners` line when the context's owner of a watched slot changed. */
+function watch(): void {
+  if (watched.length === 0) return;
+  const seen = JSON.stringify(
+    watched.map((slot) => {
+      const owner = cc.slotOwner(slot);
+      return owner instanceof ClusterError ? '' : owner.addr;
+    }),
+  );
+  if (seen === owners) return;
+  owners = seen;
+  lines.push(`{"owners":${seen},"at":${now()}}`);
+}
+
 cc.connect();
+watch();
 process.stdout.write('"ready"\n');
 
 const deadline = now() + config.maxMs;
 let seq = 0;
-let lines: string[] = [];
 while (!stopping() && seq < config.maxCommands && now() < deadline) {
   let failed = false;
   for (let i = 0; i < YIELD_EVERY && seq < config.maxCommands && !failed; i++) {
-    const key = seq % config.keys;
-    const write = Math.floor(seq / config.keys) % 2 === 0;
-    const name = `${config.prefix}${key}`;
+    const keys = config.names.length;
+    const key = seq % keys;
+    const write = Math.floor(seq / keys) % 2 === 0;
+    const name = config.names[key]!;
     const start = now();
     let line: unknown[];
     try {
@@ -65,6 +86,7 @@ while (!stopping() && seq < config.maxCommands && now() < deadline) {
     failed = line[5] === false;
     lines.push(JSON.stringify(line));
     seq++;
+    watch();
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   lines = [];

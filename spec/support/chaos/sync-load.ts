@@ -15,6 +15,12 @@ const START_MS = 10_000;
 
 type Line = [number, number, boolean, number, number, boolean, unknown];
 
+/** The owners (addresses, '' for none) a context had for watched slots from `at` (epoch ms) on. */
+export interface OwnerView {
+  owners: string[];
+  at: number;
+}
+
 export class SyncLoad {
   private child: ChildProcess | null = null;
   private buffer = '';
@@ -28,6 +34,8 @@ export class SyncLoad {
   /** Slot-map updates the child's context made (succeeded, failed), from its last line. */
   updates = 0;
   updateErrors = 0;
+  /** The child's owners of its watched slots (config.watchSlots), each time they changed. */
+  readonly ownerViews: OwnerView[] = [];
 
   constructor(
     private readonly ledger: Ledger,
@@ -92,7 +100,7 @@ export class SyncLoad {
   }
 
   private line(text: string): void {
-    let parsed: Line | 'ready' | { done: number; updates: number; updateErrors: number };
+    let parsed: Line | 'ready' | OwnerView | { done: number; updates: number; updateErrors: number };
     try {
       parsed = JSON.parse(text);
     } catch {
@@ -101,6 +109,10 @@ export class SyncLoad {
     }
     if (parsed === 'ready') {
       this.onReady?.();
+      return;
+    }
+    if (!Array.isArray(parsed) && 'owners' in parsed) {
+      this.ownerViews.push(parsed);
       return;
     }
     if (!Array.isArray(parsed)) {

@@ -37,10 +37,10 @@ import {
   commandTimeoutOption,
   type LinkCallback,
 } from '../face/context-base.js';
-import type { SubscribeOptions } from '../face/pubsub-input.js';
 import type { Method } from '../face/method-argv.js';
 import type { CommandMethods } from '../face/methods.generated.js';
 import { binaryMethods, installMethods, methodReplies } from '../face/methods.js';
+import type { SubscribeOptions } from '../face/pubsub-input.js';
 import { type BlockingOptions, type ResolvedBlockingOptions, resolveBlockingOptions } from '../options.js';
 import type { CommandArg } from '../resp/encode.js';
 import {

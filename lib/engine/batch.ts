@@ -2,7 +2,8 @@
  * Serves a batch: the commands of one top-level blocking call (one command, the parts of a split multi-key
  * command, or a pipeline), routed in order through the dispatcher with the policy's rules. Each outcome
  * goes to the batch's sink by index as it comes; the batch is done once every command has its outcome and
- * no slot-map update is under way, so the events of that update travel with the answer.
+ * no slot-map update begun during it is under way, so the events of that update travel with the answer (a
+ * background refresh begun before the call does not hold it).
  */
 import { blockingDeadline, NOT_BLOCKING } from '../cluster/blocking-commands.js';
 import { type ClusterError, otherError } from '../errors.js';
@@ -54,6 +55,8 @@ class BatchRun implements Receiver, RetryBudget {
     private readonly batches: Batches,
     readonly sink: BatchSink,
     count: number,
+    /** Updates started before the batch (Topology.updatesStarted): one of those does not hold its answer. */
+    readonly updatesBefore: number,
   ) {
     this.remaining = count;
   }
@@ -110,7 +113,7 @@ export class Batches {
 
   /** Sends the commands in order; a command held for an update is waited for before the next is routed. */
   async serve(items: readonly BatchItem[], sink: BatchSink): Promise<void> {
-    const run = new BatchRun(this, sink, items.length);
+    const run = new BatchRun(this, sink, items.length, this.topology.updatesStarted);
     this.current = run;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
@@ -126,7 +129,7 @@ export class Batches {
 
   /** A batch of one routed command its caller wrote on `link` itself (Engine.serveAdopted). */
   async adopt(item: BatchItem, link: Connection, adopted: Adopted, sink: BatchSink): Promise<void> {
-    const run = new BatchRun(this, sink, 1);
+    const run = new BatchRun(this, sink, 1, this.topology.updatesStarted);
     this.current = run;
     const cmd = this.command(item, run, 0);
     if (adopted.written >= 0) this.dispatcher.pending++;
@@ -200,10 +203,14 @@ export class Batches {
     });
   }
 
-  /** Reports the current batch done once every command has its outcome and no update is on the way. */
+  /** Reports the current batch done once every command has its outcome and no update it caused is on the way. */
   settle(): void {
     const run = this.current;
-    if (run === null || run.remaining > 0 || this.topology.isUpdating) return;
+    if (run === null || run.remaining > 0) return;
+    // An update the batch caused is waited for (its events go with the answer); a background one begun
+    // before the batch is not.
+    const topology = this.topology;
+    if (topology.isUpdating && topology.updatesStarted > run.updatesBefore) return;
     this.current = null;
     run.sink.done();
     this.idle();

@@ -119,6 +119,9 @@ export class Topology implements ConnectionEvents {
     return this.request !== null || this.blockingUpdate !== null;
   }
 
+  /** +1 for each update started: tells an update begun during a call from one begun before it. */
+  updatesStarted = 0;
+
   /** The entry serving `slot`, or undefined. */
   ownerOf(slot: number): NodeEntry | undefined {
     const index = this.route[slot]!;
@@ -261,6 +264,7 @@ export class Topology implements ConnectionEvents {
 
   /** Sends the update request on `link`. */
   private ask(link: Connection): void {
+    this.updatesStarted++;
     this.asked.set(link.addr, false);
     this.askedLast = link.addr;
     this.lastAttempt = this.adapter.now();
@@ -278,6 +282,7 @@ export class Topology implements ConnectionEvents {
    */
   updateWithTemporaryLinks(): Promise<void> {
     if (this.blockingUpdate === null) {
+      this.updatesStarted++;
       this.blockingUpdate = this.askEachNode().finally(() => {
         this.blockingUpdate = null;
       });

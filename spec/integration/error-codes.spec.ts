@@ -115,7 +115,7 @@ describe('error codes: each failure carries a stable errorCode beside hiredis’
         cc.connect();
         const errors = [
           await failure(() => acc.send('MULTI')),
-          await failure(() => acc.send('PING')),
+          await failure(() => acc.send('SUBSCRIBE', 'news')),
           await failure(() => cc.command('GET %s')),
           await failure(() => cc.commandToNode([...cc.nodes()][0]!, 'SELECT 1')),
           await failure(() => new BlockingClusterContext({ nodes: PLAIN[0]!, maxRetry: 0 })),

@@ -19,7 +19,7 @@ import {
 } from './cluster/fan-out-plan.js';
 import { CommandLearning } from './cluster/learned-commands.js';
 import type { NodeReplies } from './cluster/response-policy.js';
-import { routeOf } from './cluster/route.js';
+import { type Route, routeOf } from './cluster/route.js';
 import { type ClusterNode, SlotMap } from './cluster/slotmap.js';
 import type { Command } from './engine/command.js';
 import { Engine } from './engine/engine.js';
@@ -55,9 +55,23 @@ import type { CommandMethods } from './face/methods.generated.js';
 import { binaryMethods, installMethods, methodReplies } from './face/methods.js';
 import { promised, rethrowLater, settle, shaped } from './face/promised.js';
 import type { SubscribeOptions } from './face/pubsub-input.js';
+import {
+  batchChannel,
+  commandChannel,
+  commandTrace,
+  connectChannel,
+  endCall,
+  fanOutTrace,
+  settleCall,
+  settleTrace,
+  startCall,
+  TracedCall,
+  type TraceFace,
+} from './face/tracing.js';
 import { type ClusterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { buildReply, plainReplies } from './resp/build.js';
 import type { CommandArg } from './resp/encode.js';
+import type { ReplyBuilder } from './resp/reply-builder.js';
 
 export type { LinkCallback } from './face/context-base.js';
 
@@ -150,6 +164,12 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    * attempts. As hiredis' `redisClusterConnect2`, it also re-opens a context after `disconnect()`.
    */
   connect(mode: ConnectMode = {}): Promise<void> {
+    if (!connectChannel.hasSubscribers) return this.connectOnce(mode);
+    const context = { face: 'async' as const, nodes: this.seeds() };
+    return connectChannel.tracePromise(() => this.connectOnce(mode), context);
+  }
+
+  private connectOnce(mode: ConnectMode): Promise<void> {
     if (this.freed) return Promise.reject(otherError('context freed'));
     this.engine.open();
     if (mode.temporaryLink) return this.engine.updateWithTemporaryLinks();
@@ -251,7 +271,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       this.queued(() => {
         const argv = commandFromArgv(rest);
         const route = routeOf(argv, this.learning.table);
-        return this.engine.submit(argv, null, route, settle, p, commandTimeoutOption(first));
+        return this.routed(argv, null, route, settle, p, commandTimeoutOption(first));
       }),
     );
   }
@@ -269,15 +289,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       this.queued(() => {
         const argv = commandFromArgv(method.argv(call));
         const resolvers = method.shapes ? shaped(p, (reply) => method.reply(reply, call)) : p;
-        return this.engine.submit(
-          argv,
-          null,
-          routeOf(argv, this.learning.table),
-          settle,
-          resolvers,
-          -1,
-          builder,
-        );
+        return this.routed(argv, null, routeOf(argv, this.learning.table), settle, resolvers, -1, builder);
       }),
     );
   }
@@ -289,6 +301,12 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    * ClusterError for a failure) as a value. Never rejects.
    */
   batch(commands: readonly (readonly CommandArg[])[]): Promise<unknown[]> {
+    if (!batchChannel.hasSubscribers) return this.batchOnce(commands);
+    const context = { face: 'async' as const, size: commands.length };
+    return batchChannel.tracePromise(() => this.batchOnce(commands), context);
+  }
+
+  private batchOnce(commands: readonly (readonly CommandArg[])[]): Promise<unknown[]> {
     return Promise.all(
       commands.map((argv) =>
         promised(this, (p) => this.commandArgv(settle, p, argv)).catch((err: unknown) => err),
@@ -448,16 +466,23 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     // A reply's callback sees err 0, even when an earlier refused call left its error behind.
     if (err === null) this.clearError();
     else this.setError(err);
+    const traced = cmd.privdata instanceof TracedCall ? cmd.privdata : null;
+    if (traced !== null) settleCall(traced, cmd, reply, err);
     try {
-      (cmd.fn as AsyncCallback)(this, err === null ? reply : null, cmd.privdata);
+      (cmd.fn as AsyncCallback)(this, err === null ? reply : null, traced?.privdata ?? cmd.privdata);
     } catch (callbackErr) {
       rethrowLater(callbackErr);
     }
+    if (traced !== null) commandChannel.asyncEnd.publish(traced.context);
     if (err !== null) this.clearError();
   }
 
   protected get faceName(): string {
     return 'AsyncClusterContext';
+  }
+
+  protected get traceFace(): TraceFace {
+    return 'async';
   }
 
   protected shownState(): object {
@@ -493,8 +518,24 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     raw: Uint8Array | null,
   ): boolean {
     const route = routeOf(command, this.learning.table);
-    const refused = this.engine.submit(command, raw, route, replyCallback(fn), privdata);
+    const refused = this.routed(command, raw, route, replyCallback(fn), privdata);
     return refused === null || this.refuse(refused);
+  }
+
+  /** engine.submit; while someone listens on hircluster:command, between its `start` and `end`. */
+  private routed(
+    argv: readonly CommandArg[],
+    raw: Uint8Array | null,
+    route: Route,
+    fn: unknown,
+    privdata: unknown,
+    timeoutMs = -1,
+    builder: ReplyBuilder | null = null,
+  ): ClusterError | null {
+    if (!commandChannel.hasSubscribers)
+      return this.engine.submit(argv, raw, route, fn, privdata, timeoutMs, builder);
+    const call = startCall(commandTrace('async', argv, raw, route.slot), privdata);
+    return endCall(call, this.engine.submit(argv, raw, route, fn, call, timeoutMs, builder));
   }
 
   /** An argv command; a keyless one goes by its tips when `byTips`, else it is refused as in hiredis. */
@@ -599,9 +640,17 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       return this.refuse(err);
     }
     const callback = replyCallback(fn) as AsyncCallback;
-    void Promise.all(planned.requests.map((request) => this.exchange(request))).then((outcomes) =>
-      this.callOnce(callback, privdata, planned.finish(outcomes)),
-    );
+    const traced = commandChannel.hasSubscribers ? fanOutTrace('async', planned.requests) : null;
+    if (traced !== null) {
+      commandChannel.start.publish(traced);
+      commandChannel.end.publish(traced);
+    }
+    void Promise.all(planned.requests.map((request) => this.exchange(request))).then((outcomes) => {
+      const outcome = planned.finish(outcomes);
+      if (traced !== null) settleTrace(traced, outcome);
+      this.callOnce(callback, privdata, outcome);
+      if (traced !== null) commandChannel.asyncEnd.publish(traced);
+    });
     return true;
   }
 
@@ -650,7 +699,10 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     return this.queued(() => {
       const command = argv();
       const { host, port } = typeof node === 'string' ? parseHostPort(node) : node;
-      return this.engine.submitToNode(host, port, command, raw, replyCallback(fn), privdata);
+      if (!commandChannel.hasSubscribers)
+        return this.engine.submitToNode(host, port, command, raw, replyCallback(fn), privdata);
+      const call = startCall(commandTrace('async', command, raw, -1), privdata);
+      return endCall(call, this.engine.submitToNode(host, port, command, raw, replyCallback(fn), call));
     });
   }
 

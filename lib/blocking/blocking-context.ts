@@ -19,6 +19,7 @@ import {
 import { CommandLearning } from '../cluster/learned-commands.js';
 import { multiKeyReplies } from '../cluster/multikey-replies.js';
 import type { NodeReplies } from '../cluster/response-policy.js';
+import { routeOf } from '../cluster/route.js';
 import { type ClusterNode, SlotMap } from '../cluster/slotmap.js';
 import type { PubsubOverflow } from '../engine/message-queue.js';
 import type { PubsubMessage } from '../engine/subscriptions.js';
@@ -41,6 +42,16 @@ import type { Method } from '../face/method-argv.js';
 import type { CommandMethods } from '../face/methods.generated.js';
 import { binaryMethods, installMethods, methodReplies } from '../face/methods.js';
 import type { SubscribeOptions } from '../face/pubsub-input.js';
+import {
+  batchChannel,
+  type CommandTrace,
+  commandChannel,
+  commandTrace,
+  connectChannel,
+  fanOutTrace,
+  type TraceFace,
+  traceSync,
+} from '../face/tracing.js';
 import { type BlockingOptions, type ResolvedBlockingOptions, resolveBlockingOptions } from '../options.js';
 import type { CommandArg } from '../resp/encode.js';
 import {
@@ -147,7 +158,9 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   /** `redisClusterConnect2`: the first slot map, asked on a temporary link per node in turn. */
   connect(): void {
-    this.control(OP_CONNECT, 0);
+    if (!connectChannel.hasSubscribers) this.control(OP_CONNECT, 0);
+    else
+      traceSync(connectChannel, { face: 'blocking', nodes: this.seeds() }, () => this.control(OP_CONNECT, 0));
   }
 
   /** `redisClusterUpdateSlotmap`: a blocking full update. */
@@ -168,17 +181,20 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   /** `redisClusterCommand`: format string with hiredis' conversions; returns the reply. */
   command(format: string, ...args: unknown[]): unknown {
-    return this.guard(() => this.run(commandFromFormat(format, args), this.options.tipRouting));
+    return this.guard(() => this.routed(commandFromFormat(format, args), this.options.tipRouting));
   }
 
   /** `redisClusterCommandArgv`. */
   commandArgv(argv: readonly CommandArg[]): unknown {
-    return this.guard(() => this.run(commandFromArgv(argv), this.options.tipRouting));
+    return this.guard(() => this.routed(commandFromArgv(argv), this.options.tipRouting));
   }
 
   /** `redisClusterFormattedCommand`: pre-encoded RESP. */
   formattedCommand(bytes: Uint8Array): unknown {
-    return this.guard(() => this.calls.run(commandFromBytes(bytes), bytes));
+    return this.guard(() => {
+      const argv = commandFromBytes(bytes);
+      return this.traced(argv, () => this.calls.run(argv, bytes));
+    });
   }
 
   /**
@@ -189,10 +205,12 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   send<T = unknown>(options: CommandOptions, command: string, ...args: CommandArg[]): T;
   send(first: string | CommandOptions, ...rest: CommandArg[]): unknown {
     const reply = this.guard(() => {
-      if (!isCommandOptions(first)) return this.run(commandFromArgv([first, ...rest]), true);
+      if (!isCommandOptions(first)) return this.routed(commandFromArgv([first, ...rest]), true);
       const argv = commandFromArgv(rest);
       const timeout = commandTimeoutOption(first);
-      return this.calls.run(argv, null, timeout < 0 ? this.calls.callTimeout : timeout);
+      return this.traced(argv, () =>
+        this.calls.run(argv, null, timeout < 0 ? this.calls.callTimeout : timeout),
+      );
     });
     if (reply instanceof ReplyError) throw reply;
     return reply;
@@ -206,9 +224,12 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
 
   /** @internal A typed method's call: as `send`, with the method's reply builder and shape. */
   callMethod(method: Method, call: ArrayLike<unknown>, binary: boolean): unknown {
-    const reply = this.guard(() =>
-      this.calls.run(commandFromArgv(method.argv(call)), null, this.calls.callTimeout, methodReplies(binary)),
-    );
+    const reply = this.guard(() => {
+      const argv = commandFromArgv(method.argv(call));
+      return this.traced(argv, () =>
+        this.calls.run(argv, null, this.calls.callTimeout, methodReplies(binary)),
+      );
+    });
     if (reply instanceof ReplyError) throw reply;
     return method.reply(reply, call);
   }
@@ -219,6 +240,13 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
    * (a ReplyError, or a ClusterError for a failure) as a value. The hiredis pipeline is left as it is.
    */
   batch(commands: readonly (readonly CommandArg[])[]): unknown[] {
+    if (!batchChannel.hasSubscribers) return this.batchOnce(commands);
+    return traceSync(batchChannel, { face: 'blocking', size: commands.length }, () =>
+      this.batchOnce(commands),
+    );
+  }
+
+  private batchOnce(commands: readonly (readonly CommandArg[])[]): unknown[] {
     const pipeline = this.batchPipeline;
     pipeline.clear();
     try {
@@ -246,7 +274,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
    */
   sendTo(route: ClusterRoute, command: string, ...args: CommandArg[]): unknown {
     const reply = this.guard(() =>
-      this.fanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, false)),
+      this.tracedFanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, false)),
     );
     if (reply instanceof ReplyError) throw reply;
     return reply;
@@ -255,7 +283,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   /** Sends a command on an explicit route; returns each node's reply or error (a value) by address. */
   sendEach(route: ClusterRoute, command: string, ...args: CommandArg[]): NodeReplies {
     return this.guard(() =>
-      this.fanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, true)),
+      this.tracedFanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, true)),
     ) as NodeReplies;
   }
 
@@ -295,9 +323,15 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   /** `redisClusterCommandToNode`: no redirects, no retries. */
   commandToNode(node: ClusterNode | string, format: string, ...args: unknown[]): unknown {
     return this.guard(() => {
-      const writer = this.calls.writer();
-      writer.addArgv(TO_NODE, -1, this.addressOf(node), commandFromFormat(format, args));
-      return this.calls.roundTrip(writer)[0];
+      const argv = commandFromFormat(format, args);
+      const address = this.addressOf(node);
+      const call = () => {
+        const writer = this.calls.writer();
+        writer.addArgv(TO_NODE, -1, address, argv);
+        return this.calls.roundTrip(writer)[0];
+      };
+      if (!commandChannel.hasSubscribers) return call();
+      return traceSync(commandChannel, { ...commandTrace('blocking', argv, null, -1), node: address }, call);
     });
   }
 
@@ -427,6 +461,10 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     return 'BlockingClusterContext';
   }
 
+  protected get traceFace(): TraceFace {
+    return 'blocking';
+  }
+
   protected shownState(): object {
     return {};
   }
@@ -469,6 +507,41 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       if (this.learning.learn(name, this.exchange(question.requests)[0])) return this.run(argv, true);
     }
     return this.fanOut(routePlan('random-primary', argv, this.currentMap(), Math.random, false));
+  }
+
+  /** A routed command (see run); while someone listens on hircluster:command, traced on this thread. */
+  private routed(argv: readonly CommandArg[], byTips: boolean): unknown {
+    if (!commandChannel.hasSubscribers) return this.run(argv, byTips);
+    return traceSync(commandChannel, this.commandTrace(argv), () => this.run(argv, byTips));
+  }
+
+  /** `call` for `argv`, traced as routed() traces. */
+  private traced(argv: readonly CommandArg[], call: () => unknown): unknown {
+    return commandChannel.hasSubscribers ? traceSync(commandChannel, this.commandTrace(argv), call) : call();
+  }
+
+  /**
+   * A routed command's trace context: its slot, and the slot's owner in this thread's slot map (the worker
+   * follows redirects unseen, so neither the node that answered nor retries and redirects are known here).
+   */
+  private commandTrace(argv: readonly CommandArg[]): CommandTrace {
+    let slot = -1;
+    try {
+      const route = routeOf(argv, this.learning.table);
+      if (route.plan === null) slot = route.slot;
+    } catch {
+      // A keyless command: it goes by its tips, with no one slot.
+    }
+    const context = commandTrace('blocking', argv, null, slot);
+    const owner = slot < 0 ? null : this.slotOwner(slot);
+    if (owner !== null && !(owner instanceof ClusterError)) context.node = `${owner.host}:${owner.port}`;
+    return context;
+  }
+
+  /** sendTo / sendEach's fan-out, traced as one command. */
+  private tracedFanOut(plan: FanOutPlan): unknown {
+    if (!commandChannel.hasSubscribers) return this.fanOut(plan);
+    return traceSync(commandChannel, fanOutTrace('blocking', plan.requests), () => this.fanOut(plan));
   }
 
   /** The slot map fan-outs plan on; throws before the first. */

@@ -58,6 +58,9 @@ export class Command implements Pending, RetryBudget, LeaseWaiter {
   /** For a transaction or a dedicated command: the link of the current attempt, and the frames seen there. */
   link: Connection | null = null;
   seen = 0;
+  /** For tracing: the node whose reply it got (`host:port`), and the MOVED/ASK redirects it followed. */
+  node = '';
+  redirects = 0;
   /** The first redirect a transaction's commands met while queued: followed once EXEC has answered. */
   queuedRedirect: Redirect | null = null;
 

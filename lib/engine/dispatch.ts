@@ -170,6 +170,7 @@ export class Dispatcher implements CommandEvents, CommandSteps {
       } else this.redirect(cmd, link, redirect);
       return;
     }
+    cmd.node = link.addr;
     cmd.receiver.reply(cmd, buf, start, end);
   }
 
@@ -272,6 +273,7 @@ export class Dispatcher implements CommandEvents, CommandSteps {
   private redirect(cmd: Command, link: Connection, redirect: Redirect): void {
     if (!this.countRetry(cmd)) return;
     cmd.asking = false;
+    if (redirect.kind === 'MOVED' || redirect.kind === 'ASK') cmd.redirects++;
     switch (redirect.kind) {
       case 'MOVED': {
         const target = this.topology.entry(redirect.host, redirect.port, false);

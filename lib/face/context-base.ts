@@ -19,6 +19,7 @@ import {
 import { type ResolvedBlockingOptions, type ResolvedOptions, visibleOptions } from '../options.js';
 import { INSPECT, type InspectFunction, type InspectOptions, inspectAs } from '../secrets.js';
 import { iterateNodes } from './node-iterator.js';
+import { publishSlotmap, type TraceFace } from './tracing.js';
 
 /** Options of one command on the JavaScript API. */
 export interface CommandOptions {
@@ -72,6 +73,9 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
 
   /** The class name util.inspect shows. */
   protected abstract get faceName(): string;
+
+  /** The `face` of its events on the hircluster:* diagnostics channels. */
+  protected abstract get traceFace(): TraceFace;
 
   /** State shown by toJSON between the version and the options. */
   protected abstract shownState(): object;
@@ -169,6 +173,7 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
   protected deliver(event: EngineEvent): void {
     switch (event.type) {
       case 'slotmap-updated':
+        publishSlotmap(this.traceFace, event.version, event.nodes.length);
         this.raise(HIRCLUSTER_EVENT_SLOTMAP_UPDATED, 'slotmap-updated', event.version);
         return;
       case 'ready':
@@ -216,6 +221,11 @@ export abstract class ContextBase<Self> extends EventEmitter<ClusterEvents> {
     if (fn !== null) this.callUser(() => fn(this as unknown as Self, event, this.eventPrivdata));
     if (name === 'slotmap-updated') this.emit(name, version!);
     else this.emit(name);
+  }
+
+  /** The seed nodes (`host:port`): the `nodes` of a hircluster:connect trace. */
+  protected seeds(): string[] {
+    return this.options.seeds.map((s) => `${s.host}:${s.port}`);
   }
 
   /** The context is freed: hiredis' HIRCLUSTER_EVENT_FREE_CONTEXT. */

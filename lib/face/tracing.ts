@@ -18,6 +18,7 @@ export type TraceFace = 'async' | 'blocking';
 export interface CommandTrace {
   /** The command's name as given, upper-cased (`GET`); never its arguments. */
   command: string;
+  /** The context that sent it. */
   face: TraceFace;
   /** The slot it was routed by; -1 for a command to one node or a split multi-key command. */
   slot: number;
@@ -38,25 +39,31 @@ export interface CommandTrace {
 
 /** The context of one `batch()` on `hircluster:batch` (each command in it is also on `hircluster:command`). */
 export interface BatchTrace {
+  /** The context that sent it. */
   face: TraceFace;
   /** How many commands. */
   size: number;
   /** Each command's outcome, in order. */
   result?: unknown;
+  /** Set only if the batch itself failed (a command's error is its outcome). */
   error?: unknown;
 }
 
 /** The context of one `connect()` on `hircluster:connect`. */
 export interface ConnectTrace {
+  /** The context connecting. */
   face: TraceFace;
   /** The seed nodes, `host:port`. */
   nodes: readonly string[];
+  /** Why it failed. */
   error?: unknown;
 }
 
 /** A message on `hircluster:slotmap`: a new slot map was installed. */
 export interface SlotmapTrace {
+  /** The context that installed it. */
   face: TraceFace;
+  /** The context's slot-map version after it (1 for the first). */
   version: number;
   /** Primaries in the new map. */
   nodes: number;

@@ -2,14 +2,16 @@
  * Tracing on diagnostics_channel, on the plain cluster: a subscriber to `hircluster:command` sees one
  * start/end pair per command with its node and slot (and, on the async face, asyncStart/asyncEnd around its
  * callback), failures and error replies on `error`, `hircluster:batch`, `hircluster:connect` and
- * `hircluster:slotmap`; and nothing is published while nobody subscribes.
+ * `hircluster:slotmap`, a redirect counted (MockCluster); and nothing is published while nobody subscribes.
  */
 import dc from 'node:diagnostics_channel';
 import { expect } from 'chai';
 import { AsyncClusterContext } from '../../lib/async-context.js';
 import { BlockingClusterContext } from '../../lib/blocking/blocking-context.js';
+import { keySlot } from '../../lib/cluster/keyslot.js';
 import { ClusterError, ReplyError } from '../../lib/errors.js';
 import type { BatchTrace, CommandTrace, ConnectTrace, SlotmapTrace } from '../../lib/face/tracing.js';
+import { MockCluster } from '../../lib/testing/index.js';
 import { PLAIN } from '../support/clusters.js';
 
 const KEY = `{trace:${process.pid}}`;
@@ -198,6 +200,26 @@ describe('tracing: hircluster:* diagnostics channels (plain cluster)', function 
         expect(batches.last).to.deep.include({ face: 'blocking', size: 2 });
       } finally {
         batches.close();
+      }
+    });
+  });
+
+  describe('a redirect (MockCluster)', () => {
+    it('the async face counts it: node is the new owner, redirects and retries 1', async () => {
+      const cluster = await MockCluster.start({ primaries: 3 });
+      const acc = new AsyncClusterContext({ nodes: cluster.addresses });
+      try {
+        await acc.connect();
+        const slot = keySlot('moving');
+        const to = cluster.primaries.find((p) => p.id !== cluster.nodeForSlot(slot).id)!;
+        await cluster.migrateSlot(slot, to);
+        commands.clear();
+        await acc.send('GET', 'moving');
+        expect(commands.events).to.deep.equal(['start', 'end', 'asyncStart', 'asyncEnd']);
+        expect(commands.last).to.deep.include({ slot, node: to.address, retries: 1, redirects: 1 });
+      } finally {
+        acc.disconnect();
+        await cluster.stop();
       }
     });
   });

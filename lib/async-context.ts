@@ -469,7 +469,8 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     const traced = cmd.privdata instanceof TracedCall ? cmd.privdata : null;
     if (traced !== null) settleCall(traced, cmd, reply, err);
     try {
-      (cmd.fn as AsyncCallback)(this, err === null ? reply : null, traced?.privdata ?? cmd.privdata);
+      const privdata = traced === null ? cmd.privdata : traced.privdata;
+      (cmd.fn as AsyncCallback)(this, err === null ? reply : null, privdata);
     } catch (callbackErr) {
       rethrowLater(callbackErr);
     }

@@ -97,9 +97,11 @@ describe('tracing: hircluster:* diagnostics channels (plain cluster)', function 
 
     it('a typed method and a hiredis-style callback are traced the same way, one pair each', async () => {
       await acc.get(`${KEY}:a`);
-      await new Promise<void>((resolve) => {
-        acc.command(() => resolve(), null, 'GET %s', `${KEY}:a`);
+      // The callback gets its own privdata, null included, not the tracing's.
+      const privdata = await new Promise<unknown>((resolve) => {
+        acc.command((_acc, _reply, p) => resolve(p), null, 'GET %s', `${KEY}:a`);
       });
+      expect(privdata).to.equal(null);
       expect(commands.events).to.deep.equal([
         ...['start', 'end', 'asyncStart', 'asyncEnd'],
         ...['start', 'end', 'asyncStart', 'asyncEnd'],

@@ -54,7 +54,7 @@ export class OfflineQueue {
   add(start: () => void, fail: (err: ClusterError) => void): void {
     const { max, timeoutMs } = this.limits;
     if (this.waiting.length >= max) {
-      fail(otherError(`offline queue full (offlineQueue.max ${max}): slotmap not available`));
+      fail(otherError(`slotmap not available (offline queue full: offlineQueue.max ${max})`));
       return;
     }
     const entry: Waiting = {

@@ -45,12 +45,14 @@ export class Parking {
     if (this.lender.reclaim(this.link)) {
       this.lent = false;
       this.resume(probe);
+      // What waited for the link goes first, whoever took it back (a send, a wake, the retry below).
+      this.release();
       return true;
     }
     if (then !== undefined) this.held.push(then);
     this.timer ??= this.adapter.setTimer(1, () => {
       this.timer = null;
-      if (this.lent && this.takeBack(PROBE_AFTER_PAUSE)) this.release();
+      if (this.lent) this.takeBack(PROBE_AFTER_PAUSE);
     });
     return false;
   }

@@ -86,7 +86,8 @@ export class Script {
     args: readonly CommandArg[],
   ): { route: ClusterRoute; address: string } {
     if (this.keys > 0) {
-      const key = args[0] as string | Uint8Array;
+      const first = args[0]!;
+      const key = first instanceof Uint8Array ? first : String(first);
       const owner = host.slotOwner(keySlot(key));
       return { route: { key }, address: owner instanceof ClusterError ? '' : owner.addr };
     }

@@ -111,9 +111,16 @@ for (const [faceName, open] of FACES) {
       expect(await calls(node, 'eval')).to.equal(evals + 1);
       expect(await calls(node, 'evalsha')).to.equal(evalshas + 1);
       expect([...script.cachedOn]).to.deep.equal([node]);
-      expect(await script.call(key, '2')).to.equal(7);
+      expect(await script.call(key, 2)).to.equal(7);
       expect(await calls(node, 'eval')).to.equal(evals + 1);
       expect(await calls(node, 'evalsha')).to.equal(evalshas + 2);
+    });
+
+    it('a number as the first key is routed as its decimal string', async () => {
+      const script = face.defineScript("return redis.call('SET', KEYS[1], ARGV[1])", { keys: 1 });
+      expect(await script.call(12345, 'v')).to.equal('OK');
+      expect(await face.send('GET', '12345')).to.equal('v');
+      expect([...script.cachedOn]).to.deep.equal([face.nodeOf('12345')]);
     });
 
     it('a script without keys runs on a primary', async () => {
@@ -182,3 +189,30 @@ for (const [faceName, open] of FACES) {
     });
   });
 }
+
+describe('integration: scripts before the first slot map', function () {
+  this.timeout(30_000);
+
+  it('the async face: a script call made before connect() resolves waits in the offline queue', async () => {
+    const acc = new AsyncClusterContext({ nodes: PLAIN[0]! });
+    try {
+      const script = acc.defineScript("return redis.call('SET', KEYS[1], ARGV[1])", { keys: 1 });
+      const early = script('scripts:early', 'v');
+      await acc.connect();
+      expect(await early).to.equal('OK');
+      expect(await acc.get('scripts:early')).to.equal('v');
+    } finally {
+      acc.free();
+    }
+  });
+
+  it('the blocking face: a script call made before connect() connects by itself', () => {
+    const cc = new BlockingClusterContext({ nodes: PLAIN[0]! });
+    try {
+      const script = cc.defineScript("return redis.call('GET', KEYS[1])", { keys: 1 });
+      expect(script('scripts:early-sync-missing')).to.equal(null);
+    } finally {
+      cc.close();
+    }
+  });
+});

@@ -11,7 +11,7 @@ import { ClusterError, MAY_HAVE_BEEN_APPLIED, REDIS_ERR_CLUSTER_TOO_MANY_RETRIES
 import type { FailoverWaitInfo, FailoverWaitStart, RefreshReason } from '../../lib/events.js';
 import { MockCluster, type MockNodeInfo, mockError } from '../../lib/testing/index.js';
 import { sleep } from '../support/async-helpers.js';
-import { type Face, type FaceOptions, faces, failure, until } from '../support/mock-faces.js';
+import { type Face, type FaceOptions, faces, failure, OpenFaces, until } from '../support/mock-faces.js';
 import { keyOn } from '../support/mock-helpers.js';
 
 for (const { name, make } of faces) {
@@ -22,13 +22,8 @@ for (const { name, make } of faces) {
     let r0: MockNodeInfo;
     let k0: string;
     let k1: string;
-    const open: Face[] = [];
-    const face = async (options: FaceOptions) => {
-      const f = make(cluster, options);
-      open.push(f);
-      await f.connect();
-      return f;
-    };
+    const opened = new OpenFaces(make);
+    const face = (options: FaceOptions) => opened.connected(cluster, options);
     const waits = (f: Face) => {
       const seen: FailoverWaitInfo[] = [];
       f.on('failover-wait', (info) => seen.push(info));
@@ -43,7 +38,7 @@ for (const { name, make } of faces) {
       k1 = keyOn(cluster, cluster.primaries[1]!, 'k1');
     });
     afterEach(async () => {
-      for (const f of open.splice(0)) f.close();
+      opened.closeAll();
       await cluster.stop();
     });
 

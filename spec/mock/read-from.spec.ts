@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { keySlot } from '../../lib/cluster/keyslot.js';
 import { MockCluster, type MockNodeInfo } from '../../lib/testing/index.js';
 import { sleep } from '../support/async-helpers.js';
-import { type Face, type FaceOptions, faces } from '../support/mock-faces.js';
+import { type FaceOptions, faces, OpenFaces } from '../support/mock-faces.js';
 import { keyOn } from '../support/mock-helpers.js';
 
 /** Which node received each command of the given names since the last look: 'GET k' -> addresses. */
@@ -29,13 +29,8 @@ for (const { name, make } of faces) {
     let r: MockNodeInfo[];
     /** A key of each shard: keys[i] lives on p[i]. */
     let keys: string[];
-    const open: Face[] = [];
-    const face = async (options: FaceOptions) => {
-      const f = make(cluster, options);
-      open.push(f);
-      await f.connect();
-      return f;
-    };
+    const opened = new OpenFaces(make);
+    const face = (options: FaceOptions) => opened.connected(cluster, options);
 
     beforeEach(async () => {
       // Zones: p0 az-a, p1 az-b, p2 az-c, r0 az-b, r1 none, r2 az-a.
@@ -49,7 +44,7 @@ for (const { name, make } of faces) {
       keys = p.map((primary, i) => keyOn(cluster, primary, `k${i}`));
     });
     afterEach(async () => {
-      for (const f of open.splice(0)) f.close();
+      opened.closeAll();
       await cluster.stop();
     });
 

@@ -104,3 +104,22 @@ export const faces = [
   { name: 'AsyncClusterContext', make: asyncFace },
   { name: 'BlockingClusterContext', make: blockingFace },
 ];
+
+/** Opens connected faces of one kind on a cluster, and closes them all after each test. */
+export class OpenFaces {
+  private readonly open: Face[] = [];
+
+  constructor(private readonly make: (cluster: MockCluster, options?: FaceOptions) => Face) {}
+
+  /** A new face on `cluster`, connected. */
+  async connected(cluster: MockCluster, options: FaceOptions): Promise<Face> {
+    const face = this.make(cluster, options);
+    this.open.push(face);
+    await face.connect();
+    return face;
+  }
+
+  closeAll(): void {
+    for (const face of this.open.splice(0)) face.close();
+  }
+}

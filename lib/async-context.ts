@@ -53,8 +53,16 @@ import {
 import type { Method } from './face/method-argv.js';
 import type { CommandMethods } from './face/methods.generated.js';
 import { binaryMethods, installMethods, methodReplies } from './face/methods.js';
+import { OfflineQueue, resolveOfflineQueue } from './face/offline-queue.js';
 import { promised, rethrowLater, settle, shaped } from './face/promised.js';
 import type { SubscribeOptions } from './face/pubsub-input.js';
+import {
+  type AsyncScript,
+  defineScript,
+  type ScriptHost,
+  type ScriptOptions,
+  scriptFunction,
+} from './face/scripts.js';
 import {
   batchChannel,
   commandChannel,
@@ -106,7 +114,10 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   private readonly adapter: EventLoopAdapter;
   private readonly engine: Engine;
   private freed = false;
+  /** disconnect() was called and no connect() since: calls are refused, not queued. */
+  private closed = false;
   private readonly connects: ConnectWaiters;
+  private readonly offline: OfflineQueue;
   private binary: CommandMethods<'async', Buffer> | null = null;
   private readonly learning = new CommandLearning();
   /** Per command name being learned (or learned): whether the server knew it. */
@@ -128,6 +139,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     super();
     this.options = resolveOptions(options);
     this.adapter = withTimerWheel(options.adapter ?? new NodeAdapter(), this.options.timerWheel);
+    this.offline = new OfflineQueue(this.adapter, resolveOfflineQueue(options.offlineQueue));
     this.engine = new Engine(
       this.options,
       this.adapter,
@@ -136,6 +148,8 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
         event: (event) => {
           this.deliver(event);
           this.connects.onEvent(event);
+          // After `ready`'s listeners and the connect() promises' own deferral: awaiting code sees both.
+          if (event.type === 'slotmap-updated') this.adapter.defer(() => this.offline.release());
         },
         push: (...frame) => this.onPush(...frame),
         message: (kind, channel, message, pattern) => this.pubsub.message(kind, channel, message, pattern),
@@ -171,10 +185,19 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
 
   private connectOnce(mode: ConnectMode): Promise<void> {
     if (this.freed) return Promise.reject(otherError('context freed'));
+    this.closed = false;
     this.engine.open();
-    if (mode.temporaryLink) return this.engine.updateWithTemporaryLinks();
-    const updated = this.connects.wait();
-    this.engine.update();
+    let updated: Promise<void>;
+    if (mode.temporaryLink) updated = this.engine.updateWithTemporaryLinks();
+    else {
+      updated = this.connects.wait();
+      this.engine.update();
+    }
+    // The calls waiting for this slot map fail with connect()'s error, unless a map came meanwhile.
+    updated.catch((err: unknown) => {
+      if (this.engine.slotMap === null)
+        this.offline.failAll(err instanceof ClusterError ? err : otherError(String(err)));
+    });
     return updated;
   }
 
@@ -184,6 +207,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    */
   installSlotmap(masters: ClusterNode[]): void {
     if (this.freed) throw otherError('context freed');
+    this.closed = false;
     this.engine.open();
     this.engine.install(new SlotMap(masters));
   }
@@ -265,6 +289,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   /** The same with options for this command: `timeout` (ms) is its own deadline, in place of the command timeout. */
   send<T = unknown>(options: CommandOptions, command: string, ...args: CommandArg[]): Promise<T>;
   send(first: string | CommandOptions, ...rest: CommandArg[]): Promise<unknown> {
+    if (this.offlineWaits) return this.whenMapped(() => this.send(first as string, ...rest));
     if (!isCommandOptions(first))
       return promised(this, (p) => this.argvCommand(settle, p, [first, ...rest], true, false));
     return promised(this, (p) =>
@@ -284,6 +309,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
 
   /** @internal A typed method's call: as `send`, with the method's reply builder and shape. */
   callMethod(method: Method, call: ArrayLike<unknown>, binary: boolean): Promise<unknown> {
+    if (this.offlineWaits) return this.whenMapped(() => this.callMethod(method, call, binary));
     const builder = methodReplies(binary).builder;
     return promised(this, (p) =>
       this.queued(() => {
@@ -307,6 +333,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   }
 
   private batchOnce(commands: readonly (readonly CommandArg[])[]): Promise<unknown[]> {
+    if (this.offlineWaits) return this.whenMapped(() => this.batchOnce(commands));
     return Promise.all(
       commands.map((argv) =>
         promised(this, (p) => this.commandArgv(settle, p, argv)).catch((err: unknown) => err),
@@ -320,6 +347,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    * response tip (see README, "Whole-cluster commands"); a node's error rejects, naming the node.
    */
   sendTo(route: ClusterRoute, command: string, ...args: CommandArg[]): Promise<unknown> {
+    if (this.offlineWaits) return this.whenMapped(() => this.sendTo(route, command, ...args));
     return promised(this, (p) =>
       this.fanOut(
         () => routePlan(route, [command, ...args], this.currentMap(), this.options.random, false),
@@ -331,6 +359,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
 
   /** Sends a command on an explicit route; settles with each node's reply or error (a value) by address. */
   sendEach(route: ClusterRoute, command: string, ...args: CommandArg[]): Promise<NodeReplies> {
+    if (this.offlineWaits) return this.whenMapped(() => this.sendEach(route, command, ...args));
     return promised(this, (p) =>
       this.fanOut(
         () => routePlan(route, [command, ...args], this.currentMap(), this.options.random, true),
@@ -338,6 +367,27 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
         p,
       ),
     ) as Promise<NodeReplies>;
+  }
+
+  /**
+   * A Lua script run by its digest: `const incr = acc.defineScript(lua, { keys: 1 }); await incr(key, arg)`
+   * sends `EVALSHA` to the first key's node (a script without keys: a random primary) and, on `NOSCRIPT`,
+   * `EVAL` there, which caches it on that node. `load()` sends `SCRIPT LOAD` to every primary.
+   */
+  defineScript(lua: string, options: ScriptOptions): AsyncScript {
+    const script = defineScript(lua, options);
+    const host: ScriptHost<Promise<unknown>> = {
+      exchange: (route, argv) =>
+        this.sendTo(route, String(argv[0]), ...argv.slice(1)).catch((err: unknown) => err),
+      slotOwner: (slot) => this.slotOwner(slot),
+      nodes: () => this.nodes(),
+      random: this.options.random,
+    };
+    return scriptFunction<AsyncScript>(
+      script,
+      (args) => this.whenMapped(() => script.call(host, args)),
+      () => this.sendEach('primaries', 'SCRIPT', 'LOAD', lua).then((replies) => script.loaded(replies)),
+    );
   }
 
   /**
@@ -435,8 +485,10 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    */
   disconnect(): void {
     if (this.freed) return;
+    this.closed = true;
     this.engine.close(true);
     this.pubsub.close();
+    this.offline.failAll(otherError('client closing'));
   }
 
   /** Immediate: every link closes, pending callbacks get null ("context freed"), then `free-context`. */
@@ -446,6 +498,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     this.engine.close(false, otherError('context freed'));
     this.pubsub.close();
     this.connects.failAll(otherError('context freed'));
+    this.offline.failAll(otherError('context freed'));
     this.raiseFreed();
   }
 
@@ -670,6 +723,27 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       }
       if (refused !== null) resolve(refused);
     });
+  }
+
+  /** Whether a JavaScript-native call made now waits in the offline queue. */
+  private get offlineWaits(): boolean {
+    return !this.closed && this.offline.holds(this.engine.slotMap !== null);
+  }
+
+  /**
+   * `start()`'s promise, once the offline queue lets calls through (at once when there is a slot map and no
+   * call waits for one); a throw from `start` rejects.
+   */
+  private whenMapped<T>(start: () => Promise<T>): Promise<T> {
+    const run = () => {
+      try {
+        return start();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    };
+    if (!this.offlineWaits) return run();
+    return new Promise<T>((resolve, reject) => this.offline.add(() => run().then(resolve, reject), reject));
   }
 
   /** Runs `queue` with err cleared; a refusal (returned or thrown) sets err and says false. */

@@ -72,7 +72,7 @@ export function errorCodeOf(code: number, message: string, address: string | und
   // err 2 (REDIS_ERR_OTHER), and 0 for a command whose node left (hiredis' async API).
   // A write's failure may carry a note that it may have been applied (errors.ts, mayHaveBeenApplied).
   if (message.startsWith('node left the cluster')) return ERROR_CODES.NODE_LEFT;
-  if (message === 'slotmap not available') return ERROR_CODES.NO_SLOTMAP;
+  if (message.startsWith('slotmap not available')) return ERROR_CODES.NO_SLOTMAP;
   if (message === 'slot not served by any node') return ERROR_CODES.SLOT_NOT_SERVED;
   if (CLOSED.test(message)) return ERROR_CODES.CLOSED;
   // A handshake refusal always names its node; a refused call never does.

@@ -49,7 +49,9 @@ export type { AsyncClusterScanIterator, ClusterScanIterator } from './face/clust
 export type { CommandOptions } from './face/context-base.js';
 export type { Face, Out, RedisKey, RedisScore, RedisValue, StreamEntry } from './face/method-types.js';
 export type { CommandMethods, MethodOptions } from './face/methods.generated.js';
+export type { OfflineQueueOptions } from './face/offline-queue.js';
 export type { SubscribeOptions } from './face/pubsub-input.js';
+export type { AsyncScript, BlockingScript, ScriptOptions } from './face/scripts.js';
 export type { BatchTrace, CommandTrace, ConnectTrace, SlotmapTrace, TraceFace } from './face/tracing.js';
 export type { ClusterOptions, RetryBackoff } from './options.js';
 export type { ReadFrom } from './read-options.js';

@@ -12,6 +12,7 @@ import { DEFAULT_BUFFER_BYTES, MAX_AREA_BYTES, MIN_BUFFER_BYTES } from './blocki
 import type { SpinSetting } from './blocking/spin.js';
 import { type HostPort, parseHostPort } from './cluster/address.js';
 import { otherError } from './errors.js';
+import type { OfflineQueueOptions } from './face/offline-queue.js';
 import {
   channelInteger,
   flag,
@@ -123,10 +124,17 @@ export interface ClusterOptions {
    * (it may be applied twice). Default false: such a write fails with "... (the command may have been applied)".
    */
   retryWrites?: boolean;
+  /**
+   * The async context's JavaScript-native calls (`send`, typed methods, `batch`, `sendTo`, scripts) made before
+   * the first slot map wait for it, at most `max` calls (0: off, they fail at once) for `timeoutMs` each.
+   * Default `{ max: 1000, timeoutMs: 10000 }`. See README, "Offline queue".
+   */
+  offlineQueue?: OfflineQueueOptions;
 }
 
 /** Options of the blocking context: the async context's, less the ones that cannot cross threads. */
-export interface BlockingOptions extends Omit<ClusterOptions, 'adapter' | 'random' | 'addressMap'> {
+export interface BlockingOptions
+  extends Omit<ClusterOptions, 'adapter' | 'random' | 'addressMap' | 'offlineQueue'> {
   /** NAT, as plain data for the worker: `{ "host:port": "host:port" }`. */
   addressMap?: Readonly<Record<string, string>>;
   /** Busy-poll before sleeping: 'auto' (adaptive, default), 0 (off) or a budget in µs. */
@@ -223,7 +231,7 @@ const SHARED = new Set([
   'retryWrites',
 ]);
 /** Code cannot cross to the blocking context's worker thread: these are the async context's alone. */
-const ASYNC_ONLY = ['adapter', 'random'];
+const ASYNC_ONLY = ['adapter', 'random', 'offlineQueue'];
 /** Each face's own options, beside the shared ones. */
 const OWN = {
   async: new Set(ASYNC_ONLY),

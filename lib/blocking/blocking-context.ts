@@ -43,6 +43,13 @@ import type { CommandMethods } from '../face/methods.generated.js';
 import { binaryMethods, installMethods, methodReplies } from '../face/methods.js';
 import type { SubscribeOptions } from '../face/pubsub-input.js';
 import {
+  type BlockingScript,
+  defineScript,
+  type ScriptHost,
+  type ScriptOptions,
+  scriptFunction,
+} from '../face/scripts.js';
+import {
   batchChannel,
   type CommandTrace,
   commandChannel,
@@ -205,6 +212,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   send<T = unknown>(options: CommandOptions, command: string, ...args: CommandArg[]): T;
   send(first: string | CommandOptions, ...rest: CommandArg[]): unknown {
     const reply = this.guard(() => {
+      this.connectFirst();
       if (!isCommandOptions(first)) return this.routed(commandFromArgv([first, ...rest]), true);
       const argv = commandFromArgv(rest);
       const timeout = commandTimeoutOption(first);
@@ -225,6 +233,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
   /** @internal A typed method's call: as `send`, with the method's reply builder and shape. */
   callMethod(method: Method, call: ArrayLike<unknown>, binary: boolean): unknown {
     const reply = this.guard(() => {
+      this.connectFirst();
       const argv = commandFromArgv(method.argv(call));
       return this.traced(argv, () =>
         this.calls.run(argv, null, this.calls.callTimeout, methodReplies(binary)),
@@ -251,6 +260,7 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
     pipeline.clear();
     try {
       this.guard(() => {
+        this.connectFirst();
         for (const argv of commands) pipeline.append(commandFromArgv(argv), null);
         this.flushPipeline(pipeline);
       });
@@ -273,18 +283,49 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
    * thrown, naming the node.
    */
   sendTo(route: ClusterRoute, command: string, ...args: CommandArg[]): unknown {
-    const reply = this.guard(() =>
-      this.tracedFanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, false)),
-    );
+    const reply = this.guard(() => {
+      this.connectFirst();
+      return this.tracedFanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, false));
+    });
     if (reply instanceof ReplyError) throw reply;
     return reply;
   }
 
   /** Sends a command on an explicit route; returns each node's reply or error (a value) by address. */
   sendEach(route: ClusterRoute, command: string, ...args: CommandArg[]): NodeReplies {
-    return this.guard(() =>
-      this.tracedFanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, true)),
-    ) as NodeReplies;
+    return this.guard(() => {
+      this.connectFirst();
+      return this.tracedFanOut(routePlan(route, [command, ...args], this.currentMap(), Math.random, true));
+    }) as NodeReplies;
+  }
+
+  /**
+   * A Lua script run by its digest: `const incr = cc.defineScript(lua, { keys: 1 }); incr(key, arg)` sends
+   * `EVALSHA` to the first key's node (a script without keys: a random primary) and, on `NOSCRIPT`, `EVAL`
+   * there, which caches it on that node. `load()` sends `SCRIPT LOAD` to every primary.
+   */
+  defineScript(lua: string, options: ScriptOptions): BlockingScript {
+    const script = defineScript(lua, options);
+    const host: ScriptHost<unknown> = {
+      exchange: (route, argv) => {
+        try {
+          return this.sendTo(route, String(argv[0]), ...argv.slice(1));
+        } catch (err) {
+          return err;
+        }
+      },
+      slotOwner: (slot) => this.slotOwner(slot),
+      nodes: () => this.nodes(),
+      random: Math.random,
+    };
+    return scriptFunction<BlockingScript>(
+      script,
+      (args) => {
+        this.guard(() => this.connectFirst());
+        return script.call(host, args);
+      },
+      () => script.loaded(this.sendEach('primaries', 'SCRIPT', 'LOAD', lua)),
+    );
   }
 
   /**
@@ -579,6 +620,14 @@ export class BlockingClusterContext extends ContextBase<BlockingClusterContext> 
       this.channel.beginRequest(bytes.length).set(bytes);
       return this.calls.roundTrip({ length: bytes.length, count }, hasParts, true);
     });
+  }
+
+  /**
+   * The JavaScript-native calls connect by themselves: the first one made before connect() fetches the slot
+   * map as connect() does (its failure is the call's). The hiredis-named calls refuse, as in hiredis.
+   */
+  private connectFirst(): void {
+    if (this.map === null) this.calls.control(OP_CONNECT, 0);
   }
 
   /** A request without commands, with hiredis' err/errstr around it. */

@@ -144,7 +144,8 @@ export async function benchPubsub(): Promise<void> {
   const title = `pub/sub, ${MESSAGES} messages on ${CHANNELS.length} sharded channels, one publisher`;
   const wall = (runs: Rates[]) => median(runs.map((r) => r.wall));
   const cpu = (runs: Rates[]) => median(runs.map((r) => r.cpu));
-  report(`${title}, received`, 'msg/s', wall(oursRuns), 'ioredis Cluster', wall(theirRuns), 1);
+  // Issue #18 asks 1.5x on received messages per second; the servers bound both clients here (see README).
+  report(`${title}, received`, 'msg/s', wall(oursRuns), 'ioredis Cluster', wall(theirRuns), 1.5);
   report(`${title}, per CPU second`, 'msg', cpu(oursRuns), 'ioredis Cluster', cpu(theirRuns), 1.5);
 }
 

@@ -7,17 +7,9 @@ import type { EventLoopAdapter } from '../adapters/adapter.js';
 import { NodeAdapter } from '../adapters/node.js';
 import { withTimerWheel } from '../adapters/timer-wheel.js';
 import { parseHostPort } from './cluster/address.js';
-import { NOT_BLOCKING } from './cluster/blocking-commands.js';
 import { ClusterScan, type ClusterScanOptions } from './cluster/cluster-scan.js';
 import { isNoKeys, isUnknownCommand } from './cluster/command-keys.js';
-import {
-  type ClusterRoute,
-  type FanOutPlan,
-  type FanOutRequest,
-  routePlan,
-  tipPlan,
-} from './cluster/fan-out-plan.js';
-import { CommandLearning } from './cluster/learned-commands.js';
+import { type ClusterRoute, type FanOutPlan, routePlan, tipPlan } from './cluster/fan-out-plan.js';
 import type { NodeReplies } from './cluster/response-policy.js';
 import { type Route, routeOf } from './cluster/route.js';
 import { type ClusterNode, SlotMap } from './cluster/slotmap.js';
@@ -27,8 +19,9 @@ import type { PubsubOverflow } from './engine/message-queue.js';
 import { AsyncPolicy } from './engine/policy.js';
 import type { PubsubMessage } from './engine/subscriptions.js';
 import type { CommandOwner } from './engine/value-outcomes.js';
-import { ClusterError, otherError, slotmapNotAvailable } from './errors.js';
+import { ClusterError, otherError } from './errors.js';
 import type { NodeLinks } from './events.js';
+import { AsyncFanOut } from './face/async-fan-out.js';
 import { AsyncPubsub, type MessagesOptions } from './face/async-pubsub.js';
 import { engineTransactions, Transaction, type WatchSession, watchKeys } from './face/async-transaction.js';
 import { AsyncClusterScanIterator } from './face/cluster-scan.js';
@@ -69,9 +62,7 @@ import {
   commandTrace,
   connectChannel,
   endCall,
-  fanOutTrace,
   settleCall,
-  settleTrace,
   startCall,
   TracedCall,
   type TraceFace,
@@ -118,10 +109,9 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   private closed = false;
   private readonly connects: ConnectWaiters;
   private readonly offline: OfflineQueue;
+  /** Whole-cluster requests and the commands learned from the cluster. */
+  private readonly wholeCluster: AsyncFanOut;
   private binary: CommandMethods<'async', Buffer> | null = null;
-  private readonly learning = new CommandLearning();
-  /** Per command name being learned (or learned): whether the server knew it. */
-  private readonly flights = new Map<string, Promise<boolean>>();
   private readonly pubsub: AsyncPubsub = new AsyncPubsub({
     engine: () => this.engine,
     emitMessage: (kind, channel, message, pattern) => {
@@ -157,6 +147,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       this,
     );
     this.connects = new ConnectWaiters(this.adapter, () => this.engine.isUpdating);
+    this.wholeCluster = new AsyncFanOut(this.engine, this.options.random);
   }
 
   get version(): number {
@@ -295,7 +286,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     return promised(this, (p) =>
       this.queued(() => {
         const argv = commandFromArgv(rest);
-        const route = routeOf(argv, this.learning.table);
+        const route = routeOf(argv, this.wholeCluster.learning.table);
         return this.routed(argv, null, route, settle, p, commandTimeoutOption(first));
       }),
     );
@@ -315,7 +306,15 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       this.queued(() => {
         const argv = commandFromArgv(method.argv(call));
         const resolvers = method.shapes ? shaped(p, (reply) => method.reply(reply, call)) : p;
-        return this.routed(argv, null, routeOf(argv, this.learning.table), settle, resolvers, -1, builder);
+        return this.routed(
+          argv,
+          null,
+          routeOf(argv, this.wholeCluster.learning.table),
+          settle,
+          resolvers,
+          -1,
+          builder,
+        );
       }),
     );
   }
@@ -350,7 +349,8 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     if (this.offlineWaits) return this.whenMapped(() => this.sendTo(route, command, ...args));
     return promised(this, (p) =>
       this.fanOut(
-        () => routePlan(route, [command, ...args], this.currentMap(), this.options.random, false),
+        () =>
+          routePlan(route, [command, ...args], this.wholeCluster.currentMap(), this.options.random, false),
         settle,
         p,
       ),
@@ -362,7 +362,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     if (this.offlineWaits) return this.whenMapped(() => this.sendEach(route, command, ...args));
     return promised(this, (p) =>
       this.fanOut(
-        () => routePlan(route, [command, ...args], this.currentMap(), this.options.random, true),
+        () => routePlan(route, [command, ...args], this.wholeCluster.currentMap(), this.options.random, true),
         settle,
         p,
       ),
@@ -397,9 +397,9 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
    * Throws at once before the first slot map.
    */
   scan(options: ClusterScanOptions = {}): AsyncClusterScanIterator {
-    return new AsyncClusterScanIterator(new ClusterScan(options, this.currentMap()), {
-      map: () => this.currentMap(),
-      exchange: (requests) => Promise.all(requests.map((request) => this.exchange(request))),
+    return new AsyncClusterScanIterator(new ClusterScan(options, this.wholeCluster.currentMap()), {
+      map: () => this.wholeCluster.currentMap(),
+      exchange: (requests) => Promise.all(requests.map((request) => this.wholeCluster.exchange(request))),
       refresh: () => this.connect().catch(() => undefined),
       sleep: (ms) => new Promise((resolve) => this.adapter.setTimer(ms, resolve)),
     });
@@ -571,7 +571,7 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     command: readonly CommandArg[],
     raw: Uint8Array | null,
   ): boolean {
-    const route = routeOf(command, this.learning.table);
+    const route = routeOf(command, this.wholeCluster.learning.table);
     const refused = this.routed(command, raw, route, replyCallback(fn), privdata);
     return refused === null || this.refuse(refused);
   }
@@ -623,7 +623,11 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
   ): boolean {
     if (byTips && isUnknownCommand(err)) return this.learnThenSend(argv, fn, privdata);
     if (!byTips || !isNoKeys(err)) return this.refuse(err);
-    return this.fanOut(() => tipPlan(argv, this.currentMap(), this.options.random), fn, privdata);
+    return this.fanOut(
+      () => tipPlan(argv, this.wholeCluster.currentMap(), this.options.random),
+      fn,
+      privdata,
+    );
   }
 
   /**
@@ -636,31 +640,21 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
     fn: AsyncCallback<never> | null,
     privdata: unknown,
   ): boolean {
-    const name = String(argv[0]).toUpperCase();
-    let flight = this.flights.get(name);
-    if (flight === undefined) {
-      const asked = this.learning.toLearn(argv);
-      if (asked === null) return this.fanOut(() => this.randomPrimaryPlan(argv), fn, privdata);
-      let request: FanOutRequest;
-      try {
-        request = this.randomPrimaryPlan(this.learning.question(asked)).requests[0]!;
-      } catch (err) {
-        return this.refuse(err);
-      }
-      flight = this.exchange(request).then((reply) => this.learning.learn(asked, reply));
-      this.flights.set(name, flight);
+    const toRandomPrimary = () => this.wholeCluster.randomPrimaryPlan(argv);
+    let flight: Promise<boolean> | null;
+    try {
+      flight = this.wholeCluster.learned(argv);
+    } catch (err) {
+      return this.refuse(err);
     }
+    if (flight === null) return this.fanOut(toRandomPrimary, fn, privdata);
     void flight.then((known) => {
       const sent = known
         ? this.argvCommand(fn, privdata, argv, true, false)
-        : this.fanOut(() => this.randomPrimaryPlan(argv), fn, privdata);
+        : this.fanOut(toRandomPrimary, fn, privdata);
       if (!sent) this.callOnce(replyCallback(fn) as AsyncCallback, privdata, this.failure!);
     });
     return true;
-  }
-
-  private randomPrimaryPlan(argv: readonly CommandArg[]): FanOutPlan {
-    return routePlan('random-primary', argv, this.currentMap(), this.options.random, false);
   }
 
   /** Calls `callback` once with an outcome: a reply, or null with err set for a failure. */
@@ -672,13 +666,6 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       rethrowLater(callbackErr);
     }
     if (outcome instanceof ClusterError) this.clearError();
-  }
-
-  /** The slot map fan-outs plan on; throws before the first. */
-  private currentMap() {
-    const map = this.engine.slotMap;
-    if (map === null) throw slotmapNotAvailable();
-    return map;
   }
 
   /**
@@ -694,35 +681,8 @@ export class AsyncClusterContext extends ContextBase<AsyncClusterContext> implem
       return this.refuse(err);
     }
     const callback = replyCallback(fn) as AsyncCallback;
-    const traced = commandChannel.hasSubscribers ? fanOutTrace('async', planned.requests) : null;
-    if (traced !== null) {
-      commandChannel.start.publish(traced);
-      commandChannel.end.publish(traced);
-    }
-    void Promise.all(planned.requests.map((request) => this.exchange(request))).then((outcomes) => {
-      const outcome = planned.finish(outcomes);
-      if (traced !== null) settleTrace(traced, outcome);
-      this.callOnce(callback, privdata, outcome);
-      if (traced !== null) commandChannel.asyncEnd.publish(traced);
-    });
+    this.wholeCluster.send(planned, (outcome) => this.callOnce(callback, privdata, outcome));
     return true;
-  }
-
-  /** One request of a fan-out: its reply, its ReplyError, or its failure, as a value. */
-  private exchange(request: FanOutRequest): Promise<unknown> {
-    return new Promise((resolve) => {
-      const done = (acc: AsyncClusterContext, reply: unknown) =>
-        resolve(reply === null && acc.failure !== null ? acc.failure : reply);
-      let refused: ClusterError | null;
-      if (request.address === '') {
-        const route = { slot: request.slot, plan: null, blockMs: NOT_BLOCKING, readOnly: false };
-        refused = this.engine.submit(request.argv, null, route, done, null);
-      } else {
-        const { host, port } = parseHostPort(request.address);
-        refused = this.engine.submitToNode(host, port, request.argv, null, done, null);
-      }
-      if (refused !== null) resolve(refused);
-    });
   }
 
   /** Whether a JavaScript-native call made now waits in the offline queue. */

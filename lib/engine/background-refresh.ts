@@ -28,7 +28,11 @@ export class BackgroundRefresh {
 
   /** A slot map came: the interval runs from now (the first map starts it). */
   mapApplied(): void {
-    if (this.interval === 0) return;
+    if (this.interval > 0) this.arm();
+  }
+
+  /** The next interval's refresh, from now. */
+  private arm(): void {
     if (this.timer !== null) this.adapter.clearTimer(this.timer);
     this.timer = this.adapter.setTimer(this.interval, () => {
       this.timer = null;
@@ -43,7 +47,7 @@ export class BackgroundRefresh {
     if (this.busy()) this.owed ??= reason;
     else this.start(reason);
     // A refresh that fails brings no map: the next interval still comes.
-    if (this.timer === null && reason === 'interval') this.mapApplied();
+    if (this.timer === null && reason === 'interval') this.arm();
   }
 
   /** The call being served is answered: a refresh owed meanwhile starts. */

@@ -5,12 +5,12 @@
  * nodes that left are closed.
  */
 import type { EventLoopAdapter } from '../../adapters/adapter.js';
-import type { HostPort } from '../cluster/address.js';
 import { createNode } from '../cluster/cluster-node.js';
 import { SLOT_COUNT } from '../cluster/keyslot.js';
 import type { ClusterNode, SlotMap } from '../cluster/slotmap.js';
 import { ClusterError, clusterClosing, nodeLeftCluster, otherError, REDIS_ERR_OTHER } from '../errors.js';
 import type { ResolvedOptions } from '../options.js';
+import { mappedAddress, mappedNode } from './address-map.js';
 import { Connection, type ConnectionEvents } from './connection.js';
 import type { Lender } from './lending.js';
 import { DedicatedLinks, type LeaseWaiter } from './links.js';
@@ -138,7 +138,7 @@ export class Topology implements ConnectionEvents {
 
   /** The entry for an address (mapped through `addressMap` unless `mapped`), created when new. */
   entry(host: string, port: number, mapped: boolean): NodeEntry {
-    const address = mapped ? { host, port } : this.mapAddress({ host, port });
+    const address = mapped ? { host, port } : mappedAddress(this.options.addressMap, { host, port });
     const addr = `${address.host}:${address.port}`;
     let entry = this.entries.get(addr);
     if (entry === undefined) {
@@ -333,7 +333,7 @@ export class Topology implements ConnectionEvents {
       return entry;
     };
     for (const original of map.nodes) {
-      const node = this.mapNode(original);
+      const node = mappedNode(this.options.addressMap, original);
       const old = previous.get(node.addr);
       const entry = carried(node);
       if (old === undefined || old.node.name === '') added.push(node);
@@ -442,21 +442,5 @@ export class Topology implements ConnectionEvents {
 
   onPush(link: Connection, buf: Uint8Array, start: number, end: number): void {
     this.events.push(link, buf, start, end);
-  }
-
-  private mapAddress(address: HostPort): HostPort {
-    return this.options.addressMap === undefined ? address : this.options.addressMap(address);
-  }
-
-  private mapNode(node: ClusterNode): ClusterNode {
-    if (this.options.addressMap === undefined) return node;
-    const { host, port } = this.mapAddress({ host: node.host, port: node.port });
-    return {
-      ...node,
-      host,
-      port,
-      addr: `${host}:${port}`,
-      replicas: node.replicas.map((r) => this.mapNode(r)),
-    };
   }
 }

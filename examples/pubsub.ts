@@ -38,18 +38,21 @@ await reader.return?.();
 for (const event of events.splice(0)) console.log(event);
 
 // hiredis' way: the subscribe command's callback gets the confirmation, then each message, with its privdata.
+let published: Promise<unknown> | undefined;
 await new Promise<void>((resolve) => {
   acc.command(
     (_acc, reply, privdata) => {
       console.log(`callback (${privdata}):`, JSON.stringify(reply));
       if (Array.isArray(reply) && reply[0] === 'message') resolve();
-      else if (Array.isArray(reply)) void acc.publish('example:pubsub:cb', 'via callback');
+      else if (Array.isArray(reply)) published = acc.publish('example:pubsub:cb', 'via callback');
     },
     'my privdata',
     'SUBSCRIBE %s',
     'example:pubsub:cb',
   );
 });
+// The message can come before PUBLISH's own reply (they travel on different links): wait for both.
+await published;
 await acc.unsubscribe();
 await acc.punsubscribe();
 await acc.sunsubscribe();
